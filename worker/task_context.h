@@ -1,0 +1,67 @@
+// What a handler sees of the attempt it runs, and the handler signature.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+
+namespace baton::worker {
+
+// Identity and options of one leased attempt, plus its cancellation signal.
+// Thread-safe: the worker's heartbeat loop cancels it while a handler thread
+// reads it.
+class TaskContext {
+ public:
+  struct Identity {
+    std::string run_id;
+    std::string flow_name;
+    std::string task_name;
+    int64_t task_run_id = 0;
+    int32_t attempt = 0;
+    std::string handler;
+  };
+
+  TaskContext(Identity identity, nlohmann::json config)
+      : identity_(std::move(identity)), config_(std::move(config)) {}
+  TaskContext(const TaskContext&) = delete;
+  TaskContext& operator=(const TaskContext&) = delete;
+
+  const Identity& identity() const { return identity_; }
+  // The task's `config` object from the flow file.
+  const nlohmann::json& config() const { return config_; }
+
+  // True once the attempt must stop: the run was cancelled, the lease was
+  // lost, or the worker is shutting down. Handlers that run long should check
+  // it (or use WaitForCancel) and return promptly.
+  bool cancelled() const { return cancelled_.load(std::memory_order_acquire); }
+  std::string cancel_reason() const;
+
+  // Sleeps up to `timeout`; returns true early if the attempt is cancelled.
+  bool WaitForCancel(absl::Duration timeout) const;
+
+  // Called by the worker runtime.
+  void Cancel(const std::string& reason);
+
+ private:
+  const Identity identity_;
+  const nlohmann::json config_;
+  std::atomic<bool> cancelled_{false};
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::string cancel_reason_;
+};
+
+// A handler turns the task input into a JSON result, or fails with a Status
+// whose message is reported as the attempt's error. Input is
+//   {"params": {flow parameters}, "upstream": {"<task>": <result>, ...}}
+using Handler =
+    std::function<absl::StatusOr<nlohmann::json>(TaskContext&, const nlohmann::json& input)>;
+
+}  // namespace baton::worker
