@@ -1,0 +1,27 @@
+#include "common/json_util.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace baton {
+
+absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::string_view what,
+                                               size_t max_bytes, bool empty_is_object) {
+  if (text.empty() && empty_is_object) return nlohmann::json::object();
+  if (text.size() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", text.size(),
+                                                   " bytes; expected at most ", max_bytes));
+  }
+  try {
+    nlohmann::json value = nlohmann::json::parse(text.begin(), text.end());
+    if (!value.is_object()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": expected a JSON object, got ", value.type_name()));
+    }
+    return value;
+  } catch (const nlohmann::json::parse_error& e) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": invalid JSON at byte ", e.byte,
+                                                   "; expected a JSON object"));
+  }
+}
+
+}  // namespace baton

@@ -1,0 +1,35 @@
+#include "orchestrator/engine/run_plan.h"
+
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/engine/run_rules.h"
+
+namespace baton::engine {
+
+absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
+                                const nlohmann::json& given_parameters,
+                                const std::string& idempotency_key) {
+  if (idempotency_key.size() > kMaxIdempotencyKeyLength) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "idempotency_key: ", idempotency_key.size(), " characters; expected at most ",
+        kMaxIdempotencyKeyLength));
+  }
+  absl::StatusOr<nlohmann::json> params = ResolveParameters(spec, given_parameters);
+  if (!params.ok()) return params.status();
+  if (params->dump().size() > kMaxParametersBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("parameters: larger than ", kMaxParametersBytes, " bytes"));
+  }
+  RunPlan plan{spec.name, flow_version, *std::move(params), FlowResultTasks(spec), {},
+               idempotency_key};
+  std::map<std::string, const TaskSpec*> by_name;
+  for (const TaskSpec& task : spec.tasks) by_name[task.name] = &task;
+  for (const std::string& name : TopologicalOrder(spec)) {
+    const TaskSpec& t = *by_name.at(name);
+    plan.tasks.push_back({t.name, t.handler, t.queue, t.config, t.depends_on});
+  }
+  return plan;
+}
+
+}  // namespace baton::engine

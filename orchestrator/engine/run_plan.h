@@ -1,0 +1,39 @@
+// Turning a flow version and run parameters into the rows of a new run.
+// Pure; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/flow_spec.h"
+#include "nlohmann/json.hpp"
+
+namespace baton::engine {
+
+inline constexpr size_t kMaxIdempotencyKeyLength = 256;
+
+struct PlannedTask {
+  std::string name;
+  std::string handler;
+  std::string queue;
+  nlohmann::json config;
+  std::vector<std::string> depends_on;
+};
+
+struct RunPlan {
+  std::string flow_name;
+  int32_t flow_version = 0;
+  nlohmann::json parameters;              // defaults applied
+  std::vector<std::string> result_tasks;  // whose results make the run's result
+  std::vector<PlannedTask> tasks;         // dependency order
+  std::string idempotency_key;            // empty: none
+};
+
+// INVALID_ARGUMENT for bad parameters (unknown, missing, too large) or an
+// idempotency key longer than kMaxIdempotencyKeyLength.
+absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
+                                const nlohmann::json& given_parameters,
+                                const std::string& idempotency_key);
+
+}  // namespace baton::engine

@@ -1,0 +1,75 @@
+#include "orchestrator/engine/run_rules.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace baton::engine {
+namespace {
+
+AttemptDecision Failure(std::string error) {
+  return {AttemptState::kFailed, TaskRunState::kFailed, nullptr,
+          BoundErrorMessage(std::move(error))};
+}
+
+}  // namespace
+
+AttemptDecision DecideAttempt(const ReportedOutcome& outcome) {
+  if (!outcome.succeeded) {
+    return Failure(outcome.error.empty() ? "handler failed without a message" : outcome.error);
+  }
+  if (outcome.result_json.size() > kMaxResultBytes) {
+    return Failure(absl::StrCat("result of ", outcome.result_json.size(),
+                                " bytes exceeds the bound of ", kMaxResultBytes, " bytes"));
+  }
+  nlohmann::json result = nlohmann::json::parse(outcome.result_json, nullptr, false);
+  if (result.is_discarded()) {
+    return Failure("result is not valid JSON");
+  }
+  return {AttemptState::kSucceeded, TaskRunState::kCompleted, std::move(result), ""};
+}
+
+nlohmann::json BuildTaskInput(const nlohmann::json& parameters,
+                              const std::map<std::string, nlohmann::json>& upstream_results) {
+  nlohmann::json upstream = nlohmann::json::object();
+  for (const auto& [name, result] : upstream_results) upstream[name] = result;
+  return {{"params", parameters}, {"upstream", std::move(upstream)}};
+}
+
+std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks) {
+  std::vector<std::string> failures;
+  for (const TaskStateView& task : tasks) {
+    if (!IsTerminal(task.state)) return std::nullopt;
+    if (task.state == TaskRunState::kCompleted || task.state == TaskRunState::kSkipped) continue;
+    failures.push_back(absl::StrCat("task \"", task.name, "\" ", Name(task.state),
+                                    task.error.empty() ? "" : ": ", task.error));
+  }
+  if (failures.empty()) {
+    bool any_skipped = false;
+    for (const TaskStateView& task : tasks) any_skipped |= task.state == TaskRunState::kSkipped;
+    if (!any_skipped) return RunEnd{FlowRunState::kCompleted, ""};
+    failures.push_back("tasks were skipped");
+  }
+  return RunEnd{FlowRunState::kFailed, BoundErrorMessage(absl::StrJoin(failures, "; "))};
+}
+
+nlohmann::json BuildRunResult(const std::vector<std::string>& result_tasks,
+                              const std::map<std::string, nlohmann::json>& results) {
+  auto result_of = [&](const std::string& name) {
+    auto it = results.find(name);
+    return it == results.end() ? nlohmann::json() : it->second;
+  };
+  if (result_tasks.size() == 1) return result_of(result_tasks.front());
+  nlohmann::json combined = nlohmann::json::object();
+  for (const std::string& name : result_tasks) combined[name] = result_of(name);
+  return combined;
+}
+
+std::string BoundErrorMessage(std::string message) {
+  if (message.size() <= kMaxErrorMessageBytes) return message;
+  size_t cut = kMaxErrorMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;
+  message.resize(cut);
+  return message + "... (truncated)";
+}
+
+}  // namespace baton::engine

@@ -1,0 +1,69 @@
+// Rules that move task runs and flow runs forward: the outcome of an attempt,
+// the inputs of a task, the end of a run and its result. Pure; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nlohmann/json.hpp"
+#include "orchestrator/engine/states.h"
+
+namespace baton::engine {
+
+inline constexpr size_t kMaxResultBytes = 1 << 20;        // one task result, serialized
+inline constexpr size_t kMaxErrorMessageBytes = 8 * 1024;  // longer messages are cut
+inline constexpr size_t kMaxParametersBytes = 256 * 1024;  // run parameters, serialized
+
+// What a worker reported for an attempt.
+struct ReportedOutcome {
+  bool succeeded = false;
+  std::string result_json;   // when succeeded
+  std::string error;         // when failed
+  bool non_retryable = false;
+};
+
+// The decision for an accepted report.
+struct AttemptDecision {
+  AttemptState attempt_state;
+  TaskRunState task_state;
+  nlohmann::json result;  // null unless task_state == kCompleted
+  std::string error;      // empty when task_state == kCompleted
+};
+
+// Without retry policies (yet), a success completes the task run and a failure
+// fails it. A "success" whose result is not JSON or exceeds kMaxResultBytes is
+// a failure whose error says so.
+AttemptDecision DecideAttempt(const ReportedOutcome& outcome);
+
+// Input of a task: {"params": parameters, "upstream": {name: result, ...}}.
+nlohmann::json BuildTaskInput(const nlohmann::json& parameters,
+                              const std::map<std::string, nlohmann::json>& upstream_results);
+
+struct TaskStateView {
+  std::string name;
+  TaskRunState state;
+  std::string error;
+};
+
+struct RunEnd {
+  FlowRunState state;
+  std::string error;  // empty when COMPLETED
+};
+
+// The run's terminal state once no task can change any more: COMPLETED when
+// every task completed; otherwise FAILED naming the tasks that failed, timed
+// out or were cancelled. nullopt while any task is not terminal.
+std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks);
+
+// The result of a completed run: the single result task's result, or an
+// object of result tasks by name when there are several.
+nlohmann::json BuildRunResult(const std::vector<std::string>& result_tasks,
+                              const std::map<std::string, nlohmann::json>& results);
+
+// Cuts `message` to kMaxErrorMessageBytes (on a UTF-8 boundary), marking the cut.
+std::string BoundErrorMessage(std::string message);
+
+}  // namespace baton::engine

@@ -1,0 +1,99 @@
+// baton-orchestrator: serves the Baton APIs over gRPC with state in PostgreSQL.
+//   baton-orchestrator [serve] [--listen ADDR] [--database-url URL | --data-dir DIR] ...
+//   baton-orchestrator migrate [--database-url URL | --data-dir DIR]
+#include <signal.h>
+
+#include <fstream>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "common/cli_flags.h"
+#include "orchestrator/orchestrator.h"
+#include "spdlog/spdlog.h"
+
+namespace {
+
+void AddDatabaseOptions(CLI::App& app, baton::OrchestratorOptions& o) {
+  app.add_option("--database-url", o.database_url,
+                 "PostgreSQL connection string or URI; empty: an embedded PostgreSQL in --data-dir")
+      ->envname("BATON_DATABASE_URL");
+  app.add_option("--data-dir", o.data_dir, "folder of the embedded PostgreSQL")
+      ->envname("BATON_DATA_DIR")
+      ->capture_default_str();
+}
+
+void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& ready_file) {
+  app.add_option("--listen", o.listen, "gRPC listen address (port 0: any free port)")
+      ->envname("BATON_LISTEN")
+      ->capture_default_str();
+  app.add_flag("!--no-migrate", o.migrate, "do not apply migrations at start");
+  app.add_option("--db-pool-size", o.db_pool_size, "database connections")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  baton::AddDurationOption(app, "--lease-duration", &o.worker.lease_duration,
+                           "how long a lease lasts without a heartbeat");
+  baton::AddDurationOption(app, "--heartbeat-interval", &o.worker.heartbeat_interval,
+                           "how often workers heartbeat (must be well under the lease)");
+  baton::AddDurationOption(app, "--max-poll-wait", &o.worker.max_poll_wait,
+                           "longest a worker's poll waits for work");
+  baton::AddDurationOption(app, "--reaper-interval", &o.reaper_interval,
+                           "how often expired leases are looked for");
+  baton::AddDurationOption(app, "--worker-liveness", &o.worker_liveness,
+                           "a worker not seen for this long is shown as LOST");
+  app.add_option("--ready-file", ready_file,
+                 "write the bound address to this file once serving (for scripts and tests)");
+}
+
+// Blocks SIGINT/SIGTERM in every thread, then waits for one in this thread.
+sigset_t BlockStopSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+int Serve(const baton::OrchestratorOptions& options, const std::string& ready_file) {
+  const sigset_t stop_signals = BlockStopSignals();
+  auto orchestrator = baton::Orchestrator::Start(options);
+  if (!orchestrator.ok()) {
+    spdlog::error("cannot start: {}", orchestrator.status().ToString());
+    return 1;
+  }
+  if (!ready_file.empty()) {
+    std::ofstream(ready_file + ".tmp") << (*orchestrator)->address() << "\n";
+    std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
+  }
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  spdlog::info("received signal {}", signal_number);
+  (*orchestrator)->Shutdown();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"baton-orchestrator: the Baton workflow orchestrator"};
+  baton::OrchestratorOptions options;
+  std::string ready_file;
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  AddDatabaseOptions(app, options);
+  AddServeOptions(app, options, ready_file);
+  CLI::App* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
+  CLI::App* serve = app.add_subcommand("serve", "serve (the default)");
+  (void)serve;
+  CLI11_PARSE(app, argc, argv);
+  baton::SetUpLogging("orchestrator", log_level);
+  if (migrate->parsed()) {
+    absl::Status s = baton::MigrateOnly(options);
+    if (!s.ok()) {
+      spdlog::error("migrate: {}", s.ToString());
+      return 1;
+    }
+    return 0;
+  }
+  return Serve(options, ready_file);
+}

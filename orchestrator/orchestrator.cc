@@ -1,0 +1,169 @@
+#include "orchestrator/orchestrator.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/resource_quota.h>
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/lease_reaper.h"
+#include "orchestrator/ready_signal.h"
+#include "orchestrator/service/cluster_service.h"
+#include "orchestrator/service/flow_service.h"
+#include "orchestrator/service/run_service.h"
+#include "orchestrator/store/embedded_postgres.h"
+#include "orchestrator/store/flow_store.h"
+#include "orchestrator/store/migrations.h"
+#include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/ready_listener.h"
+#include "orchestrator/store/run_store.h"
+#include "spdlog/spdlog.h"
+
+namespace baton {
+namespace {
+
+constexpr int kMaxServerThreads = 512;
+constexpr int kMaxMessageBytes = 8 << 20;
+
+struct Database {
+  std::unique_ptr<store::EmbeddedPostgres> embedded;  // null with --database-url
+  std::string url;
+};
+
+absl::StatusOr<Database> OpenDatabase(const OrchestratorOptions& options) {
+  Database db;
+  if (!options.database_url.empty()) {
+    db.url = options.database_url;
+    return db;
+  }
+  store::EmbeddedPostgresOptions pg;
+  pg.data_dir = options.data_dir;
+  auto embedded = store::EmbeddedPostgres::Start(pg);
+  if (!embedded.ok()) return embedded.status();
+  db.embedded = *std::move(embedded);
+  db.url = db.embedded->url();
+  return db;
+}
+
+absl::StatusOr<std::unique_ptr<store::PgPool>> OpenPool(const std::string& url, int size) {
+  store::PgPoolOptions pool_options;
+  pool_options.url = url;
+  pool_options.size = size;
+  return store::PgPool::Open(pool_options);
+}
+
+absl::Status Migrate(store::PgPool& pool) {
+  auto applied = store::ApplyMigrations(pool);
+  if (!applied.ok()) return applied.status();
+  if (applied->empty()) spdlog::info("database schema is up to date");
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+struct Orchestrator::Parts {
+  OrchestratorOptions options;
+  Database db;
+  std::unique_ptr<store::PgPool> pool;
+  std::unique_ptr<store::FlowStore> flows;
+  std::unique_ptr<store::RunStore> runs;
+  std::unique_ptr<store::LeaseStore> leases;
+  std::unique_ptr<store::WorkerStore> workers;
+  ReadySignal ready;
+  std::unique_ptr<store::ReadyListener> listener;
+  std::unique_ptr<LeaseReaper> reaper;
+  std::unique_ptr<service::WorkerServiceImpl> worker_service;
+  std::unique_ptr<service::FlowServiceImpl> flow_service;
+  std::unique_ptr<service::RunServiceImpl> run_service;
+  std::unique_ptr<service::ClusterServiceImpl> cluster_service;
+  std::unique_ptr<grpc::Server> server;
+  std::string address;
+  bool shut_down = false;
+
+  void MakeStoresAndServices() {
+    flows = std::make_unique<store::FlowStore>(*pool);
+    runs = std::make_unique<store::RunStore>(*pool);
+    leases = std::make_unique<store::LeaseStore>(*pool);
+    workers = std::make_unique<store::WorkerStore>(*pool);
+    worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
+                                                                  *workers, ready);
+    flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
+    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs);
+    cluster_service =
+        std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
+  }
+
+  absl::Status StartServer() {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+    grpc::ResourceQuota quota("baton-orchestrator");
+    quota.SetMaxThreads(kMaxServerThreads);
+    builder.SetResourceQuota(quota);
+    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.RegisterService(worker_service.get());
+    builder.RegisterService(flow_service.get());
+    builder.RegisterService(run_service.get());
+    builder.RegisterService(cluster_service.get());
+    server = builder.BuildAndStart();
+    if (!server || port == 0) {
+      return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
+    }
+    address = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
+    return absl::OkStatus();
+  }
+};
+
+Orchestrator::Orchestrator(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Orchestrator::~Orchestrator() { Shutdown(); }
+
+const std::string& Orchestrator::address() const { return parts_->address; }
+
+absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
+    const OrchestratorOptions& options) {
+  auto parts = std::make_unique<Parts>();
+  parts->options = options;
+  auto db = OpenDatabase(options);
+  if (!db.ok()) return db.status();
+  parts->db = *std::move(db);
+  auto pool = OpenPool(parts->db.url, options.db_pool_size);
+  if (!pool.ok()) return pool.status();
+  parts->pool = *std::move(pool);
+  if (options.migrate) {
+    if (auto s = Migrate(*parts->pool); !s.ok()) return s;
+  }
+  parts->MakeStoresAndServices();
+  ReadySignal* ready = &parts->ready;
+  parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
+  parts->listener->Start();
+  parts->reaper = std::make_unique<LeaseReaper>(*parts->leases, options.reaper_interval);
+  parts->reaper->Start();
+  if (auto s = parts->StartServer(); !s.ok()) return s;
+  spdlog::info("baton-orchestrator listening on {}", parts->address);
+  return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
+}
+
+void Orchestrator::Shutdown() {
+  if (!parts_ || parts_->shut_down) return;
+  parts_->shut_down = true;
+  spdlog::info("shutting down");
+  parts_->ready.Shutdown();
+  parts_->server->Shutdown(std::chrono::system_clock::now() +
+                           absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
+  parts_->reaper->Stop();
+  parts_->listener.reset();
+  parts_->pool.reset();
+  if (parts_->db.embedded) {
+    absl::Status s = parts_->db.embedded->Stop();
+    if (!s.ok()) spdlog::warn("{}", s.ToString());
+  }
+}
+
+absl::Status MigrateOnly(const OrchestratorOptions& options) {
+  auto db = OpenDatabase(options);
+  if (!db.ok()) return db.status();
+  auto pool = OpenPool(db->url, 1);
+  if (!pool.ok()) return pool.status();
+  return Migrate(**pool);
+}
+
+}  // namespace baton

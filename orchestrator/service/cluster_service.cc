@@ -1,0 +1,17 @@
+#include "orchestrator/service/cluster_service.h"
+
+#include "common/rpc/grpc_status.h"
+#include "orchestrator/service/proto_convert.h"
+
+namespace baton::service {
+
+grpc::Status ClusterServiceImpl::ListWorkers(grpc::ServerContext*,
+                                             const v1::ListWorkersRequest* request,
+                                             v1::ListWorkersResponse* response) {
+  auto workers = workers_.ListWorkers(worker_liveness_, request->include_stopped());
+  if (!workers.ok()) return rpc::ToGrpcStatus(workers.status());
+  for (const auto& w : *workers) ToProto(w, response->add_workers());
+  return grpc::Status::OK;
+}
+
+}  // namespace baton::service

@@ -1,0 +1,25 @@
+// Store records and engine states to and from wire messages. Pure.
+#pragma once
+
+#include "baton/v1/cluster_service.pb.h"
+#include "baton/v1/flow_service.pb.h"
+#include "baton/v1/run_service.pb.h"
+#include "baton/v1/worker_service.pb.h"
+#include "orchestrator/store/lease_store.h"
+#include "orchestrator/store/records.h"
+
+namespace baton::service {
+
+v1::FlowRunState ToProto(engine::FlowRunState state);
+v1::TaskRunState ToProto(engine::TaskRunState state);
+v1::AttemptState ToProto(engine::AttemptState state);
+std::optional<engine::FlowRunState> FromProto(v1::FlowRunState state);  // nullopt: UNSPECIFIED
+
+void ToProto(const store::FlowRecord& in, v1::Flow* out);
+void ToProto(const store::RunRecord& in, v1::Run* out);  // with tasks when present
+void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out);
+void ToProto(const store::LeaseRecord& in, v1::Lease* out);
+
+engine::AttemptClaim FromProto(const v1::AttemptRef& ref);
+
+}  // namespace baton::service

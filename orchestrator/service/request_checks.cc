@@ -1,0 +1,41 @@
+#include "orchestrator/service/request_checks.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/flow_spec.h"
+
+namespace baton::service {
+
+absl::Status CheckName(const std::string& field, const std::string& value) {
+  if (IsValidName(value)) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": \"", value.substr(0, 200), "\" is not a valid name; expected 1 to ",
+      kMaxNameLength, " characters of [A-Za-z0-9_.-], starting with a letter or digit"));
+}
+
+absl::Status CheckRange(const std::string& field, int64_t value, int64_t min, int64_t max) {
+  if (value >= min && value <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": ", value, " is out of range; expected ", min, "..", max));
+}
+
+absl::Status CheckNames(const std::string& field,
+                        const google::protobuf::RepeatedPtrField<std::string>& values,
+                        int max_count) {
+  if (values.size() > max_count) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": ", values.size(),
+                                                   " entries; expected at most ", max_count));
+  }
+  for (int i = 0; i < values.size(); ++i) {
+    absl::Status s = CheckName(absl::StrCat(field, "[", i, "]"), values[i]);
+    if (!s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckLength(const std::string& field, const std::string& value, size_t max) {
+  if (value.size() <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": ", value.size(), " bytes; expected at most ", max));
+}
+
+}  // namespace baton::service

@@ -1,0 +1,19 @@
+// Validation of request fields shared by the services. Each returns
+// INVALID_ARGUMENT naming the field and what was expected.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "google/protobuf/repeated_field.h"
+
+namespace baton::service {
+
+absl::Status CheckName(const std::string& field, const std::string& value);
+absl::Status CheckRange(const std::string& field, int64_t value, int64_t min, int64_t max);
+absl::Status CheckNames(const std::string& field,
+                        const google::protobuf::RepeatedPtrField<std::string>& values,
+                        int max_count);
+absl::Status CheckLength(const std::string& field, const std::string& value, size_t max);
+
+}  // namespace baton::service

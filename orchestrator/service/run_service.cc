@@ -1,0 +1,60 @@
+#include "orchestrator/service/run_service.h"
+
+#include "common/flow_spec.h"
+#include "common/json_util.h"
+#include "common/rpc/grpc_status.h"
+#include "orchestrator/engine/run_rules.h"
+#include "orchestrator/service/proto_convert.h"
+#include "orchestrator/service/request_checks.h"
+
+namespace baton::service {
+
+using rpc::ToGrpcStatus;
+
+absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& request) {
+  if (auto s = CheckName("flow_name", request.flow_name()); !s.ok()) return s;
+  if (auto s = CheckRange("flow_version", request.flow_version(), 0, INT32_MAX); !s.ok()) return s;
+  auto params = ParseJsonObject(request.parameters_json(), "parameters_json",
+                                engine::kMaxParametersBytes);
+  if (!params.ok()) return params.status();
+  auto flow = flows_.GetFlow(request.flow_name(), request.flow_version());
+  if (!flow.ok()) return flow.status();
+  auto spec = FlowSpecFromJson(flow->spec, flow->name);
+  if (!spec.ok()) return spec.status();
+  return engine::PlanRun(*spec, flow->version, *params, request.idempotency_key());
+}
+
+grpc::Status RunServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRequest* request,
+                                      v1::StartRunResponse* response) {
+  absl::StatusOr<engine::RunPlan> plan = Plan(*request);
+  if (!plan.ok()) return ToGrpcStatus(plan.status());
+  absl::StatusOr<store::RunStore::Started> started = runs_.StartRun(*plan);
+  if (!started.ok()) return ToGrpcStatus(started.status());
+  ToProto(started->run, response->mutable_run());
+  response->set_created(started->created);
+  return grpc::Status::OK;
+}
+
+grpc::Status RunServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunRequest* request,
+                                    v1::Run* response) {
+  absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  ToProto(*run, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
+                                      v1::ListRunsResponse* response) {
+  if (!request->flow_name().empty()) {
+    if (auto s = CheckName("flow_name", request->flow_name()); !s.ok()) return ToGrpcStatus(s);
+  }
+  if (auto s = CheckRange("limit", request->limit(), 0, 1000); !s.ok()) return ToGrpcStatus(s);
+  store::RunFilter filter{request->flow_name(), FromProto(request->state()),
+                          request->limit() == 0 ? 50 : request->limit()};
+  auto runs = runs_.ListRuns(filter);
+  if (!runs.ok()) return ToGrpcStatus(runs.status());
+  for (const auto& run : *runs) ToProto(run, response->add_runs());
+  return grpc::Status::OK;
+}
+
+}  // namespace baton::service

@@ -1,0 +1,163 @@
+#include "orchestrator/service/worker_service.h"
+
+#include <algorithm>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/rpc/grpc_status.h"
+#include "orchestrator/service/proto_convert.h"
+#include "orchestrator/service/request_checks.h"
+
+namespace baton::service {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using rpc::ToGrpcStatus;
+
+constexpr int kMaxSlots = 1024;
+constexpr int kMaxQueues = 64;
+constexpr int kMaxHandlers = 1024;
+constexpr int kMaxLabels = 64;
+constexpr int kMaxHeartbeatBatch = 1024;
+// A poll answers this much before the client's deadline, so the answer arrives.
+constexpr absl::Duration kPollDeadlineMargin = absl::Milliseconds(500);
+
+absl::Status CheckRegistration(const v1::RegisterWorkerRequest& r) {
+  if (r.name().empty() || r.name().size() > 256) {
+    return absl::InvalidArgumentError("name: expected 1 to 256 characters");
+  }
+  if (auto s = CheckRange("slots", r.slots(), 1, kMaxSlots); !s.ok()) return s;
+  if (auto s = CheckNames("queues", r.queues(), kMaxQueues); !s.ok()) return s;
+  if (r.handlers_size() > kMaxHandlers) {
+    return absl::InvalidArgumentError(absl::StrCat("handlers: expected at most ", kMaxHandlers));
+  }
+  if (r.labels_size() > kMaxLabels) {
+    return absl::InvalidArgumentError(absl::StrCat("labels: expected at most ", kMaxLabels));
+  }
+  return CheckLength("version", r.version(), 128);
+}
+
+google::protobuf::Duration ToProtoDuration(absl::Duration d) {
+  return TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(d));
+}
+
+absl::Duration FromProtoDuration(const google::protobuf::Duration& d) {
+  return absl::Milliseconds(TimeUtil::DurationToMilliseconds(d));
+}
+
+void FillDirective(const v1::AttemptRef& ref, const store::HeartbeatOutcome& outcome,
+                   v1::AttemptDirective* d) {
+  *d->mutable_attempt() = ref;
+  d->set_code(static_cast<int>(outcome.status.code()));
+  d->set_reason(std::string(outcome.status.message()));
+  if (!outcome.status.ok()) {
+    d->set_action(v1::AttemptDirective::LEASE_LOST);
+    return;
+  }
+  d->set_action(outcome.cancel_requested ? v1::AttemptDirective::CANCEL
+                                         : v1::AttemptDirective::CONTINUE);
+  *d->mutable_lease_expires_at() =
+      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(outcome.lease_expires_at));
+}
+
+}  // namespace
+
+grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,
+                                               const v1::RegisterWorkerRequest* request,
+                                               v1::RegisterWorkerResponse* response) {
+  if (auto s = CheckRegistration(*request); !s.ok()) return ToGrpcStatus(s);
+  store::WorkerRecord worker;
+  worker.name = request->name();
+  worker.queues.assign(request->queues().begin(), request->queues().end());
+  if (worker.queues.empty()) worker.queues = {"default"};
+  worker.labels.insert(request->labels().begin(), request->labels().end());
+  worker.handlers.assign(request->handlers().begin(), request->handlers().end());
+  worker.slots = request->slots();
+  worker.version = request->version();
+  absl::StatusOr<store::WorkerRecord> stored = workers_.RegisterWorker(worker);
+  if (!stored.ok()) return ToGrpcStatus(stored.status());
+  response->set_worker_id(stored->id);
+  *response->mutable_heartbeat_interval() = ToProtoDuration(options_.heartbeat_interval);
+  *response->mutable_lease_duration() = ToProtoDuration(options_.lease_duration);
+  return grpc::Status::OK;
+}
+
+absl::Time WorkerServiceImpl::PollDeadline(const grpc::ServerContext& context,
+                                           const v1::PollLeasesRequest& request) const {
+  const absl::Duration wait =
+      std::clamp(FromProtoDuration(request.wait()), absl::ZeroDuration(), options_.max_poll_wait);
+  const absl::Time client_deadline =
+      absl::FromChrono(context.deadline()) - kPollDeadlineMargin;
+  return std::min(absl::Now() + wait, client_deadline);
+}
+
+grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
+                                           const v1::PollLeasesRequest* request,
+                                           v1::PollLeasesResponse* response) {
+  if (auto s = CheckRange("max_leases", request->max_leases(), 1, kMaxSlots); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
+  if (!worker.ok()) return ToGrpcStatus(worker.status());
+  const int max = std::min(request->max_leases(), options_.max_leases_per_poll);
+  const absl::Time deadline = PollDeadline(*context, *request);
+  while (true) {
+    const uint64_t seen = ready_.generation();
+    auto leases = leases_.LeaseTasks(worker->id, worker->queues, max, options_.lease_duration);
+    if (!leases.ok()) return ToGrpcStatus(leases.status());
+    for (const auto& lease : *leases) ToProto(lease, response->add_leases());
+    const absl::Time now = absl::Now();
+    if (!leases->empty() || now >= deadline || context->IsCancelled() || ready_.shut_down()) {
+      return grpc::Status::OK;
+    }
+    ready_.WaitFor(seen, std::min(deadline - now, options_.poll_recheck));
+  }
+}
+
+grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
+                                          const v1::HeartbeatRequest* request,
+                                          v1::HeartbeatResponse* response) {
+  if (request->attempts_size() > kMaxHeartbeatBatch) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("attempts: expected at most ", kMaxHeartbeatBatch, " per heartbeat")));
+  }
+  absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
+  if (!worker.ok()) return ToGrpcStatus(worker.status());
+  std::vector<engine::AttemptClaim> claims;
+  for (const auto& ref : request->attempts()) claims.push_back(FromProto(ref));
+  auto outcomes = leases_.Heartbeat(worker->id, claims, options_.lease_duration);
+  if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
+  for (int i = 0; i < request->attempts_size(); ++i) {
+    FillDirective(request->attempts(i), (*outcomes)[i], response->add_directives());
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
+                                                const v1::CompleteAttemptRequest* request,
+                                                v1::CompleteAttemptResponse*) {
+  engine::ReportedOutcome outcome;
+  switch (request->outcome_case()) {
+    case v1::CompleteAttemptRequest::kResultJson:
+      outcome.succeeded = true;
+      outcome.result_json = request->result_json();
+      break;
+    case v1::CompleteAttemptRequest::kError:
+      outcome.error = request->error().message();
+      outcome.non_retryable = request->error().non_retryable();
+      break;
+    default:
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          "outcome: expected result_json or error to be set"));
+  }
+  return ToGrpcStatus(leases_.CompleteAttempt(FromProto(request->attempt()), outcome));
+}
+
+grpc::Status WorkerServiceImpl::DeregisterWorker(grpc::ServerContext*,
+                                                 const v1::DeregisterWorkerRequest* request,
+                                                 v1::DeregisterWorkerResponse*) {
+  return ToGrpcStatus(workers_.DeregisterWorker(request->worker_id()));
+}
+
+}  // namespace baton::service

@@ -1,0 +1,87 @@
+#include "orchestrator/store/flow_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/store/pg_pool.h"
+
+namespace baton::store {
+namespace {
+
+constexpr const char* kLockFlowName = "SELECT pg_advisory_xact_lock(hashtext('flow:' || $1))";
+
+constexpr const char* kFlowColumns =
+    "name, version, description, spec::text, digest, baton_us(created_at)";
+
+const std::string kSelectLatestFlow = absl::StrCat(
+    "SELECT ", kFlowColumns, " FROM flows WHERE name = $1 ORDER BY version DESC LIMIT 1");
+
+const std::string kSelectFlowVersion =
+    absl::StrCat("SELECT ", kFlowColumns, " FROM flows WHERE name = $1 AND version = $2");
+
+const std::string kInsertFlow = absl::StrCat(
+    "INSERT INTO flows (name, version, description, spec, digest)"
+    " VALUES ($1, $2, $3, $4::jsonb, encode(sha256(convert_to($4::jsonb::text, 'UTF8')), 'hex'))"
+    " RETURNING ", kFlowColumns);
+
+constexpr const char* kDigestOf = "SELECT encode(sha256(convert_to($1::jsonb::text, 'UTF8')), 'hex')";
+
+const std::string kSelectLatestFlows = absl::StrCat(
+    "SELECT DISTINCT ON (name) ", kFlowColumns,
+    " FROM flows ORDER BY name, version DESC LIMIT $1");
+
+FlowRecord FlowFromRow(const pqxx::row& row) {
+  FlowRecord flow;
+  flow.name = row[0].as<std::string>();
+  flow.version = row[1].as<int32_t>();
+  flow.description = row[2].as<std::string>();
+  flow.spec = nlohmann::json::parse(row[3].as<std::string>());
+  flow.digest = row[4].as<std::string>();
+  flow.created_at = TimeFromMicros(row[5]);
+  return flow;
+}
+
+}  // namespace
+
+absl::StatusOr<FlowStore::Applied> FlowStore::ApplyFlow(const std::string& name,
+                                                        const std::string& description,
+                                                        const nlohmann::json& spec) {
+  const std::string spec_text = spec.dump();
+  return pool_.TransactFor<Applied>([&](pqxx::work& tx) -> absl::StatusOr<Applied> {
+    tx.exec_params(kLockFlowName, name);
+    pqxx::result latest = tx.exec_params(kSelectLatestFlow, name);
+    int32_t next_version = 1;
+    if (!latest.empty()) {
+      FlowRecord current = FlowFromRow(latest[0]);
+      const std::string digest = tx.exec_params1(kDigestOf, spec_text)[0].as<std::string>();
+      if (current.digest == digest) return Applied{std::move(current), false};
+      next_version = current.version + 1;
+    }
+    pqxx::row row = tx.exec_params1(kInsertFlow, name, next_version, description, spec_text);
+    return Applied{FlowFromRow(row), true};
+  });
+}
+
+absl::StatusOr<FlowRecord> FlowStore::GetFlow(const std::string& name, int32_t version) {
+  return pool_.TransactFor<FlowRecord>([&](pqxx::work& tx) -> absl::StatusOr<FlowRecord> {
+    pqxx::result rows = version == 0 ? tx.exec_params(kSelectLatestFlow, name)
+                                     : tx.exec_params(kSelectFlowVersion, name, version);
+    if (rows.empty()) {
+      return absl::NotFoundError(
+          version == 0 ? absl::StrCat("flow \"", name, "\" does not exist")
+                       : absl::StrCat("flow \"", name, "\" has no version ", version));
+    }
+    return FlowFromRow(rows[0]);
+  });
+}
+
+absl::StatusOr<std::vector<FlowRecord>> FlowStore::ListFlows(int limit) {
+  using Flows = std::vector<FlowRecord>;
+  return pool_.TransactFor<Flows>([&](pqxx::work& tx) -> absl::StatusOr<Flows> {
+    Flows flows;
+    for (const auto& row : tx.exec_params(kSelectLatestFlows, limit)) {
+      flows.push_back(FlowFromRow(row));
+    }
+    return flows;
+  });
+}
+
+}  // namespace baton::store

@@ -1,0 +1,98 @@
+// Plain data read from and written to the store. No libpqxx, no gRPC.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "nlohmann/json.hpp"
+#include "orchestrator/engine/states.h"
+
+namespace baton::store {
+
+// Absent timestamps are absl::InfinitePast().
+struct FlowRecord {
+  std::string name;
+  int32_t version = 0;
+  std::string description;
+  nlohmann::json spec;  // canonical JSON (common/flow_spec.h)
+  std::string digest;
+  absl::Time created_at;
+};
+
+struct AttemptRecord {
+  int32_t number = 0;
+  engine::AttemptState state = engine::AttemptState::kRunning;
+  std::string worker_id;
+  std::string worker_name;
+  absl::Time leased_at = absl::InfinitePast();
+  absl::Time last_heartbeat_at = absl::InfinitePast();
+  absl::Time lease_expires_at = absl::InfinitePast();
+  absl::Time ended_at = absl::InfinitePast();
+  std::string error;
+};
+
+struct TaskRunRecord {
+  int64_t id = 0;
+  std::string name;
+  std::string handler;
+  std::string queue;
+  engine::TaskRunState state = engine::TaskRunState::kPending;
+  std::vector<std::string> depends_on;
+  nlohmann::json result;  // null when none
+  std::string error;
+  int32_t attempt_count = 0;
+  absl::Time ready_at = absl::InfinitePast();
+  absl::Time started_at = absl::InfinitePast();
+  absl::Time ended_at = absl::InfinitePast();
+  std::vector<AttemptRecord> attempts;
+};
+
+struct RunRecord {
+  std::string id;
+  std::string flow_name;
+  int32_t flow_version = 0;
+  engine::FlowRunState state = engine::FlowRunState::kPending;
+  nlohmann::json parameters;
+  nlohmann::json result;  // null when none
+  std::string error;
+  std::string idempotency_key;
+  absl::Time created_at = absl::InfinitePast();
+  absl::Time started_at = absl::InfinitePast();
+  absl::Time ended_at = absl::InfinitePast();
+  std::vector<TaskRunRecord> tasks;  // filled by GetRun, in dependency order
+};
+
+struct WorkerRecord {
+  std::string id;
+  std::string name;
+  std::vector<std::string> queues;
+  std::map<std::string, std::string> labels;
+  std::vector<std::string> handlers;
+  int32_t slots = 0;
+  std::string version;
+  absl::Time registered_at = absl::InfinitePast();
+  absl::Time last_seen_at = absl::InfinitePast();
+  absl::Time stopped_at = absl::InfinitePast();
+  int32_t running_attempts = 0;
+  bool online = false;  // seen within the liveness window and not stopped
+};
+
+struct LeaseRecord {
+  int64_t task_run_id = 0;
+  int32_t attempt = 0;
+  std::string lease_token;
+  std::string run_id;
+  std::string flow_name;
+  int32_t flow_version = 0;
+  std::string task_name;
+  std::string handler;
+  nlohmann::json input;
+  nlohmann::json config;
+  absl::Time lease_expires_at = absl::InfinitePast();
+};
+
+}  // namespace baton::store

@@ -1,0 +1,206 @@
+#include "orchestrator/store/run_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/store/history.h"
+#include "orchestrator/store/notify.h"
+#include "orchestrator/store/pg_pool.h"
+
+namespace baton::store {
+namespace {
+
+constexpr const char* kRunColumns =
+    "r.id::text, r.flow_name, r.flow_version, r.state, r.parameters::text, r.result::text,"
+    " coalesce(r.error, ''), coalesce(r.idempotency_key, ''), baton_us(r.created_at),"
+    " baton_us(r.started_at), baton_us(r.ended_at)";
+
+const std::string kInsertRun = absl::StrCat(
+    "INSERT INTO flow_runs AS r (flow_name, flow_version, state, parameters, result_tasks,"
+    " idempotency_key, open_tasks)"
+    " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6)"
+    " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
+    " RETURNING ", kRunColumns);
+
+const std::string kSelectRunByKey = absl::StrCat(
+    "SELECT ", kRunColumns, " FROM flow_runs r WHERE r.flow_name = $1 AND r.idempotency_key = $2");
+
+const std::string kSelectRun =
+    absl::StrCat("SELECT ", kRunColumns, " FROM flow_runs r WHERE r.id = $1::uuid");
+
+const std::string kListRuns = absl::StrCat(
+    "SELECT ", kRunColumns, " FROM flow_runs r"
+    " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
+    " ORDER BY r.created_at DESC, r.id LIMIT $3");
+
+constexpr const char* kInsertTaskRuns =
+    "INSERT INTO task_runs (run_id, name, position, handler, queue, config, depends_on, state,"
+    " pending_upstream, ready_at)"
+    " SELECT $1::uuid, t.name, t.position, t.handler, t.queue, t.config,"
+    "        ARRAY(SELECT jsonb_array_elements_text(t.depends_on)),"
+    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 THEN 'READY' ELSE 'PENDING' END,"
+    "        jsonb_array_length(t.depends_on),"
+    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 THEN now() END"
+    " FROM jsonb_to_recordset($2::jsonb) AS t(name text, position integer, handler text,"
+    "      queue text, config jsonb, depends_on jsonb)";
+
+constexpr const char* kInsertEdges =
+    "INSERT INTO task_edges (upstream_id, downstream_id)"
+    " SELECT u.id, d.id FROM task_runs d"
+    " CROSS JOIN LATERAL unnest(d.depends_on) AS dep(name)"
+    " JOIN task_runs u ON u.run_id = d.run_id AND u.name = dep.name"
+    " WHERE d.run_id = $1::uuid";
+
+constexpr const char* kInsertTaskHistory =
+    "INSERT INTO state_transitions (entity, run_id, task_run_id, to_state, terminal)"
+    " SELECT 'task', run_id, id, state, false FROM task_runs WHERE run_id = $1::uuid"
+    " RETURNING (to_state = 'READY')";
+
+constexpr const char* kSelectTaskRuns =
+    "SELECT id, name, handler, queue, state, depends_on, result::text, coalesce(error, ''),"
+    " attempt, baton_us(ready_at), baton_us(started_at), baton_us(ended_at)"
+    " FROM task_runs WHERE run_id = $1::uuid ORDER BY position";
+
+constexpr const char* kSelectAttempts =
+    "SELECT a.task_run_id, a.number, a.state, coalesce(a.worker_id::text, ''),"
+    " coalesce(w.name, ''), baton_us(a.leased_at), baton_us(a.last_heartbeat_at),"
+    " baton_us(a.lease_expires_at), baton_us(a.ended_at), coalesce(a.error, '')"
+    " FROM attempts a JOIN task_runs t ON t.id = a.task_run_id"
+    " LEFT JOIN workers w ON w.id = a.worker_id"
+    " WHERE t.run_id = $1::uuid ORDER BY a.task_run_id, a.number";
+
+nlohmann::json JsonOrNull(const pqxx::field& field) {
+  return field.is_null() ? nlohmann::json() : nlohmann::json::parse(field.as<std::string>());
+}
+
+RunRecord RunFromRow(const pqxx::row& row) {
+  RunRecord run;
+  run.id = row[0].as<std::string>();
+  run.flow_name = row[1].as<std::string>();
+  run.flow_version = row[2].as<int32_t>();
+  run.state = engine::ParseFlowRunState(row[3].as<std::string>()).value();
+  run.parameters = JsonOrNull(row[4]);
+  run.result = JsonOrNull(row[5]);
+  run.error = row[6].as<std::string>();
+  run.idempotency_key = row[7].as<std::string>();
+  run.created_at = TimeFromMicros(row[8]);
+  run.started_at = TimeFromMicros(row[9]);
+  run.ended_at = TimeFromMicros(row[10]);
+  return run;
+}
+
+TaskRunRecord TaskFromRow(const pqxx::row& row) {
+  TaskRunRecord task;
+  task.id = row[0].as<int64_t>();
+  task.name = row[1].as<std::string>();
+  task.handler = row[2].as<std::string>();
+  task.queue = row[3].as<std::string>();
+  task.state = engine::ParseTaskRunState(row[4].as<std::string>()).value();
+  task.depends_on = ParsePgTextArray(row[5]);
+  task.result = JsonOrNull(row[6]);
+  task.error = row[7].as<std::string>();
+  task.attempt_count = row[8].as<int32_t>();
+  task.ready_at = TimeFromMicros(row[9]);
+  task.started_at = TimeFromMicros(row[10]);
+  task.ended_at = TimeFromMicros(row[11]);
+  return task;
+}
+
+AttemptRecord AttemptFromRow(const pqxx::row& row) {
+  AttemptRecord a;
+  a.number = row[1].as<int32_t>();
+  a.state = engine::ParseAttemptState(row[2].as<std::string>()).value();
+  a.worker_id = row[3].as<std::string>();
+  a.worker_name = row[4].as<std::string>();
+  a.leased_at = TimeFromMicros(row[5]);
+  a.last_heartbeat_at = TimeFromMicros(row[6]);
+  a.lease_expires_at = TimeFromMicros(row[7]);
+  a.ended_at = TimeFromMicros(row[8]);
+  a.error = row[9].as<std::string>();
+  return a;
+}
+
+nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    const engine::PlannedTask& t = tasks[i];
+    rows.push_back({{"name", t.name}, {"position", i}, {"handler", t.handler},
+                    {"queue", t.queue}, {"config", t.config}, {"depends_on", t.depends_on}});
+  }
+  return rows;
+}
+
+void InsertTasks(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run) {
+  tx.exec_params(kInsertTaskRuns, run_id, TasksAsJson(run.tasks).dump());
+  tx.exec_params(kInsertEdges, run_id);
+  bool any_ready = false;
+  for (const auto& row : tx.exec_params(kInsertTaskHistory, run_id)) any_ready |= row[0].as<bool>();
+  RecordTransitions(tx, {{"run", run_id, 0, 0, "", "PENDING", false, "started"}});
+  if (any_ready) NotifyTasksReady(tx);
+}
+
+void LoadTasks(pqxx::work& tx, RunRecord& run) {
+  std::map<int64_t, size_t> index;
+  for (const auto& row : tx.exec_params(kSelectTaskRuns, run.id)) {
+    index[row[0].as<int64_t>()] = run.tasks.size();
+    run.tasks.push_back(TaskFromRow(row));
+  }
+  for (const auto& row : tx.exec_params(kSelectAttempts, run.id)) {
+    run.tasks[index.at(row[0].as<int64_t>())].attempts.push_back(AttemptFromRow(row));
+  }
+}
+
+}  // namespace
+
+bool IsUuid(const std::string& id) {
+  if (id.size() != 36) return false;
+  for (size_t i = 0; i < id.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+  }
+  return true;
+}
+
+absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run) {
+  return pool_.TransactFor<Started>([&](pqxx::work& tx) -> absl::StatusOr<Started> {
+    pqxx::result inserted =
+        tx.exec_params(kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
+                       PgTextArray(run.result_tasks), run.idempotency_key,
+                       static_cast<int>(run.tasks.size()));
+    if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
+      return Started{RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name,
+                                                run.idempotency_key)),
+                     false};
+    }
+    Started started{RunFromRow(inserted[0]), true};
+    InsertTasks(tx, started.run.id, run);
+    return started;
+  });
+}
+
+absl::StatusOr<RunRecord> RunStore::GetRun(const std::string& run_id) {
+  if (!IsUuid(run_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("run id \"", run_id, "\" is not a UUID; expected e.g. "
+                     "0b9c6f1e-2d3a-4c5b-8e7f-112233445566"));
+  }
+  return pool_.TransactFor<RunRecord>([&](pqxx::work& tx) -> absl::StatusOr<RunRecord> {
+    pqxx::result rows = tx.exec_params(kSelectRun, run_id);
+    if (rows.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+    RunRecord run = RunFromRow(rows[0]);
+    LoadTasks(tx, run);
+    return run;
+  });
+}
+
+absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filter) {
+  using Runs = std::vector<RunRecord>;
+  const std::string state = filter.state ? std::string(engine::Name(*filter.state)) : "";
+  return pool_.TransactFor<Runs>([&](pqxx::work& tx) -> absl::StatusOr<Runs> {
+    Runs runs;
+    for (const auto& row : tx.exec_params(kListRuns, filter.flow_name, state, filter.limit)) {
+      runs.push_back(RunFromRow(row));
+    }
+    return runs;
+  });
+}
+
+}  // namespace baton::store

@@ -1,0 +1,51 @@
+// Flow runs and their task runs: creation and reads. Thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "orchestrator/engine/run_plan.h"
+#include "orchestrator/store/records.h"
+
+namespace baton::store {
+
+class PgPool;
+
+struct RunFilter {
+  std::string flow_name;                          // empty: any
+  std::optional<engine::FlowRunState> state;      // nullopt: any
+  int limit = 50;
+};
+
+class RunStore {
+ public:
+  explicit RunStore(PgPool& pool) : pool_(pool) {}
+
+  struct Started {
+    RunRecord run;         // without tasks
+    bool created = false;  // false: the idempotency key named an existing run
+  };
+
+  // Creates the run (PENDING), its task runs (READY when they have no upstream,
+  // PENDING otherwise), their edges and history, in one transaction, and
+  // wakes pollers when tasks are ready. With an idempotency key already used
+  // for this flow, returns that run instead (even under concurrent starts).
+  absl::StatusOr<Started> StartRun(const engine::RunPlan& run);
+
+  // The run with its task runs (dependency order) and their attempts.
+  // NOT_FOUND when no such run; INVALID_ARGUMENT when `run_id` is not a UUID.
+  absl::StatusOr<RunRecord> GetRun(const std::string& run_id);
+
+  // Newest first, without task runs.
+  absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
+
+ private:
+  PgPool& pool_;
+};
+
+// True when `id` is a canonical UUID string.
+bool IsUuid(const std::string& id);
+
+}  // namespace baton::store
