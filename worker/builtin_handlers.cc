@@ -1,0 +1,252 @@
+#include "worker/builtin_handlers.h"
+
+#include <string.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "common/status_macros.h"
+#include "worker/subprocess.h"
+
+namespace baton::worker {
+namespace {
+
+using nlohmann::json;
+
+constexpr size_t kMaxValueInMessage = 60;
+constexpr size_t kStderrInMessage = 2048;
+
+// Results and messages travel as JSON and proto strings, which must be UTF-8;
+// process output need not be.
+std::string ValidUtf8(absl::string_view text) {
+  std::string quoted = json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+  return json::parse(quoted).get<std::string>();
+}
+
+std::string Describe(const json& value) {
+  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (text.size() <= kMaxValueInMessage) return text;
+  return absl::StrCat(text.substr(0, kMaxValueInMessage), "...");
+}
+
+// Reads typed fields of one handler's config; errors name the field path,
+// e.g. `exec: config.args[1]: expected a string, got 5`. A null config reads
+// as an empty object.
+class ConfigReader {
+ public:
+  ConfigReader(absl::string_view handler, const json& config)
+      : handler_(handler), config_(config) {}
+
+  // Rejects a non-object config and unknown fields (a typo must not be
+  // silently ignored).
+  absl::Status CheckFields(const std::vector<std::string>& known) const {
+    if (config_.is_null()) return absl::OkStatus();
+    if (!config_.is_object()) return Error("", "an object", config_);
+    for (const auto& item : config_.items()) {
+      if (std::find(known.begin(), known.end(), item.key()) != known.end()) continue;
+      return absl::InvalidArgumentError(absl::StrCat(handler_, ": config.", item.key(),
+                                                     ": unknown field; expected one of ",
+                                                     absl::StrJoin(known, ", ")));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::string> RequiredString(const std::string& key) const {
+    const json* value = Find(key);
+    if (value == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(handler_, ": config.", key, ": missing; expected a non-empty string"));
+    }
+    if (!value->is_string() || value->get_ref<const std::string&>().empty()) {
+      return Error("." + key, "a non-empty string", *value);
+    }
+    return value->get<std::string>();
+  }
+
+  absl::StatusOr<std::string> OptionalString(const std::string& key) const {
+    const json* value = Find(key);
+    if (value == nullptr) return std::string();
+    if (!value->is_string()) return Error("." + key, "a string", *value);
+    return value->get<std::string>();
+  }
+
+  absl::StatusOr<std::vector<std::string>> StringArray(const std::string& key) const {
+    const json* value = Find(key);
+    std::vector<std::string> result;
+    if (value == nullptr) return result;
+    if (!value->is_array()) return Error("." + key, "an array of strings", *value);
+    for (size_t i = 0; i < value->size(); ++i) {
+      const json& item = (*value)[i];
+      if (!item.is_string()) return Error(absl::StrCat(".", key, "[", i, "]"), "a string", item);
+      result.push_back(item.get<std::string>());
+    }
+    return result;
+  }
+
+  absl::StatusOr<std::map<std::string, std::string>> StringMap(const std::string& key) const {
+    const json* value = Find(key);
+    std::map<std::string, std::string> result;
+    if (value == nullptr) return result;
+    if (!value->is_object()) return Error("." + key, "an object of strings", *value);
+    for (const auto& item : value->items()) {
+      if (!item.value().is_string()) {
+        return Error(absl::StrCat(".", key, ".", item.key()), "a string", item.value());
+      }
+      result.emplace(item.key(), item.value().get<std::string>());
+    }
+    return result;
+  }
+
+  absl::StatusOr<double> Number(const std::string& key, double min, double max,
+                                double fallback) const {
+    const json* value = Find(key);
+    if (value == nullptr) return fallback;
+    if (!value->is_number() || value->get<double>() < min || value->get<double>() > max) {
+      return Error("." + key, absl::StrCat("a number from ", min, " to ", max), *value);
+    }
+    return value->get<double>();
+  }
+
+ private:
+  const json* Find(const std::string& key) const {
+    auto it = config_.find(key);  // end() for a null config
+    return it == config_.end() || it->is_null() ? nullptr : &*it;
+  }
+
+  absl::Status Error(absl::string_view path, absl::string_view expected, const json& got) const {
+    return absl::InvalidArgumentError(
+        absl::StrCat(handler_, ": config", path, ": expected ", expected, ", got ", Describe(got)));
+  }
+
+  const std::string handler_;
+  const json& config_;
+};
+
+struct ExecConfig {
+  std::string command;
+  std::vector<std::string> args;
+  std::map<std::string, std::string> env;
+  std::string working_dir;
+  absl::Duration kill_grace;
+};
+
+absl::Status CheckEnvNames(const std::map<std::string, std::string>& env) {
+  for (const auto& [name, value] : env) {
+    if (name.empty() || name.find('=') != std::string::npos) {
+      return absl::InvalidArgumentError(absl::StrCat("exec: config.env: variable name \"", name,
+                                                     "\" must be non-empty and without '='"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ExecConfig> ParseExecConfig(const json& config) {
+  ConfigReader reader("exec", config);
+  RETURN_IF_ERROR(
+      reader.CheckFields({"command", "args", "env", "working_dir", "kill_grace_seconds"}));
+  ExecConfig parsed;
+  ASSIGN_OR_RETURN(parsed.command, reader.RequiredString("command"));
+  ASSIGN_OR_RETURN(parsed.args, reader.StringArray("args"));
+  ASSIGN_OR_RETURN(parsed.env, reader.StringMap("env"));
+  RETURN_IF_ERROR(CheckEnvNames(parsed.env));
+  ASSIGN_OR_RETURN(parsed.working_dir, reader.OptionalString("working_dir"));
+  ASSIGN_OR_RETURN(double grace_seconds, reader.Number("kill_grace_seconds", 0, 3600, 5));
+  parsed.kill_grace = absl::Seconds(grace_seconds);
+  return parsed;
+}
+
+SubprocessOptions ExecOptions(const ExecConfig& config, const json& input) {
+  SubprocessOptions options;
+  options.argv.push_back(config.command);
+  options.argv.insert(options.argv.end(), config.args.begin(), config.args.end());
+  options.env = config.env;
+  options.working_dir = config.working_dir;
+  // A trailing newline lets line-oriented readers (`read` in sh) see a whole line.
+  options.stdin_data = input.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+  options.kill_grace = config.kill_grace;
+  return options;
+}
+
+std::string SignalName(int sig) {
+  const char* abbrev = sigabbrev_np(sig);
+  if (abbrev == nullptr) return absl::StrCat(sig);
+  return absl::StrCat("SIG", abbrev, " (", sig, ")");
+}
+
+std::string StderrSuffix(const SubprocessResult& result) {
+  absl::string_view tail = absl::StripTrailingAsciiWhitespace(result.stderr_tail);
+  if (tail.empty()) return "; stderr is empty";
+  bool cut = result.stderr_truncated || tail.size() > kStderrInMessage;
+  tail = tail.substr(tail.size() - std::min(tail.size(), kStderrInMessage));
+  return absl::StrCat("; stderr: ", cut ? "..." : "", ValidUtf8(tail));
+}
+
+absl::string_view LastNonEmptyLine(absl::string_view text) {
+  text = absl::StripTrailingAsciiWhitespace(text);
+  size_t newline = text.rfind('\n');
+  if (newline != absl::string_view::npos) text = text.substr(newline + 1);
+  return absl::StripAsciiWhitespace(text);
+}
+
+json ResultFromStdout(absl::string_view stdout_tail) {
+  absl::string_view line = LastNonEmptyLine(stdout_tail);
+  if (line.empty()) return json{{"exit_code", 0}};
+  json parsed = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return json{{"stdout", ValidUtf8(line)}};
+  return parsed;
+}
+
+absl::StatusOr<json> ExecOutcome(const ExecConfig& config, const TaskContext& ctx,
+                                 const SubprocessResult& result) {
+  const std::string who = absl::StrCat("exec: command \"", config.command, "\"");
+  if (result.stopped) {
+    return absl::CancelledError(absl::StrCat(who, " stopped: ", ctx.cancel_reason()));
+  }
+  if (result.term_signal != 0) {
+    return absl::AbortedError(absl::StrCat(who, " killed by signal ",
+                                           SignalName(result.term_signal), StderrSuffix(result)));
+  }
+  if (result.exit_code != 0) {
+    return absl::AbortedError(
+        absl::StrCat(who, " exited with code ", result.exit_code, StderrSuffix(result)));
+  }
+  return ResultFromStdout(result.stdout_tail);
+}
+
+}  // namespace
+
+absl::StatusOr<json> NoopHandler(TaskContext& /*ctx*/, const json& /*input*/) {
+  return json{{"ok", true}};
+}
+
+absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
+  ConfigReader reader("sleep", ctx.config());
+  RETURN_IF_ERROR(reader.CheckFields({"seconds"}));
+  ASSIGN_OR_RETURN(double seconds, reader.Number("seconds", 0, 86400, 1));
+  if (ctx.WaitForCancel(absl::Seconds(seconds))) {
+    return absl::CancelledError(absl::StrCat("sleep: stopped: ", ctx.cancel_reason()));
+  }
+  return json{{"slept_seconds", seconds}};
+}
+
+absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
+  ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx.config()));
+  absl::StatusOr<SubprocessResult> result =
+      RunSubprocess(ExecOptions(config, input), [&ctx] { return ctx.cancelled(); });
+  if (!result.ok()) {
+    return absl::Status(result.status().code(), absl::StrCat("exec: ", result.status().message()));
+  }
+  return ExecOutcome(config, ctx, *result);
+}
+
+std::map<std::string, Handler> BuiltinHandlers() {
+  return {{"exec", ExecHandler}, {"sleep", SleepHandler}, {"noop", NoopHandler}};
+}
+
+}  // namespace baton::worker

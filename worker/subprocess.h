@@ -1,0 +1,63 @@
+// A small POSIX process runner for handlers that run external commands.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace baton::worker {
+
+struct SubprocessOptions {
+  // argv[0] without a '/' is looked up in PATH (the PATH in `env` if set
+  // there, else the inherited one); with a '/' it is used as is, relative to
+  // `working_dir`.
+  std::vector<std::string> argv;
+  // Added over (and replacing entries of) the inherited environment.
+  std::map<std::string, std::string> env;
+  // Empty: the caller's working directory.
+  std::string working_dir;
+  // Written to the child's stdin, which is then closed.
+  std::string stdin_data;
+  // Only the last this-many bytes of each stream are kept.
+  size_t max_stdout_bytes = 1 << 20;
+  size_t max_stderr_bytes = 64 << 10;
+  // Time between SIGTERM and SIGKILL once `should_stop` turns true.
+  absl::Duration kill_grace = absl::Seconds(5);
+};
+
+struct SubprocessResult {
+  int exit_code = -1;   // -1 unless the process exited normally
+  int term_signal = 0;  // the signal that ended it, if one did
+  std::string stdout_tail;
+  std::string stderr_tail;
+  bool stopped = false;  // killed because should_stop became true
+  bool stdout_truncated = false;
+  bool stderr_truncated = false;
+};
+
+// Runs argv[0] in a new process group it leads, feeding `stdin_data` and
+// collecting both outputs concurrently, and waits for it to exit.
+//
+// `should_stop` (may be empty) is polled at least every 50 ms; once it returns
+// true the whole group gets SIGTERM, then SIGKILL after `kill_grace`. When the
+// leader exits, anything left in the group is SIGKILLed if the run was stopped
+// or if it still holds the output pipes 200 ms later, so an orphaned
+// grandchild can neither outlive a stop nor block the call forever.
+//
+// A non-zero exit or death by signal is a successful call: inspect the result.
+// Errors: INVALID_ARGUMENT for an empty argv; NOT_FOUND when the command or
+// working directory does not exist; FAILED_PRECONDITION when they cannot be
+// used (permissions, not an executable); INTERNAL when a system call fails.
+//
+// On first use, sets SIGPIPE to SIG_IGN process-wide if it was SIG_DFL (so a
+// child that stops reading stdin cannot kill the caller); the child gets
+// SIGPIPE back at its default. Thread-safe: concurrent calls are independent.
+absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options,
+                                               const std::function<bool()>& should_stop);
+
+}  // namespace baton::worker
