@@ -1,0 +1,98 @@
+// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+//
+// The rules a FlowSpec must satisfy, written once and shared by ParseFlowSpec
+// (which adds line/column), ValidateFlowSpec and FlowSpecFromJson, plus the
+// error vocabulary the YAML and JSON readers share.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "common/flow_spec.h"
+#include "nlohmann/json.hpp"
+
+namespace baton::flow_spec_internal {
+
+// Keys a flow may have at the top level, a task, and a parameter in the file
+// form (keyed by name) and in the canonical JSON form (a list, so with "name").
+inline constexpr absl::string_view kFlowKeys[] = {
+    "name", "description", "parameters", "result", "tasks"};
+inline constexpr absl::string_view kTaskKeys[] = {
+    "name", "handler", "depends_on", "queue", "config"};
+inline constexpr absl::string_view kFileParameterKeys[] = {
+    "default", "required", "description"};
+inline constexpr absl::string_view kJsonParameterKeys[] = {
+    "name", "default", "required", "description"};
+
+// A 1-based position in a flow file.
+struct Position {
+  int line = 0;
+  int column = 0;
+};
+
+// Field path -> where that field starts in the file.
+using PositionTable = absl::flat_hash_map<std::string, Position>;
+
+// One broken rule: where (a field path such as "tasks[2].depends_on[0]", empty
+// for the whole file), what was wrong, and what was expected instead.
+struct Issue {
+  std::string path;
+  std::string what;
+  std::string expected;
+  bool positioned = true;  // false: no single place in the file is to blame
+};
+
+// How parameter paths are spelled: the file keys parameters by name
+// ("parameters.items.default"), the canonical JSON lists them
+// ("parameters[0].default").
+enum class Form { kFile, kCanonical };
+
+// INVALID_ARGUMENT "<source>: <path> (line L, column C): <what>; expected <x>".
+// The position part appears only when `position` is given.
+absl::Status IssueStatus(
+    absl::string_view source, const Issue& issue,
+    const std::optional<Position>& position = std::nullopt);
+
+// As above, with the position looked up by the issue's path.
+absl::Status IssueStatus(absl::string_view source, const Issue& issue,
+                         const PositionTable& positions);
+
+// Path pieces: JoinPath("tasks[0]", "name"), JoinPath("", "name") == "name",
+// IndexPath("tasks", 2) == "tasks[2]".
+std::string JoinPath(absl::string_view parent, absl::string_view key);
+std::string IndexPath(absl::string_view parent, size_t index);
+
+// The path of parameter `index`'s `field` ("" or "name" for the parameter).
+std::string ParameterPath(Form form, const FlowSpec& spec, size_t index,
+                          absl::string_view field);
+
+// `s` quoted and escaped for an error message, cut short when long.
+std::string Quote(absl::string_view s);
+
+// Issues both readers raise.
+Issue UnknownKeyIssue(absl::string_view parent, absl::string_view key,
+                      absl::Span<const absl::string_view> allowed);
+Issue MissingKeyIssue(absl::string_view parent, absl::string_view key);
+Issue WrongTypeIssue(std::string path, absl::string_view got,
+                     absl::string_view expected);
+Issue TooLargeIssue(std::string path, absl::string_view what, size_t max_bytes);
+
+// A JSON value that must serialize (valid UTF-8) to at most `max_bytes`.
+std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,
+                                    const nlohmann::json& value,
+                                    size_t max_bytes);
+
+// The first rule `spec` breaks, checking in file order; nullopt when valid.
+std::optional<Issue> FindIssue(const FlowSpec& spec, Form form);
+
+// Task indices in Kahn's order, ready ties taken in file order. Unknown
+// dependencies are ignored; tasks on or downstream of a cycle are left out.
+std::vector<size_t> KahnOrder(const FlowSpec& spec);
+
+}  // namespace baton::flow_spec_internal

@@ -1,0 +1,282 @@
+// Reads a flow file's structure. Every rule about the values read (names,
+// sizes, the graph) lives in FindIssue; this file only knows the shape.
+#include "common/flow_spec_yaml.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/algorithm/container.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+
+namespace baton::flow_spec_internal {
+namespace {
+
+using json = nlohmann::json;
+
+const YamlEntry* FindEntry(const std::vector<YamlEntry>& entries,
+                           absl::string_view key) {
+  auto it = absl::c_find_if(
+      entries, [&](const YamlEntry& entry) { return entry.key == key; });
+  return it == entries.end() ? nullptr : &*it;
+}
+
+// Where an entry's value starts. yaml-cpp places an empty value ("key:" and a
+// line break) at the start of the next line; the key is the better place.
+YAML::Mark ValueMark(const YamlEntry& entry) {
+  YAML::Mark value = entry.value.Mark();
+  bool moved = value.line > entry.key_node.Mark().line;
+  return entry.value.IsNull() && moved ? entry.key_node.Mark() : value;
+}
+
+// The entries of the map at `path`, each key one of `allowed`.
+absl::StatusOr<std::vector<YamlEntry>> ReadFields(
+    YamlContext& context, const YAML::Node& node, const std::string& path,
+    absl::Span<const absl::string_view> allowed, absl::string_view expected) {
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   YamlMapEntries(context, node, path, expected));
+  for (const YamlEntry& entry : entries) {
+    if (!absl::c_linear_search(allowed, entry.key)) {
+      return context.Fail(UnknownKeyIssue(path, entry.key, allowed),
+                          entry.key_node.Mark());
+    }
+    context.Note(JoinPath(path, entry.key), ValueMark(entry));
+  }
+  return entries;
+}
+
+absl::Status ReadString(const YamlContext& context, const YAML::Node& node,
+                        const std::string& path, std::string* out) {
+  if (!node.IsScalar()) {
+    return context.Fail(WrongTypeIssue(path, YamlKindName(node), "a string"),
+                        node);
+  }
+  *out = node.Scalar();
+  return absl::OkStatus();
+}
+
+absl::Status ReadOptionalString(const YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                const std::string& parent,
+                                absl::string_view key, std::string* out) {
+  const YamlEntry* entry = FindEntry(entries, key);
+  if (entry == nullptr) return absl::OkStatus();
+  return ReadString(context, entry->value, JoinPath(parent, key), out);
+}
+
+absl::Status ReadRequiredString(const YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                const YAML::Node& map,
+                                const std::string& parent,
+                                absl::string_view key, std::string* out) {
+  if (FindEntry(entries, key) == nullptr) {
+    return context.Fail(MissingKeyIssue(parent, key), map.Mark());
+  }
+  return ReadOptionalString(context, entries, parent, key, out);
+}
+
+absl::Status ReadBool(const YamlContext& context, const YAML::Node& node,
+                      const std::string& path, bool* out) {
+  ASSIGN_OR_RETURN(json value, YamlToJson(context, node, path, "value", 64));
+  if (!value.is_boolean()) {
+    std::string got =
+        node.IsScalar() ? Quote(node.Scalar()) : YamlKindName(node);
+    return context.Fail(WrongTypeIssue(path, got, "true or false (unquoted)"),
+                        node);
+  }
+  *out = value.get<bool>();
+  return absl::OkStatus();
+}
+
+// A single task name, or a list of them.
+absl::Status ReadDependsOn(YamlContext& context, const YAML::Node& node,
+                           const std::string& path,
+                           std::vector<std::string>* out) {
+  if (node.IsScalar()) {
+    context.Note(IndexPath(path, 0), node.Mark());
+    out->push_back(node.Scalar());
+    return absl::OkStatus();
+  }
+  if (!node.IsSequence()) {
+    return context.Fail(WrongTypeIssue(path, YamlKindName(node),
+                                       "a task name or a list of task names"),
+                        node);
+  }
+  for (const YAML::Node& item : node) {
+    std::string item_path = IndexPath(path, out->size());
+    context.Note(item_path, item.Mark());
+    RETURN_IF_ERROR(ReadString(context, item, item_path, &out->emplace_back()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TaskSpec> ReadTask(YamlContext& context, const YAML::Node& node,
+                                  const std::string& path) {
+  context.Note(path, node.Mark());
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, node, path, kTaskKeys,
+                              "a task: a map with keys name, handler and "
+                              "optionally depends_on, queue, config"));
+  TaskSpec task;
+  RETURN_IF_ERROR(
+      ReadRequiredString(context, entries, node, path, "name", &task.name));
+  RETURN_IF_ERROR(ReadRequiredString(context, entries, node, path, "handler",
+                                     &task.handler));
+  RETURN_IF_ERROR(
+      ReadOptionalString(context, entries, path, "queue", &task.queue));
+  if (const YamlEntry* entry = FindEntry(entries, "depends_on")) {
+    RETURN_IF_ERROR(ReadDependsOn(
+        context, entry->value, JoinPath(path, "depends_on"), &task.depends_on));
+  }
+  if (const YamlEntry* entry = FindEntry(entries, "config")) {
+    ASSIGN_OR_RETURN(task.config,
+                     YamlToJson(context, entry->value, JoinPath(path, "config"),
+                                "config", kMaxTaskConfigBytes));
+  }
+  return task;
+}
+
+absl::Status ReadTasks(YamlContext& context, const YAML::Node& node,
+                       std::vector<TaskSpec>* out) {
+  if (!node.IsSequence()) {
+    return context.Fail(
+        WrongTypeIssue("tasks", YamlKindName(node), "a list of tasks"), node);
+  }
+  for (const YAML::Node& item : node) {
+    ASSIGN_OR_RETURN(TaskSpec task,
+                     ReadTask(context, item, IndexPath("tasks", out->size())));
+    out->push_back(std::move(task));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadParameter(YamlContext& context, const YAML::Node& node,
+                           const std::string& path, ParameterSpec* param) {
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, node, path, kFileParameterKeys,
+                              "a map with optional keys default, required, "
+                              "description"));
+  if (const YamlEntry* entry = FindEntry(entries, "default")) {
+    ASSIGN_OR_RETURN(
+        param->default_value,
+        YamlToJson(context, entry->value, JoinPath(path, "default"), "default",
+                   kMaxParameterValueBytes));
+  }
+  if (const YamlEntry* entry = FindEntry(entries, "required")) {
+    RETURN_IF_ERROR(ReadBool(context, entry->value, JoinPath(path, "required"),
+                             &param->required));
+  }
+  return ReadOptionalString(context, entries, path, "description",
+                            &param->description);
+}
+
+absl::Status ReadParameters(YamlContext& context, const YAML::Node& node,
+                            std::vector<ParameterSpec>* out) {
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   YamlMapEntries(context, node, "parameters",
+                                  "a map of parameter names to parameters"));
+  for (const YamlEntry& entry : entries) {
+    std::string path = JoinPath("parameters", entry.key);
+    context.Note(path, entry.key_node.Mark());
+    ParameterSpec& param = out->emplace_back();
+    param.name = entry.key;
+    RETURN_IF_ERROR(ReadParameter(context, entry.value, path, &param));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ReadFlow(YamlContext& context, const YAML::Node& root,
+                      FlowSpec* spec) {
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, root, "", kFlowKeys,
+                              "a flow: a map with keys name, tasks and "
+                              "optionally description, parameters, result"));
+  RETURN_IF_ERROR(
+      ReadRequiredString(context, entries, root, "", "name", &spec->name));
+  RETURN_IF_ERROR(ReadOptionalString(context, entries, "", "description",
+                                     &spec->description));
+  if (const YamlEntry* entry = FindEntry(entries, "parameters")) {
+    RETURN_IF_ERROR(ReadParameters(context, entry->value, &spec->parameters));
+  }
+  RETURN_IF_ERROR(
+      ReadOptionalString(context, entries, "", "result", &spec->result_task));
+  const YamlEntry* tasks = FindEntry(entries, "tasks");
+  if (tasks == nullptr) {
+    return context.Fail(MissingKeyIssue("", "tasks"), root.Mark());
+  }
+  return ReadTasks(context, tasks->value, &spec->tasks);
+}
+
+absl::StatusOr<YAML::Node> LoadDocument(const YamlContext& context,
+                                        absl::string_view text) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return context.Fail(
+        Issue{"", "invalid YAML: " + e.msg, "well-formed YAML or JSON"},
+        e.mark);
+  }
+  if (documents.empty()) {
+    return context.Fail(
+        Issue{"", "the file holds no flow", "a map with keys name and tasks"},
+        YAML::Mark::null_mark());
+  }
+  if (documents.size() > 1) {
+    return context.Fail(
+        Issue{"",
+              absl::StrFormat("the file holds %d YAML documents",
+                              documents.size()),
+              "exactly one"},
+        documents[1].Mark());
+  }
+  return documents[0];
+}
+
+}  // namespace
+
+absl::Status YamlContext::Fail(const Issue& issue,
+                               const YAML::Mark& mark) const {
+  if (mark.is_null()) return IssueStatus(source_, issue);
+  return IssueStatus(source_, issue, Position{mark.line + 1, mark.column + 1});
+}
+
+absl::Status YamlContext::Fail(const Issue& issue,
+                               const YAML::Node& node) const {
+  auto noted = positions_.find(issue.path);
+  if (node.IsNull() && noted != positions_.end()) {
+    return IssueStatus(source_, issue, noted->second);
+  }
+  return Fail(issue, node.Mark());
+}
+
+void YamlContext::Note(const std::string& path, const YAML::Mark& mark) {
+  if (!mark.is_null()) {
+    positions_[path] = Position{mark.line + 1, mark.column + 1};
+  }
+}
+
+absl::StatusOr<ParsedFlow> ReadYamlFlow(absl::string_view text,
+                                        absl::string_view source) {
+  YamlContext context(source);
+  if (text.size() > kMaxFlowFileBytes) {
+    return context.Fail(
+        Issue{"", absl::StrFormat("the file is %d bytes", text.size()),
+              absl::StrFormat("at most %d bytes", kMaxFlowFileBytes)},
+        YAML::Mark::null_mark());
+  }
+  ASSIGN_OR_RETURN(YAML::Node root, LoadDocument(context, text));
+  ParsedFlow parsed;
+  try {
+    RETURN_IF_ERROR(ReadFlow(context, root, &parsed.spec));
+  } catch (const YAML::Exception& e) {
+    // Not expected from a loaded document; kept so no exception escapes.
+    return context.Fail(
+        Issue{"", "unreadable YAML: " + e.msg, "well-formed YAML or JSON"},
+        e.mark);
+  }
+  parsed.positions = context.TakePositions();
+  return parsed;
+}
+
+}  // namespace baton::flow_spec_internal

@@ -1,0 +1,83 @@
+// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+//
+// Reading a flow file's YAML: its structure (types, required and unknown keys)
+// and where each field sits, leaving the rules of FindIssue to the caller.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/flow_spec.h"
+#include "common/flow_spec_rules.h"
+#include "nlohmann/json.hpp"
+#include "yaml-cpp/yaml.h"
+
+namespace baton::flow_spec_internal {
+
+// Reports errors for one file and remembers where its fields are.
+class YamlContext {
+ public:
+  explicit YamlContext(absl::string_view source) : source_(source) {}
+
+  // INVALID_ARGUMENT for `issue`, positioned at `mark` when it is known.
+  absl::Status Fail(const Issue& issue, const YAML::Mark& mark) const;
+
+  // As above, positioned at `node`, or for an empty value at its noted key.
+  absl::Status Fail(const Issue& issue, const YAML::Node& node) const;
+
+  // Remembers that the field at `path` starts at `mark`.
+  void Note(const std::string& path, const YAML::Mark& mark);
+
+  PositionTable TakePositions() { return std::move(positions_); }
+
+ private:
+  std::string source_;
+  PositionTable positions_;
+};
+
+// "a map", "a list", "null", "a scalar": what a node is, for messages.
+std::string YamlKindName(const YAML::Node& node);
+
+// One entry of a YAML map, in file order.
+struct YamlEntry {
+  std::string key;
+  YAML::Node key_node;
+  YAML::Node value;
+};
+
+// The entries of the map at `path`. Fails unless `node` is a map (else the
+// message says `expected`) whose keys are scalars, each used once.
+absl::StatusOr<std::vector<YamlEntry>> YamlMapEntries(
+    const YamlContext& context, const YAML::Node& node, const std::string& path,
+    absl::string_view expected);
+
+// How deeply a config or default value may nest.
+inline constexpr int kMaxYamlValueDepth = 64;
+
+// Converts a YAML value to JSON. Plain scalars follow the YAML 1.2 core schema
+// (null, true/false, integers incl. 0x/0o, floats); quoted or !!str scalars
+// stay strings, !!null is null. Fails on other tags, non-scalar or duplicate
+// map keys, infinities and NaN, nesting deeper than kMaxYamlValueDepth (which
+// also stops an alias inside its own anchor), and -- while building, before
+// any blow-up -- on a value whose JSON must exceed `max_bytes` (alias bombs).
+// `what` names the value in those two messages ("config").
+absl::StatusOr<nlohmann::json> YamlToJson(const YamlContext& context,
+                                          const YAML::Node& node,
+                                          const std::string& path,
+                                          absl::string_view what,
+                                          size_t max_bytes);
+
+struct ParsedFlow {
+  FlowSpec spec;
+  PositionTable positions;
+};
+
+// Parses `text` (refusing it above kMaxFlowFileBytes) and reads the flow's
+// structure. Errors are INVALID_ARGUMENT with source, path and position.
+absl::StatusOr<ParsedFlow> ReadYamlFlow(absl::string_view text,
+                                        absl::string_view source);
+
+}  // namespace baton::flow_spec_internal
