@@ -12,7 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/status_macros.h"
-#include "worker/subprocess.h"
+#include "common/subprocess.h"
 
 namespace baton::worker {
 namespace {

@@ -1,4 +1,4 @@
-#include "worker/subprocess.h"
+#include "common/subprocess.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -17,7 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace baton::worker {
+namespace baton {
 namespace {
 
 using ::testing::EndsWith;
@@ -288,4 +288,4 @@ TEST(SubprocessTest, EmptyShouldStopMeansRunToCompletion) {
 }
 
 }  // namespace
-}  // namespace baton::worker
+}  // namespace baton

@@ -1,4 +1,5 @@
-// A small POSIX process runner for handlers that run external commands.
+// A small POSIX process runner: handlers that run commands, and the embedded
+// PostgreSQL (initdb, pg_ctl).
 #pragma once
 
 #include <cstddef>
@@ -10,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
-namespace baton::worker {
+namespace baton {
 
 struct SubprocessOptions {
   // argv[0] without a '/' is looked up in PATH (the PATH in `env` if set
@@ -60,4 +61,4 @@ struct SubprocessResult {
 absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options,
                                                const std::function<bool()>& should_stop);
 
-}  // namespace baton::worker
+}  // namespace baton

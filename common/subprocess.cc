@@ -1,4 +1,4 @@
-#include "worker/subprocess.h"
+#include "common/subprocess.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -24,7 +24,7 @@
 
 extern char** environ;
 
-namespace baton::worker {
+namespace baton {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -572,4 +572,4 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options,
   return supervisor.Run();
 }
 
-}  // namespace baton::worker
+}  // namespace baton

@@ -1,0 +1,32 @@
+#include "cli/cli_context.h"
+
+#include <iostream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace baton::cli {
+
+CliContext::CliContext(const Globals& globals)
+    : output_(globals.output == "json" ? Output::kJson : Output::kTable),
+      timeout_(globals.timeout) {
+  auto channel = grpc::CreateChannel(globals.address, grpc::InsecureChannelCredentials());
+  flows_ = v1::FlowService::NewStub(channel);
+  runs_ = v1::RunService::NewStub(channel);
+  cluster_ = v1::ClusterService::NewStub(channel);
+}
+
+std::unique_ptr<grpc::ClientContext> CliContext::Call() const {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout_));
+  return ctx;
+}
+
+int CliContext::Fail(const std::string& what, const absl::Status& status) const {
+  std::cerr << "baton: " << what << ": " << absl::StatusCodeToString(status.code()) << ": "
+            << status.message() << "\n";
+  return kExitError;
+}
+
+}  // namespace baton::cli

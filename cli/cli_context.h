@@ -1,0 +1,56 @@
+// What every `baton` command shares: where the orchestrator is, how to print,
+// and the RPC deadline. Commands return an exit code.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "baton/v1/cluster_service.grpc.pb.h"
+#include "baton/v1/flow_service.grpc.pb.h"
+#include "baton/v1/run_service.grpc.pb.h"
+
+namespace grpc {
+class ClientContext;
+}
+
+namespace baton::cli {
+
+// Exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitError = 1;      // the request failed (message on stderr)
+inline constexpr int kExitRunFailed = 3;  // --wait: the run ended other than COMPLETED
+
+enum class Output { kTable, kJson };
+
+struct Globals {
+  std::string address = "127.0.0.1:7233";
+  std::string output = "table";
+  absl::Duration timeout = absl::Seconds(10);
+};
+
+class CliContext {
+ public:
+  explicit CliContext(const Globals& globals);
+
+  Output output() const { return output_; }
+  v1::FlowService::Stub& flows() { return *flows_; }
+  v1::RunService::Stub& runs() { return *runs_; }
+  v1::ClusterService::Stub& cluster() { return *cluster_; }
+
+  // A client context whose deadline is the --timeout from now.
+  std::unique_ptr<grpc::ClientContext> Call() const;
+
+  // Prints "baton: <what>: <status>" to stderr and returns kExitError.
+  int Fail(const std::string& what, const absl::Status& status) const;
+
+ private:
+  Output output_;
+  absl::Duration timeout_;
+  std::unique_ptr<v1::FlowService::Stub> flows_;
+  std::unique_ptr<v1::RunService::Stub> runs_;
+  std::unique_ptr<v1::ClusterService::Stub> cluster_;
+};
+
+}  // namespace baton::cli

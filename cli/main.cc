@@ -1,0 +1,24 @@
+// baton: the command line client of a Baton orchestrator.
+#include "CLI/CLI.hpp"
+#include "cli/commands.h"
+#include "common/cli_flags.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"baton: submit and inspect Baton flows and runs"};
+  app.require_subcommand(1);
+  app.fallthrough();
+  baton::cli::Globals globals;
+  app.add_option("--address", globals.address, "orchestrator address host:port")
+      ->envname("BATON_ADDRESS")
+      ->capture_default_str();
+  app.add_option("-o,--output", globals.output, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  baton::AddDurationOption(app, "--timeout", &globals.timeout, "deadline of each call");
+  int exit_code = baton::cli::kExitOk;
+  baton::cli::AddFlowCommands(app, globals, &exit_code);
+  baton::cli::AddRunCommands(app, globals, &exit_code);
+  baton::cli::AddWorkerCommands(app, globals, &exit_code);
+  CLI11_PARSE(app, argc, argv);
+  return exit_code;
+}

@@ -1,0 +1,214 @@
+#include <iostream>
+#include <thread>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "cli/commands.h"
+#include "cli/format.h"
+#include "common/cli_flags.h"
+#include "common/json_util.h"
+#include "common/rpc/grpc_status.h"
+#include "nlohmann/json.hpp"
+
+namespace baton::cli {
+namespace {
+
+struct StartArgs {
+  std::string flow;
+  int version = 0;
+  std::vector<std::string> params;  // k=v; v is JSON when it parses, else a string
+  std::string params_json;
+  std::string idempotency_key;
+  bool wait = false;
+  absl::Duration wait_timeout = absl::Minutes(10);
+};
+
+bool IsTerminal(v1::FlowRunState s) {
+  return s == v1::FLOW_RUN_STATE_COMPLETED || s == v1::FLOW_RUN_STATE_FAILED ||
+         s == v1::FLOW_RUN_STATE_CANCELLED || s == v1::FLOW_RUN_STATE_TIMED_OUT;
+}
+
+absl::StatusOr<nlohmann::json> BuildParameters(const StartArgs& args) {
+  auto params = ParseJsonObject(args.params_json, "--params-json", 256 * 1024);
+  if (!params.ok()) return params.status();
+  for (const auto& kv : args.params) {
+    const size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(absl::StrCat("--param \"", kv, "\": expected key=value"));
+    }
+    const std::string value = kv.substr(eq + 1);
+    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
+    (*params)[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
+  }
+  return params;
+}
+
+std::string ResultOrError(const std::string& result_json, const std::string& error) {
+  return error.empty() ? Shorten(result_json, 60) : Shorten("error: " + error, 60);
+}
+
+void PrintRun(const v1::Run& run) {
+  std::cout << "run " << run.id() << "  flow " << run.flow_name() << " v" << run.flow_version()
+            << "  " << StateName(run.state()) << "\n"
+            << "  created " << FormatTime(run.created_at(), run.has_created_at()) << "  started "
+            << FormatTime(run.started_at(), run.has_started_at()) << "  ended "
+            << FormatTime(run.ended_at(), run.has_ended_at()) << "  duration "
+            << FormatDuration(run.duration(), run.has_duration()) << "\n"
+            << "  parameters " << run.parameters_json() << "\n";
+  if (!run.idempotency_key().empty()) std::cout << "  idempotency key " << run.idempotency_key() << "\n";
+  if (!run.result_json().empty()) std::cout << "  result " << run.result_json() << "\n";
+  if (!run.error().empty()) std::cout << "  error " << run.error() << "\n";
+  if (run.tasks().empty()) return;
+  std::vector<std::vector<std::string>> rows = {
+      {"TASK", "STATE", "ATTEMPTS", "DURATION", "WORKER", "RESULT"}};
+  for (const auto& t : run.tasks()) {
+    const std::string worker = t.attempts().empty() ? "-" : t.attempts().rbegin()->worker_name();
+    rows.push_back({t.name(), StateName(t.state()), std::to_string(t.attempt_count()),
+                    FormatDuration(t.duration(), t.has_duration()), worker,
+                    ResultOrError(t.result_json(), t.error())});
+  }
+  std::cout << "\n" << FormatTable(rows);
+  for (const auto& t : run.tasks()) {
+    if (t.attempts_size() < 2) continue;
+    for (const auto& a : t.attempts()) {
+      std::cout << "  " << t.name() << " attempt " << a.number() << ": " << StateName(a.state())
+                << " on " << a.worker_name() << (a.error().empty() ? "" : " - " + a.error()) << "\n";
+    }
+  }
+}
+
+void Print(const CliContext& cli, const v1::Run& run) {
+  if (cli.output() == Output::kJson) {
+    std::cout << ToJson(run) << "\n";
+  } else {
+    PrintRun(run);
+  }
+}
+
+absl::StatusOr<v1::Run> GetRun(CliContext& cli, const std::string& id) {
+  v1::GetRunRequest request;
+  request.set_run_id(id);
+  v1::Run run;
+  grpc::Status s = cli.runs().GetRun(cli.Call().get(), request, &run);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return run;
+}
+
+// Polls the run until it ends or `timeout` passes.
+absl::StatusOr<v1::Run> WaitForEnd(CliContext& cli, const std::string& id, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Duration interval = absl::Milliseconds(100);
+  while (true) {
+    auto run = GetRun(cli, id);
+    if (!run.ok() || IsTerminal(run->state())) return run;
+    if (absl::Now() + interval > deadline) {
+      return absl::DeadlineExceededError(absl::StrCat("run ", id, " still ",
+                                                      StateName(run->state()), " after ",
+                                                      absl::FormatDuration(timeout)));
+    }
+    absl::SleepFor(interval);
+    interval = std::min(interval * 2, absl::Seconds(1));
+  }
+}
+
+int Start(const Globals& g, const StartArgs& args) {
+  CliContext cli(g);
+  auto params = BuildParameters(args);
+  if (!params.ok()) return cli.Fail("run start", params.status());
+  v1::StartRunRequest request;
+  request.set_flow_name(args.flow);
+  request.set_flow_version(args.version);
+  request.set_parameters_json(params->dump());
+  request.set_idempotency_key(args.idempotency_key);
+  v1::StartRunResponse response;
+  grpc::Status s = cli.runs().StartRun(cli.Call().get(), request, &response);
+  if (!s.ok()) return cli.Fail("run start", rpc::FromGrpcStatus(s));
+  if (!args.wait) {
+    if (cli.output() == Output::kJson) {
+      std::cout << ToJson(response) << "\n";
+    } else {
+      std::cout << "run " << response.run().id() << (response.created() ? " started" : " exists (same idempotency key)") << "\n";
+    }
+    return kExitOk;
+  }
+  auto run = WaitForEnd(cli, response.run().id(), args.wait_timeout);
+  if (!run.ok()) return cli.Fail("run start --wait", run.status());
+  Print(cli, *run);
+  return run->state() == v1::FLOW_RUN_STATE_COMPLETED ? kExitOk : kExitRunFailed;
+}
+
+int Get(const Globals& g, const std::string& id) {
+  CliContext cli(g);
+  auto run = GetRun(cli, id);
+  if (!run.ok()) return cli.Fail("run get", run.status());
+  Print(cli, *run);
+  return kExitOk;
+}
+
+int List(const Globals& g, const std::string& flow, const std::string& state, int limit) {
+  CliContext cli(g);
+  v1::ListRunsRequest request;
+  request.set_flow_name(flow);
+  request.set_limit(limit);
+  if (!state.empty()) {
+    v1::FlowRunState parsed;
+    if (!v1::FlowRunState_Parse("FLOW_RUN_STATE_" + state, &parsed)) {
+      return cli.Fail("run list", absl::InvalidArgumentError(absl::StrCat(
+                                      "--state \"", state, "\": expected one of PENDING, RUNNING, "
+                                      "COMPLETED, FAILED, CANCELLED, TIMED_OUT, SCHEDULED")));
+    }
+    request.set_state(parsed);
+  }
+  v1::ListRunsResponse response;
+  grpc::Status s = cli.runs().ListRuns(cli.Call().get(), request, &response);
+  if (!s.ok()) return cli.Fail("run list", rpc::FromGrpcStatus(s));
+  if (cli.output() == Output::kJson) {
+    std::cout << ToJson(response) << "\n";
+    return kExitOk;
+  }
+  std::vector<std::vector<std::string>> rows = {{"RUN", "FLOW", "VERSION", "STATE", "CREATED", "DURATION"}};
+  for (const auto& r : response.runs()) {
+    rows.push_back({r.id(), r.flow_name(), std::to_string(r.flow_version()), StateName(r.state()),
+                    FormatTime(r.created_at(), r.has_created_at()),
+                    FormatDuration(r.duration(), r.has_duration())});
+  }
+  std::cout << FormatTable(rows);
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
+  CLI::App* run = app.add_subcommand("run", "flow runs")->require_subcommand(1);
+
+  auto args = std::make_shared<StartArgs>();
+  CLI::App* start = run->add_subcommand("start", "start a run of a flow");
+  start->add_option("flow", args->flow, "flow name")->required();
+  start->add_option("--version", args->version, "flow version (default: latest)");
+  start->add_option("-p,--param", args->params, "parameter key=value (value: JSON or text)");
+  start->add_option("--params-json", args->params_json, "all parameters as a JSON object");
+  start->add_option("--idempotency-key", args->idempotency_key,
+                    "the same key returns the same run");
+  start->add_flag("--wait", args->wait, "wait for the run to end and print it");
+  AddDurationOption(*start, "--wait-timeout", &args->wait_timeout, "longest --wait waits");
+  start->callback([&globals, args, exit_code] { *exit_code = Start(globals, *args); });
+
+  auto id = std::make_shared<std::string>();
+  CLI::App* get = run->add_subcommand("get", "a run with its tasks and attempts");
+  get->add_option("id", *id, "run id")->required();
+  get->callback([&globals, id, exit_code] { *exit_code = Get(globals, *id); });
+
+  auto flow = std::make_shared<std::string>();
+  auto state = std::make_shared<std::string>();
+  auto limit = std::make_shared<int>(50);
+  CLI::App* list = run->add_subcommand("list", "recent runs, newest first");
+  list->add_option("--flow", *flow, "only runs of this flow");
+  list->add_option("--state", *state, "only runs in this state (e.g. FAILED)");
+  list->add_option("--limit", *limit, "at most this many")->check(CLI::Range(1, 1000));
+  list->callback([&globals, flow, state, limit, exit_code] {
+    *exit_code = List(globals, *flow, *state, *limit);
+  });
+}
+
+}  // namespace baton::cli

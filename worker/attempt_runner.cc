@@ -1,0 +1,69 @@
+#include "worker/attempt_runner.h"
+
+#include "absl/strings/str_cat.h"
+#include "worker/worker.h"
+
+namespace baton::worker {
+namespace {
+
+void SetError(v1::CompleteAttemptRequest& out, const std::string& message, bool non_retryable,
+              const std::string& type) {
+  v1::AttemptError* error = out.mutable_error();
+  error->set_message(message);
+  error->set_non_retryable(non_retryable);
+  error->set_type(type);
+}
+
+absl::StatusOr<nlohmann::json> CallHandler(const Handler& handler, TaskContext& ctx,
+                                           const nlohmann::json& input) {
+  try {
+    return handler(ctx, input);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat("handler threw: ", e.what()));
+  } catch (...) {
+    return absl::InternalError("handler threw a non-standard exception");
+  }
+}
+
+}  // namespace
+
+std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease) {
+  TaskContext::Identity id{lease.run_id(), lease.flow_name(), lease.task_name(),
+                           lease.attempt().task_run_id(), lease.attempt().attempt(),
+                           lease.handler()};
+  nlohmann::json config = nlohmann::json::parse(lease.config_json(), nullptr, false);
+  if (!config.is_object()) config = nlohmann::json::object();
+  return std::make_shared<TaskContext>(std::move(id), std::move(config));
+}
+
+v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
+                                      const v1::Lease& lease, const std::string& worker_id) {
+  v1::CompleteAttemptRequest out;
+  out.set_worker_id(worker_id);
+  *out.mutable_attempt() = lease.attempt();
+  if (handler == nullptr) {
+    SetError(out, absl::StrCat("this worker has no handler named \"", lease.handler(), "\""),
+             true, "UnknownHandler");
+    return out;
+  }
+  nlohmann::json input = nlohmann::json::parse(lease.input_json(), nullptr, false);
+  if (input.is_discarded()) {
+    SetError(out, "task input is not valid JSON", true, "BadInput");
+    return out;
+  }
+  absl::StatusOr<nlohmann::json> result = CallHandler(*handler, ctx, input);
+  if (result.ok()) {
+    out.set_result_json(result->dump());
+    return out;
+  }
+  std::string message(result.status().message());
+  if (ctx.cancelled() && result.status().code() == absl::StatusCode::kCancelled) {
+    message = absl::StrCat("cancelled: ", ctx.cancel_reason(), message.empty() ? "" : " (",
+                           message, message.empty() ? "" : ")");
+  }
+  SetError(out, message, IsNonRetryable(result.status()),
+           absl::StatusCodeToString(result.status().code()));
+  return out;
+}
+
+}  // namespace baton::worker

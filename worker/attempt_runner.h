@@ -1,0 +1,25 @@
+// Runs one leased attempt through its handler and turns the outcome into the
+// completion to report. No I/O of its own; thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "baton/v1/worker_service.pb.h"
+#include "worker/task_context.h"
+
+namespace baton::worker {
+
+// The context for `lease` (identity and parsed config; a config that is not
+// a JSON object becomes an empty object and the handler is told by RunAttempt).
+std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease);
+
+// Calls `handler` (null: no handler of that name on this worker) with the
+// lease's input and returns the completion: the result as JSON text, or an
+// error whose message says what failed. Exceptions thrown by the handler are
+// caught and reported as errors. A handler that returns CANCELLED after its
+// context was cancelled reports the cancel reason.
+v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
+                                      const v1::Lease& lease, const std::string& worker_id);
+
+}  // namespace baton::worker

@@ -1,0 +1,109 @@
+#include "worker/orchestrator_client.h"
+
+#include <mutex>
+
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "baton/v1/worker_service.grpc.pb.h"
+#include "common/rpc/grpc_status.h"
+
+namespace baton::worker {
+
+using google::protobuf::util::TimeUtil;
+
+struct OrchestratorClient::Impl {
+  std::unique_ptr<v1::WorkerService::Stub> stub;
+  absl::Duration rpc_timeout;
+  std::mutex mu;
+  grpc::ClientContext* poll = nullptr;  // the poll in flight, guarded by mu
+  bool polls_cancelled = false;
+
+  void SetDeadline(grpc::ClientContext& ctx, absl::Duration timeout) const {
+    ctx.set_deadline(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(timeout));
+  }
+};
+
+OrchestratorClient::OrchestratorClient(const std::string& address, absl::Duration rpc_timeout)
+    : impl_(std::make_unique<Impl>()) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  impl_->stub = v1::WorkerService::NewStub(
+      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+  impl_->rpc_timeout = rpc_timeout;
+}
+
+OrchestratorClient::~OrchestratorClient() = default;
+
+absl::StatusOr<v1::RegisterWorkerResponse> OrchestratorClient::Register(
+    const v1::RegisterWorkerRequest& request) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  v1::RegisterWorkerResponse response;
+  grpc::Status s = impl_->stub->RegisterWorker(&ctx, request, &response);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return response;
+}
+
+absl::StatusOr<std::vector<v1::Lease>> OrchestratorClient::Poll(const std::string& worker_id,
+                                                                int max_leases,
+                                                                absl::Duration wait) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, wait + impl_->rpc_timeout);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->polls_cancelled) return absl::CancelledError("polling stopped");
+    impl_->poll = &ctx;
+  }
+  v1::PollLeasesRequest request;
+  request.set_worker_id(worker_id);
+  request.set_max_leases(max_leases);
+  *request.mutable_wait() = TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(wait));
+  v1::PollLeasesResponse response;
+  grpc::Status s = impl_->stub->PollLeases(&ctx, request, &response);
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->poll = nullptr;
+  }
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return std::vector<v1::Lease>(response.leases().begin(), response.leases().end());
+}
+
+void OrchestratorClient::CancelPolls() {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  impl_->polls_cancelled = true;
+  if (impl_->poll != nullptr) impl_->poll->TryCancel();
+}
+
+absl::StatusOr<std::vector<v1::AttemptDirective>> OrchestratorClient::Heartbeat(
+    const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  v1::HeartbeatRequest request;
+  request.set_worker_id(worker_id);
+  for (const auto& a : attempts) *request.add_attempts() = a;
+  v1::HeartbeatResponse response;
+  grpc::Status s = impl_->stub->Heartbeat(&ctx, request, &response);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return std::vector<v1::AttemptDirective>(response.directives().begin(),
+                                           response.directives().end());
+}
+
+absl::Status OrchestratorClient::Complete(const v1::CompleteAttemptRequest& request) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  v1::CompleteAttemptResponse response;
+  return rpc::FromGrpcStatus(impl_->stub->CompleteAttempt(&ctx, request, &response));
+}
+
+absl::Status OrchestratorClient::Deregister(const std::string& worker_id) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  v1::DeregisterWorkerRequest request;
+  request.set_worker_id(worker_id);
+  v1::DeregisterWorkerResponse response;
+  return rpc::FromGrpcStatus(impl_->stub->DeregisterWorker(&ctx, request, &response));
+}
+
+}  // namespace baton::worker

@@ -1,0 +1,38 @@
+// The worker's side of the worker API: one call per RPC, each with a
+// deadline, errors as absl::Status. Keeps grpc:: types out of the SDK header.
+// Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "baton/v1/worker_service.pb.h"
+
+namespace baton::worker {
+
+class OrchestratorClient {
+ public:
+  OrchestratorClient(const std::string& address, absl::Duration rpc_timeout);
+  ~OrchestratorClient();
+
+  absl::StatusOr<v1::RegisterWorkerResponse> Register(const v1::RegisterWorkerRequest& request);
+  // Waits up to `wait` for leases; its deadline is `wait` plus the RPC timeout.
+  absl::StatusOr<std::vector<v1::Lease>> Poll(const std::string& worker_id, int max_leases,
+                                              absl::Duration wait);
+  // Makes a Poll in flight (and the next one) return CANCELLED promptly.
+  void CancelPolls();
+  absl::StatusOr<std::vector<v1::AttemptDirective>> Heartbeat(
+      const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts);
+  absl::Status Complete(const v1::CompleteAttemptRequest& request);
+  absl::Status Deregister(const std::string& worker_id);
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace baton::worker

@@ -1,0 +1,365 @@
+#include "worker/worker.h"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include <google/protobuf/util/time_util.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/backoff.h"
+#include "spdlog/spdlog.h"
+#include "worker/attempt_runner.h"
+#include "worker/orchestrator_client.h"
+
+namespace baton::worker {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
+constexpr int kMaxCompletionTries = 8;
+// After cancelling handlers at the end of a drain, how long to wait for them.
+constexpr absl::Duration kCancelGrace = absl::Seconds(10);
+
+std::string DefaultName() {
+  char host[256] = {0};
+  gethostname(host, sizeof(host) - 1);
+  return absl::StrCat(host, ":", getpid());
+}
+
+bool IsTransient(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsAborted(s) ||
+         absl::IsResourceExhausted(s) || absl::IsInternal(s) || absl::IsUnknown(s);
+}
+
+absl::Duration ToAbsl(const google::protobuf::Duration& d) {
+  return absl::Milliseconds(TimeUtil::DurationToMilliseconds(d));
+}
+
+}  // namespace
+
+absl::Status NonRetryable(absl::Status status) {
+  status.SetPayload(kNonRetryablePayload, absl::Cord("1"));
+  return status;
+}
+
+bool IsNonRetryable(const absl::Status& status) {
+  return status.GetPayload(kNonRetryablePayload).has_value();
+}
+
+struct Worker::Impl {
+  struct Running {
+    std::shared_ptr<TaskContext> ctx;
+    v1::AttemptRef ref;
+    absl::Time lease_confirmed_at;  // lease granted or last extended
+  };
+
+  WorkerOptions options;
+  std::map<std::string, Handler> handlers;
+  std::unique_ptr<OrchestratorClient> client;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  bool polling_done = false;
+  bool finished = false;  // the drain is over, whatever still runs is abandoned
+  std::string worker_id;
+  absl::Duration heartbeat_interval = absl::Seconds(10);
+  absl::Duration lease_duration = absl::Seconds(30);
+  std::deque<v1::Lease> queued;
+  std::map<int64_t, Running> running;  // by task run id
+
+  // Sleeps up to `d` unless stopping; returns false when stopping.
+  bool SleepUnlessStopping(absl::Duration d) {
+    std::unique_lock<std::mutex> lock(mu);
+    return !cv.wait_for(lock, absl::ToChronoMilliseconds(d), [this] { return stopping; });
+  }
+
+  int FreeSlots() {
+    std::lock_guard<std::mutex> lock(mu);
+    return options.slots - static_cast<int>(queued.size() + running.size());
+  }
+
+  bool EnsureRegistered(int& failures);
+  void PollLoop();
+  void PollOnce(int& failures);
+  void Accept(std::vector<v1::Lease> leases);
+  void SlotLoop();
+  void Execute(const v1::Lease& lease);
+  void Report(const v1::CompleteAttemptRequest& completion);
+  void HeartbeatLoop();
+  void HeartbeatOnce();
+  void Drain();
+};
+
+bool Worker::Impl::EnsureRegistered(int& failures) {
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!worker_id.empty()) return true;
+  }
+  v1::RegisterWorkerRequest request;
+  request.set_name(options.name);
+  for (const auto& q : options.queues) request.add_queues(q);
+  for (const auto& [k, v] : options.labels) (*request.mutable_labels())[k] = v;
+  for (const auto& [name, handler] : handlers) request.add_handlers(name);
+  request.set_slots(options.slots);
+  request.set_version("0.1.0");
+  auto registered = client->Register(request);
+  if (!registered.ok()) {
+    const absl::Duration delay = BackoffDelay({absl::Milliseconds(200), 2.0, options.max_backoff, 0.2},
+                                              ++failures, UnitRandom());
+    spdlog::warn("register with {}: {}; retrying in {}", options.orchestrator,
+                 registered.status().ToString(), absl::FormatDuration(delay));
+    SleepUnlessStopping(delay);
+    return false;
+  }
+  failures = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  worker_id = registered->worker_id();
+  heartbeat_interval = ToAbsl(registered->heartbeat_interval());
+  lease_duration = ToAbsl(registered->lease_duration());
+  spdlog::info("registered as worker {} ({} slots, queues: {})", worker_id, options.slots,
+               absl::StrJoin(options.queues, ","));
+  cv.notify_all();
+  return true;
+}
+
+void Worker::Impl::PollLoop() {
+  int failures = 0;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [this] {
+        return stopping || options.slots > static_cast<int>(queued.size() + running.size());
+      });
+      if (stopping) break;
+    }
+    if (EnsureRegistered(failures)) PollOnce(failures);
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  polling_done = true;
+  cv.notify_all();
+}
+
+void Worker::Impl::PollOnce(int& failures) {
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    id = worker_id;
+  }
+  auto leases = client->Poll(id, FreeSlots(), options.poll_wait);
+  if (leases.ok()) {
+    failures = 0;
+    Accept(*std::move(leases));
+    return;
+  }
+  if (absl::IsCancelled(leases.status())) return;
+  if (absl::IsNotFound(leases.status())) {  // the orchestrator forgot us: register again
+    std::lock_guard<std::mutex> lock(mu);
+    worker_id.clear();
+    return;
+  }
+  const absl::Duration delay =
+      BackoffDelay({absl::Milliseconds(200), 2.0, options.max_backoff, 0.2}, ++failures, UnitRandom());
+  spdlog::warn("poll: {}; retrying in {}", leases.status().ToString(), absl::FormatDuration(delay));
+  SleepUnlessStopping(delay);
+}
+
+void Worker::Impl::Accept(std::vector<v1::Lease> leases) {
+  if (leases.empty()) return;
+  std::lock_guard<std::mutex> lock(mu);
+  const absl::Time now = absl::Now();
+  for (auto& lease : leases) {
+    running[lease.attempt().task_run_id()] = {MakeContext(lease), lease.attempt(), now};
+    queued.push_back(std::move(lease));
+  }
+  cv.notify_all();
+}
+
+void Worker::Impl::SlotLoop() {
+  while (true) {
+    v1::Lease lease;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [this] {
+        return !queued.empty() || (polling_done && running.empty()) || finished;
+      });
+      if (queued.empty() || finished) return;
+      lease = std::move(queued.front());
+      queued.pop_front();
+    }
+    Execute(lease);
+  }
+}
+
+void Worker::Impl::Execute(const v1::Lease& lease) {
+  const int64_t id = lease.attempt().task_run_id();
+  std::shared_ptr<TaskContext> ctx;
+  std::string wid;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ctx = running.at(id).ctx;
+    wid = worker_id;
+  }
+  auto it = handlers.find(lease.handler());
+  spdlog::info("run {} task {} attempt {}: {} started", lease.run_id(), lease.task_name(),
+               lease.attempt().attempt(), lease.handler());
+  const absl::Time start = absl::Now();
+  v1::CompleteAttemptRequest completion =
+      RunAttempt(it == handlers.end() ? nullptr : &it->second, *ctx, lease, wid);
+  spdlog::info("run {} task {} attempt {}: {} after {}", lease.run_id(), lease.task_name(),
+               lease.attempt().attempt(), completion.has_error() ? "failed" : "succeeded",
+               absl::FormatDuration(absl::Now() - start));
+  Report(completion);
+  std::lock_guard<std::mutex> lock(mu);
+  running.erase(id);
+  cv.notify_all();
+}
+
+void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
+  const auto& ref = completion.attempt();
+  for (int attempt = 1; attempt <= kMaxCompletionTries; ++attempt) {
+    absl::Status s = client->Complete(completion);
+    if (s.ok()) return;
+    if (!IsTransient(s)) {
+      spdlog::warn("task run {} attempt {}: completion refused: {}", ref.task_run_id(),
+                   ref.attempt(), s.ToString());
+      return;
+    }
+    const absl::Duration delay =
+        BackoffDelay({absl::Milliseconds(200), 2.0, absl::Seconds(5), 0.2}, attempt, UnitRandom());
+    spdlog::warn("task run {} attempt {}: reporting failed: {}; retrying in {}",
+                 ref.task_run_id(), ref.attempt(), s.ToString(), absl::FormatDuration(delay));
+    absl::SleepFor(delay);
+  }
+  spdlog::error("task run {} attempt {}: giving up reporting; the lease will expire and the "
+                "orchestrator will run the task again", ref.task_run_id(), ref.attempt());
+}
+
+void Worker::Impl::HeartbeatLoop() {
+  while (true) {
+    absl::Duration interval;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      interval = heartbeat_interval;
+      cv.wait_for(lock, absl::ToChronoMilliseconds(interval),
+                  [this] { return finished || (polling_done && running.empty()); });
+      if (finished || (polling_done && running.empty())) return;
+    }
+    HeartbeatOnce();
+  }
+}
+
+void Worker::Impl::HeartbeatOnce() {
+  std::vector<v1::AttemptRef> refs;
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    for (const auto& [task_run_id, r] : running) refs.push_back(r.ref);
+    id = worker_id;
+  }
+  if (refs.empty() || id.empty()) return;
+  auto directives = client->Heartbeat(id, refs);
+  std::lock_guard<std::mutex> lock(mu);
+  const absl::Time now = absl::Now();
+  if (!directives.ok()) {
+    spdlog::warn("heartbeat: {}", directives.status().ToString());
+    for (auto& [task_run_id, r] : running) {
+      if (now - r.lease_confirmed_at > lease_duration) {
+        r.ctx->Cancel(absl::StrCat("lease presumed lost: no heartbeat accepted for ",
+                                   absl::FormatDuration(now - r.lease_confirmed_at)));
+      }
+    }
+    return;
+  }
+  for (const auto& d : *directives) {
+    auto it = running.find(d.attempt().task_run_id());
+    if (it == running.end() || it->second.ref.attempt() != d.attempt().attempt()) continue;
+    if (d.action() == v1::AttemptDirective::CONTINUE) {
+      it->second.lease_confirmed_at = now;
+    } else {
+      spdlog::warn("task run {} attempt {}: {}", d.attempt().task_run_id(), d.attempt().attempt(),
+                   d.reason());
+      it->second.ctx->Cancel(d.action() == v1::AttemptDirective::CANCEL
+                                 ? absl::StrCat("cancelled by the orchestrator: ", d.reason())
+                                 : absl::StrCat("lease lost: ", d.reason()));
+    }
+  }
+}
+
+void Worker::Impl::Drain() {
+  std::unique_lock<std::mutex> lock(mu);
+  if (!cv.wait_for(lock, absl::ToChronoMilliseconds(options.drain_timeout),
+                   [this] { return running.empty(); })) {
+    spdlog::warn("drain: {} attempt(s) still running after {}; cancelling them", running.size(),
+                 absl::FormatDuration(options.drain_timeout));
+    for (auto& [id, r] : running) r.ctx->Cancel("worker shutting down");
+    cv.wait_for(lock, absl::ToChronoMilliseconds(kCancelGrace), [this] { return running.empty(); });
+  }
+}
+
+Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>()) {
+  if (options.name.empty()) options.name = DefaultName();
+  impl_->options = std::move(options);
+  impl_->client = std::make_unique<OrchestratorClient>(impl_->options.orchestrator,
+                                                       impl_->options.rpc_timeout);
+}
+
+Worker::~Worker() = default;
+
+void Worker::Register(const std::string& name, Handler handler) {
+  impl_->handlers[name] = std::move(handler);
+}
+
+absl::Status Worker::Run() {
+  Impl& w = *impl_;
+  if (w.options.slots < 1 || w.options.slots > 1024) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("slots: ", w.options.slots, " is out of range; expected 1..1024"));
+  }
+  std::vector<std::thread> slots;
+  for (int i = 0; i < w.options.slots; ++i) slots.emplace_back([&w] { w.SlotLoop(); });
+  std::thread heartbeats([&w] { w.HeartbeatLoop(); });
+  w.PollLoop();  // returns once Stop() was called
+  w.Drain();
+  bool abandoned = false;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    w.finished = true;
+    abandoned = !w.running.empty();
+    w.cv.notify_all();
+  }
+  heartbeats.join();
+  for (auto& t : slots) {
+    // A handler that ignored cancellation cannot be joined within a bound.
+    if (abandoned) t.detach(); else t.join();
+  }
+  if (abandoned) spdlog::error("drain: abandoned handlers that ignored cancellation");
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(w.mu);
+    id = w.worker_id;
+  }
+  if (!id.empty()) {
+    absl::Status s = w.client->Deregister(id);
+    if (!s.ok()) spdlog::warn("deregister: {}", s.ToString());
+  }
+  spdlog::info("worker stopped");
+  return absl::OkStatus();
+}
+
+void Worker::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    impl_->stopping = true;
+    impl_->cv.notify_all();
+  }
+  impl_->client->CancelPolls();
+}
+
+}  // namespace baton::worker

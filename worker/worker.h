@@ -1,0 +1,67 @@
+// The worker SDK: a program registers handlers by name and calls Run(). The
+// worker registers with the orchestrator, long-polls for leases with its free
+// slots, runs each attempt on one of `slots` threads, heartbeats running
+// attempts in batches, reports results, and reconnects with backoff while the
+// orchestrator is unreachable. Stop() drains: no new polls, running attempts
+// get `drain_timeout` to finish, then are cancelled.
+//
+//   baton::worker::Worker worker(options);
+//   worker.Register("etl.extract", [](TaskContext& ctx, const json& in) -> absl::StatusOr<json> {
+//     return json{{"items", {1, 2, 3}}};
+//   });
+//   return worker.Run().ok() ? 0 : 1;
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "worker/task_context.h"
+
+namespace baton::worker {
+
+struct WorkerOptions {
+  std::string orchestrator = "127.0.0.1:7233";
+  std::string name;                            // empty: hostname:pid
+  std::vector<std::string> queues = {"default"};
+  std::map<std::string, std::string> labels;
+  int slots = 4;
+  absl::Duration poll_wait = absl::Seconds(20);
+  absl::Duration rpc_timeout = absl::Seconds(10);    // every RPC but the long poll
+  absl::Duration drain_timeout = absl::Seconds(30);  // on Stop()
+  absl::Duration max_backoff = absl::Seconds(10);    // reconnecting
+};
+
+// Marks a handler error as final: the orchestrator will not retry it.
+absl::Status NonRetryable(absl::Status status);
+bool IsNonRetryable(const absl::Status& status);
+
+class Worker {
+ public:
+  explicit Worker(WorkerOptions options);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Registers `handler` under `name` (see common/flow_spec.h for the name
+  // rules). Call before Run(); a second registration of a name replaces it.
+  void Register(const std::string& name, Handler handler);
+
+  // Serves until Stop(); returns OK after draining. Errors only for bad
+  // options (INVALID_ARGUMENT) — an unreachable orchestrator is retried.
+  absl::Status Run();
+
+  // Starts a drain; Run() returns when it is done. Thread-safe; may be called
+  // before Run() (then Run() returns at once).
+  void Stop();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace baton::worker

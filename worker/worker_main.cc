@@ -1,0 +1,80 @@
+#include "worker/worker_main.h"
+
+#include <signal.h>
+
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "common/cli_flags.h"
+#include "spdlog/spdlog.h"
+
+namespace baton::worker {
+namespace {
+
+void AddWorkerOptions(CLI::App& app, WorkerOptions& o, std::vector<std::string>& labels) {
+  app.add_option("--orchestrator", o.orchestrator, "orchestrator address host:port")
+      ->envname("BATON_ADDRESS")
+      ->capture_default_str();
+  app.add_option("--name", o.name, "worker name (default hostname:pid)");
+  app.add_option("--queue", o.queues, "queue to take tasks from (repeatable)")
+      ->capture_default_str();
+  app.add_option("--label", labels, "label key=value (repeatable)");
+  app.add_option("--slots", o.slots, "attempts run at once")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  AddDurationOption(app, "--poll-wait", &o.poll_wait, "how long one poll waits for work");
+  AddDurationOption(app, "--drain-timeout", &o.drain_timeout,
+                    "on SIGTERM, how long running attempts may take before being cancelled");
+}
+
+bool ParseLabels(const std::vector<std::string>& labels, WorkerOptions& o) {
+  for (const auto& label : labels) {
+    const size_t eq = label.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      spdlog::error("--label \"{}\": expected key=value", label);
+      return false;
+    }
+    o.labels[label.substr(0, eq)] = label.substr(eq + 1);
+  }
+  return true;
+}
+
+}  // namespace
+
+int WorkerMain(int argc, char** argv, const char* description,
+               const std::function<void(Worker&)>& register_handlers) {
+  CLI::App app{description};
+  WorkerOptions options;
+  std::vector<std::string> labels;
+  std::string log_level = "info";
+  AddWorkerOptions(app, options, labels);
+  app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+  SetUpLogging("worker", log_level);
+  if (!ParseLabels(labels, options)) return 2;
+
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  Worker worker(options);
+  register_handlers(worker);
+  std::thread signals([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    spdlog::info("received signal {}; draining", sig);
+    worker.Stop();
+  });
+  absl::Status s = worker.Run();
+  // Run() only returns after Stop(), which the signal thread called.
+  signals.join();
+  if (!s.ok()) {
+    spdlog::error("{}", s.ToString());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace baton::worker
