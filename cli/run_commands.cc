@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "common/cli_flags.h"

@@ -10,6 +10,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
 #include "spdlog/spdlog.h"
@@ -242,16 +243,18 @@ void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
 }
 
 void Worker::Impl::HeartbeatLoop() {
+  // Wakes often enough to honour an interval learnt at (re)registration.
+  constexpr absl::Duration kTick = absl::Milliseconds(100);
+  absl::Time last = absl::Now();
   while (true) {
-    absl::Duration interval;
     {
       std::unique_lock<std::mutex> lock(mu);
-      interval = heartbeat_interval;
-      cv.wait_for(lock, absl::ToChronoMilliseconds(interval),
-                  [this] { return finished || (polling_done && running.empty()); });
-      if (finished || (polling_done && running.empty())) return;
+      const auto done = [this] { return finished || (polling_done && running.empty()); };
+      if (cv.wait_for(lock, absl::ToChronoMilliseconds(kTick), done)) return;
+      if (absl::Now() - last < heartbeat_interval) continue;
     }
     HeartbeatOnce();
+    last = absl::Now();
   }
 }
 

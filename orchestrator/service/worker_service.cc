@@ -5,6 +5,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"

@@ -1,0 +1,129 @@
+#include "tests/support/test_cluster.h"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/rpc/grpc_status.h"
+#include "common/subprocess.h"
+#include "tests/support/test_postgres.h"
+
+namespace baton::testing {
+namespace {
+
+std::string Millis(absl::Duration d) {
+  return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
+}
+
+std::string ReadFirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+bool IsTerminal(v1::FlowRunState s) {
+  return s == v1::FLOW_RUN_STATE_COMPLETED || s == v1::FLOW_RUN_STATE_FAILED ||
+         s == v1::FLOW_RUN_STATE_CANCELLED || s == v1::FLOW_RUN_STATE_TIMED_OUT;
+}
+
+}  // namespace
+
+std::string OrchestratorBinary() { return BATON_ORCHESTRATOR_BIN; }
+std::string WorkerBinary() { return BATON_WORKER_BIN; }
+std::string CliBinary() { return BATON_CLI_BIN; }
+std::string ExampleWorkerBinary() { return BATON_EXAMPLE_WORKER_BIN; }
+std::string SourceDir() { return BATON_SOURCE_DIR; }
+
+TestCluster::TestCluster(const std::string& name, ClusterOptions options) {
+  static int counter = 0;
+  dir_ = absl::StrCat(TestTempDir(), "/", name, "_", counter++);
+  std::filesystem::create_directories(dir_);
+  database_url_ = FreshDatabaseUrl(name);
+  const std::string ready_file = dir_ + "/orchestrator.addr";
+  std::vector<std::string> argv = {
+      OrchestratorBinary(), "--database-url", database_url_, "--listen", "127.0.0.1:0",
+      "--ready-file", ready_file, "--lease-duration", Millis(options.lease_duration),
+      "--heartbeat-interval", Millis(options.heartbeat_interval), "--reaper-interval",
+      Millis(options.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8"};
+  argv.insert(argv.end(), options.extra_orchestrator_args.begin(),
+              options.extra_orchestrator_args.end());
+  orchestrator_ = std::make_unique<ChildProcess>(argv, dir_ + "/orchestrator.log");
+  if (!WaitUntil(absl::Seconds(30), [&] {
+        return std::filesystem::exists(ready_file) || !orchestrator_->running();
+      }) || !std::filesystem::exists(ready_file)) {
+    std::cerr << "orchestrator did not start:\n" << orchestrator_->Log() << "\n";
+    std::abort();
+  }
+  address_ = ReadFirstLine(ready_file);
+  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  worker_api_ = v1::WorkerService::NewStub(channel);
+  run_api_ = v1::RunService::NewStub(channel);
+}
+
+TestCluster::~TestCluster() {
+  for (auto& w : workers_) w->Signal(SIGKILL);
+  orchestrator_->Signal(SIGTERM);
+  if (!orchestrator_->WaitExit(absl::Seconds(10))) orchestrator_->Signal(SIGKILL);
+}
+
+ChildProcess& TestCluster::StartWorker(std::vector<std::string> args, const std::string& binary) {
+  std::vector<std::string> argv = {binary.empty() ? WorkerBinary() : binary, "--orchestrator",
+                                   address_, "--poll-wait", "5s"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  const std::string log = absl::StrCat(dir_, "/worker", workers_.size(), ".log");
+  // The source tree, so that exec flows find the example scripts.
+  workers_.push_back(std::make_unique<ChildProcess>(argv, log, SourceDir()));
+  return *workers_.back();
+}
+
+CliResult TestCluster::CliAt(const std::string& address, std::vector<std::string> args) {
+  SubprocessOptions run;
+  run.argv = {CliBinary(), "--address", address};
+  run.argv.insert(run.argv.end(), args.begin(), args.end());
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  auto result = RunSubprocess(run, [deadline] { return absl::Now() > deadline; });
+  if (!result.ok()) return {-1, "", result.status().ToString()};
+  return {result->exit_code, result->stdout_tail, result->stderr_tail};
+}
+
+std::string TestCluster::WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = dir_ + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+absl::StatusOr<v1::Run> TestCluster::GetRun(const std::string& run_id) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  v1::GetRunRequest request;
+  request.set_run_id(run_id);
+  v1::Run run;
+  grpc::Status s = run_api_->GetRun(&ctx, request, &run);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return run;
+}
+
+absl::StatusOr<v1::Run> TestCluster::WaitForRunEnd(const std::string& run_id,
+                                                   absl::Duration timeout) {
+  absl::StatusOr<v1::Run> run = absl::DeadlineExceededError("not polled");
+  const bool ended = WaitUntil(timeout, [&] {
+    run = GetRun(run_id);
+    return !run.ok() || IsTerminal(run->state());
+  });
+  if (!run.ok()) return run.status();
+  if (!ended) {
+    return absl::DeadlineExceededError(absl::StrCat("run ", run_id, " still ",
+                                                    v1::FlowRunState_Name(run->state())));
+  }
+  return run;
+}
+
+}  // namespace baton::testing
