@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Quick start, command 2: install what is missing, build, run every test.
+# Unit tests need nothing; store tests and end-to-end tests start their own
+# private PostgreSQL (Debian's postgresql-15 binaries) — no server to set up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+scripts/build.sh -DBATON_BUILD_TESTS=ON
+cd build
+# End-to-end tests are marked RUN_SERIAL: on 2 cores, timings stay honest.
+ctest --output-on-failure -j 2 --timeout 300
