@@ -1,11 +1,14 @@
 // The course's first exercise for real: orchestrator, worker and CLI as
 // processes, state in PostgreSQL.
+#include <map>
+
 #include <pqxx/pqxx>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/invariants.h"
+#include "baton/v1/run_service.pb.h"
 #include "tests/support/test_cluster.h"
 
 namespace baton::testing {
@@ -140,6 +143,79 @@ TEST(EtlEndToEnd, UnknownFlowAndBadParametersAreClearErrors) {
   CliResult unreachable = TestCluster::CliAt("127.0.0.1:1", {"--timeout", "2s", "flow", "list"});
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
+}
+
+
+TEST(EtlEndToEnd, AFailedTaskFailsTheRunAndSkipsItsDownstreamOnly) {
+  TestCluster cluster("failure");
+  cluster.StartWorker({"--slots", "3"});
+  const std::string flow = cluster.WriteFile("fails.yaml", R"(
+name: fails
+tasks:
+  - {name: root, handler: noop}
+  - name: broken
+    handler: exec
+    depends_on: [root]
+    config: {command: sh, args: ["-c", "echo 'upstream said no' >&2; exit 3"]}
+  - {name: after-broken, handler: noop, depends_on: [broken]}
+  - {name: independent, handler: sleep, depends_on: [root], config: {seconds: 0.3}}
+)");
+  ASSERT_EQ(cluster.Cli({"flow", "apply", "-f", flow}).exit_code, 0);
+  CliResult waited = cluster.Cli({"-o", "json", "run", "start", "fails", "--wait"});
+  EXPECT_EQ(waited.exit_code, 3) << "run start --wait exits 3 when the run fails";
+  const json run = json::parse(waited.out);
+  EXPECT_EQ(run["state"], "FLOW_RUN_STATE_FAILED");
+  EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("task \"broken\" FAILED"));
+  EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("exited with code 3"));
+  EXPECT_THAT(run["error"].get<std::string>(), HasSubstr("upstream said no"));
+  std::map<std::string, std::string> states;
+  for (const auto& t : run["tasks"]) states[t["name"]] = t["state"];
+  EXPECT_EQ(states["root"], "TASK_RUN_STATE_COMPLETED");
+  EXPECT_EQ(states["broken"], "TASK_RUN_STATE_FAILED");
+  EXPECT_EQ(states["after-broken"], "TASK_RUN_STATE_SKIPPED");
+  EXPECT_EQ(states["independent"], "TASK_RUN_STATE_COMPLETED");
+  EXPECT_THAT(InvariantViolations(cluster.database_url()), IsEmpty());
+}
+
+TEST(EtlEndToEnd, ChangedFlowGetsANewVersionAndRunsRecordTheirVersion) {
+  TestCluster cluster("versions");
+  cluster.StartWorker();
+  const std::string v1 = "name: ver\ntasks:\n  - {name: a, handler: noop}\n";
+  const std::string v2 = v1 + "  - {name: b, handler: noop, depends_on: [a]}\n";
+  EXPECT_THAT(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("v1.yaml", v1)}).out,
+              HasSubstr("version 1 applied"));
+  const json first = StartAndWait(cluster, {"ver"});
+  EXPECT_THAT(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("v1-again.yaml", v1)}).out,
+              HasSubstr("version 1 unchanged"));
+  EXPECT_THAT(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("v2.yaml", v2)}).out,
+              HasSubstr("version 2 applied"));
+  const json second = StartAndWait(cluster, {"ver"});
+  const json pinned = StartAndWait(cluster, {"ver", "--version", "1"});
+  EXPECT_EQ(first["flow_version"], 1);
+  EXPECT_EQ(second["flow_version"], 2);
+  EXPECT_EQ(second["tasks"].size(), 2u);
+  EXPECT_EQ(pinned["flow_version"], 1);
+  EXPECT_EQ(pinned["tasks"].size(), 1u);
+}
+
+TEST(EtlEndToEnd, OrchestratorRestartLosesNothingAndWorkersReconnect) {
+  TestCluster cluster("restart");
+  cluster.StartWorker({"--slots", "2"}, ExampleWorkerBinary());
+  ASSERT_EQ(cluster.Cli({"flow", "apply", "-f", Example("01-basic-flow/flow.yaml")}).exit_code, 0);
+  CliResult started = cluster.Cli({"-o", "json", "run", "start", "basic-etl"});
+  ASSERT_EQ(started.exit_code, 0) << started.err;
+  const std::string run_id = json::parse(started.out)["run"]["id"];
+
+  cluster.RestartOrchestrator();  // SIGKILL mid-run, then start again on the same database
+
+  auto run = cluster.WaitForRunEnd(run_id, absl::Seconds(60));
+  ASSERT_TRUE(run.ok()) << run.status();
+  EXPECT_EQ(run->state(), v1::FLOW_RUN_STATE_COMPLETED);
+  EXPECT_EQ(json::parse(run->result_json()), json({{"count", 5}}));
+  // The worker keeps serving the restarted orchestrator.
+  json again = StartAndWait(cluster, {"basic-etl"});
+  EXPECT_EQ(again["state"], "FLOW_RUN_STATE_COMPLETED");
+  EXPECT_THAT(InvariantViolations(cluster.database_url()), IsEmpty());
 }
 
 }  // namespace

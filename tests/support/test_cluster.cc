@@ -42,19 +42,28 @@ std::string CliBinary() { return BATON_CLI_BIN; }
 std::string ExampleWorkerBinary() { return BATON_EXAMPLE_WORKER_BIN; }
 std::string SourceDir() { return BATON_SOURCE_DIR; }
 
-TestCluster::TestCluster(const std::string& name, ClusterOptions options) {
+TestCluster::TestCluster(const std::string& name, ClusterOptions options)
+    : options_(std::move(options)) {
   static int counter = 0;
   dir_ = absl::StrCat(TestTempDir(), "/", name, "_", counter++);
   std::filesystem::create_directories(dir_);
   database_url_ = FreshDatabaseUrl(name);
+  StartOrchestrator("127.0.0.1:0");
+  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  worker_api_ = v1::WorkerService::NewStub(channel);
+  run_api_ = v1::RunService::NewStub(channel);
+}
+
+void TestCluster::StartOrchestrator(const std::string& listen) {
   const std::string ready_file = dir_ + "/orchestrator.addr";
+  std::filesystem::remove(ready_file);
   std::vector<std::string> argv = {
-      OrchestratorBinary(), "--database-url", database_url_, "--listen", "127.0.0.1:0",
-      "--ready-file", ready_file, "--lease-duration", Millis(options.lease_duration),
-      "--heartbeat-interval", Millis(options.heartbeat_interval), "--reaper-interval",
-      Millis(options.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8"};
-  argv.insert(argv.end(), options.extra_orchestrator_args.begin(),
-              options.extra_orchestrator_args.end());
+      OrchestratorBinary(), "--database-url", database_url_, "--listen", listen,
+      "--ready-file", ready_file, "--lease-duration", Millis(options_.lease_duration),
+      "--heartbeat-interval", Millis(options_.heartbeat_interval), "--reaper-interval",
+      Millis(options_.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8"};
+  argv.insert(argv.end(), options_.extra_orchestrator_args.begin(),
+              options_.extra_orchestrator_args.end());
   orchestrator_ = std::make_unique<ChildProcess>(argv, dir_ + "/orchestrator.log");
   if (!WaitUntil(absl::Seconds(30), [&] {
         return std::filesystem::exists(ready_file) || !orchestrator_->running();
@@ -63,9 +72,13 @@ TestCluster::TestCluster(const std::string& name, ClusterOptions options) {
     std::abort();
   }
   address_ = ReadFirstLine(ready_file);
-  auto channel = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
-  worker_api_ = v1::WorkerService::NewStub(channel);
-  run_api_ = v1::RunService::NewStub(channel);
+}
+
+void TestCluster::RestartOrchestrator() {
+  orchestrator_->Signal(SIGKILL);
+  orchestrator_->WaitExit(absl::Seconds(10));
+  // The port may linger briefly after a kill; retrying keeps the address.
+  StartOrchestrator(address_);
 }
 
 TestCluster::~TestCluster() {

@@ -41,6 +41,10 @@ class TestCluster {
   const std::string& dir() const { return dir_; }  // a folder of this cluster's own
   ChildProcess& orchestrator() { return *orchestrator_; }
 
+  // SIGKILLs the orchestrator and starts a new one on the same database and
+  // address (what a crash and a supervisor restart look like).
+  void RestartOrchestrator();
+
   // Starts `binary` (default baton-worker) with --orchestrator and `args`.
   ChildProcess& StartWorker(std::vector<std::string> args = {}, const std::string& binary = "");
 
@@ -58,6 +62,9 @@ class TestCluster {
   v1::WorkerService::Stub& worker_api() { return *worker_api_; }
 
  private:
+  void StartOrchestrator(const std::string& listen);
+
+  ClusterOptions options_;
   std::string dir_;
   std::string database_url_;
   std::string address_;
