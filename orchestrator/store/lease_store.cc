@@ -1,7 +1,9 @@
 #include "orchestrator/store/lease_store.h"
 
 #include <map>
+#include <tuple>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/notify.h"
@@ -56,12 +58,12 @@ constexpr const char* kHeartbeat =
     "  SET lease_expires_at = greatest(t.lease_expires_at, now() + $4 * interval '1 millisecond')"
     "  FROM claims c WHERE t.id = c.id AND t.attempt = c.attempt AND t.lease_token = c.token"
     "    AND t.state = 'RUNNING' AND t.lease_expires_at > now()"
-    "  RETURNING t.id, t.attempt, t.lease_expires_at"
+    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at"
     "), touched AS ("
     "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at"
     "  FROM extended e WHERE a.task_run_id = e.id AND a.number = e.attempt"
     ")"
-    " SELECT id, baton_us(lease_expires_at) FROM extended";
+    " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at) FROM extended";
 
 constexpr const char* kLeaseViews =
     "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at),"
@@ -183,18 +185,21 @@ absl::StatusOr<std::vector<HeartbeatOutcome>> LeaseStore::Heartbeat(
     }
     ids.push_back(c.task_run_id);
     attempts.push_back(c.attempt);
-    tokens.push_back(c.lease_token);
+    tokens.push_back(absl::AsciiStrToLower(c.lease_token));  // as PostgreSQL prints a uuid
   }
   using Outcomes = std::vector<HeartbeatOutcome>;
   return pool_.TransactFor<Outcomes>([&](pqxx::work& tx) -> absl::StatusOr<Outcomes> {
     Outcomes out(claims.size(), {absl::FailedPreconditionError("lease not held"), false, {}});
-    std::map<int64_t, absl::Time> extended;
+    // Keyed by the whole claim: one heartbeat may name several attempts (or
+    // tokens) of one task run, and only the current one was extended.
+    std::map<std::tuple<int64_t, int32_t, std::string>, absl::Time> extended;
     for (const auto& row : tx.exec_params(kHeartbeat, PgIntArray(ids), PgIntArray(attempts),
                                           PgTextArray(tokens), absl::ToInt64Milliseconds(lease))) {
-      extended[row[0].as<int64_t>()] = TimeFromMicros(row[1]);
+      extended[{row[0].as<int64_t>(), row[1].as<int32_t>(), row[2].as<std::string>()}] =
+          TimeFromMicros(row[3]);
     }
     for (size_t i = 0; i < claims.size(); ++i) {
-      auto it = extended.find(claims[i].task_run_id);
+      auto it = extended.find({claims[i].task_run_id, claims[i].attempt, tokens[i]});
       if (it != extended.end()) out[i] = {absl::OkStatus(), false, it->second};
     }
     ExplainRefusals(tx, claims, out);
