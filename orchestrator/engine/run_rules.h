@@ -34,8 +34,9 @@ struct AttemptDecision {
 };
 
 // Without retry policies (yet), a success completes the task run and a failure
-// fails it. A "success" whose result is not JSON or exceeds kMaxResultBytes is
-// a failure whose error says so.
+// fails it. A "success" whose result is not JSON, exceeds kMaxResultBytes or
+// holds a U+0000 character (which the database cannot store) is a failure
+// whose error says so.
 AttemptDecision DecideAttempt(const ReportedOutcome& outcome);
 
 // Input of a task: {"params": parameters, "upstream": {name: result, ...}}.
