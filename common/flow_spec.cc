@@ -96,15 +96,40 @@ std::vector<std::string> TopologicalOrder(const FlowSpec& spec) {
 
 std::vector<std::string> FlowResultTasks(const FlowSpec& spec) {
   if (!spec.result_task.empty()) return {spec.result_task};
-  absl::flat_hash_set<absl::string_view> upstream;
+  absl::flat_hash_set<absl::string_view> excluded;  // upstream or fallbacks
   for (const TaskSpec& task : spec.tasks) {
-    upstream.insert(task.depends_on.begin(), task.depends_on.end());
+    excluded.insert(task.depends_on.begin(), task.depends_on.end());
+    if (!task.fallback.empty()) excluded.insert(task.fallback);
   }
   std::vector<std::string> sinks;
   for (const TaskSpec& task : spec.tasks) {
-    if (!upstream.contains(task.name)) sinks.push_back(task.name);
+    if (!excluded.contains(task.name)) sinks.push_back(task.name);
   }
   return sinks;
+}
+
+RetryPolicy EffectiveRetry(const FlowSpec& spec, const TaskSpec& task) {
+  if (task.retry.has_value()) return *task.retry;
+  if (spec.default_retry.has_value()) return *spec.default_retry;
+  return RetryPolicy();
+}
+
+TaskTimeouts EffectiveTimeouts(const FlowSpec& spec, const TaskSpec& task) {
+  auto either = [](absl::Duration own, absl::Duration inherited) {
+    return own == absl::ZeroDuration() ? inherited : own;
+  };
+  const TaskTimeouts& flow = spec.default_timeouts;
+  return TaskTimeouts{
+      either(task.timeouts.execution, flow.execution),
+      either(task.timeouts.heartbeat, flow.heartbeat),
+      either(task.timeouts.schedule_to_start, flow.schedule_to_start)};
+}
+
+bool IsFallbackTask(const FlowSpec& spec, absl::string_view name) {
+  for (const TaskSpec& task : spec.tasks) {
+    if (!task.fallback.empty() && task.fallback == name) return true;
+  }
+  return false;
 }
 
 absl::StatusOr<json> ResolveParameters(const FlowSpec& spec,

@@ -9,7 +9,9 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/flow_spec_resilience_rules.h"
 
 namespace baton::flow_spec_internal {
 namespace {
@@ -71,6 +73,129 @@ std::optional<Issue> DependencyIssueAt(const FlowSpec& spec,
                absl::StrCat("task ", Quote(task.name),
                             " depends on unknown task ", Quote(dep)),
                ExpectOneOfTasks(spec, i)};
+}
+
+// Task index -> the index of the task it is the fallback of, or kNone.
+constexpr size_t kNone = SIZE_MAX;
+using ServedBy = std::vector<size_t>;
+
+// The fallback of task i, checked alone; records whom it serves in `served`.
+std::optional<Issue> FallbackNameIssue(const FlowSpec& spec,
+                                       const TaskIndex& index, size_t i,
+                                       ServedBy* served) {
+  const TaskSpec& task = spec.tasks[i];
+  std::string path = JoinPath(IndexPath("tasks", i), "fallback");
+  if (task.fallback == task.name) {
+    return Issue{path,
+                 absl::StrCat("task ", Quote(task.name),
+                              " names itself as its fallback"),
+                 "another task"};
+  }
+  auto it = index.find(task.fallback);
+  if (it == index.end()) {
+    return Issue{path,
+                 absl::StrCat("task ", Quote(task.name), " names unknown task ",
+                              Quote(task.fallback), " as its fallback"),
+                 ExpectOneOfTasks(spec, i)};
+  }
+  size_t& serves = (*served)[it->second];
+  if (serves == kNone) {
+    serves = i;
+    return std::nullopt;
+  }
+  return Issue{path,
+               absl::StrCat("tasks ", Quote(spec.tasks[serves].name), " and ",
+                            Quote(task.name), " both name ",
+                            Quote(task.fallback), " as their fallback"),
+               "a fallback task that serves only one task"};
+}
+
+// Fallback task j, serving task i, must stand alone.
+std::optional<Issue> FallbackTaskIssue(const FlowSpec& spec, size_t j,
+                                       size_t i) {
+  const TaskSpec& fallback = spec.tasks[j];
+  std::string role =
+      absl::StrCat("task ", Quote(fallback.name), " is the fallback of task ",
+                   Quote(spec.tasks[i].name));
+  if (!fallback.depends_on.empty()) {
+    return Issue{JoinPath(IndexPath("tasks", j), "depends_on"),
+                 absl::StrCat(role, " but has depends_on"),
+                 absl::StrCat("no depends_on on a fallback task (it gets the "
+                              "input of ",
+                              Quote(spec.tasks[i].name), ")")};
+  }
+  if (fallback.fallback.empty()) return std::nullopt;
+  return Issue{JoinPath(IndexPath("tasks", j), "fallback"),
+               absl::StrCat(role, " but has a fallback of its own (",
+                            Quote(fallback.fallback), ")"),
+               "no fallback on a fallback task"};
+}
+
+std::optional<Issue> DependsOnFallbackIssue(const FlowSpec& spec,
+                                            const TaskIndex& index,
+                                            const ServedBy& served) {
+  for (size_t k = 0; k < spec.tasks.size(); ++k) {
+    const TaskSpec& task = spec.tasks[k];
+    for (size_t m = 0; m < task.depends_on.size(); ++m) {
+      auto it = index.find(task.depends_on[m]);
+      size_t serves = it == index.end() ? kNone : served[it->second];
+      if (serves == kNone) continue;
+      return Issue{
+          IndexPath(JoinPath(IndexPath("tasks", k), "depends_on"), m),
+          absl::StrCat("task ", Quote(task.name), " depends on ",
+                       Quote(task.depends_on[m]), ", the fallback of task ",
+                       Quote(spec.tasks[serves].name)),
+          absl::StrCat("no dependencies on a fallback task (it runs only in "
+                       "place of ",
+                       Quote(spec.tasks[serves].name), ")")};
+    }
+  }
+  return std::nullopt;
+}
+
+// Which tasks are fallbacks, and of whom; assumes FallbackIssue held.
+ServedBy FallbackOwners(const FlowSpec& spec) {
+  TaskIndex index = IndexTasks(spec);
+  ServedBy served(spec.tasks.size(), kNone);
+  for (size_t i = 0; i < spec.tasks.size(); ++i) {
+    auto it = index.find(spec.tasks[i].fallback);
+    if (it != index.end()) served[it->second] = i;
+  }
+  return served;
+}
+
+// The first setting in which two breakers of one key differ.
+std::optional<Issue> BreakerMismatchIssue(const FlowSpec& spec, size_t first,
+                                          size_t i, Form form) {
+  const CircuitBreakerSpec& a = *spec.tasks[first].circuit_breaker;
+  const CircuitBreakerSpec& b = *spec.tasks[i].circuit_breaker;
+  struct Setting {
+    absl::string_view file_key;
+    absl::string_view json_key;
+    std::string mine;
+    std::string theirs;
+  };
+  const Setting settings[] = {
+      {"failure_threshold", "failure_threshold",
+       absl::StrCat(a.failure_threshold), absl::StrCat(b.failure_threshold)},
+      {"window", "window_ms", absl::FormatDuration(a.window),
+       absl::FormatDuration(b.window)},
+      {"cooldown", "cooldown_ms", absl::FormatDuration(a.cooldown),
+       absl::FormatDuration(b.cooldown)}};
+  std::string path = JoinPath(IndexPath("tasks", i), "circuit_breaker");
+  for (const Setting& s : settings) {
+    if (s.mine == s.theirs) continue;
+    return Issue{
+        FieldPath(form, path, s.file_key, s.json_key),
+        absl::StrFormat("tasks %s and %s both use circuit breaker %s but with "
+                        "%s %s and %s",
+                        Quote(spec.tasks[first].name),
+                        Quote(spec.tasks[i].name), Quote(a.key), s.file_key,
+                        s.mine, s.theirs),
+        "the same failure_threshold, window and cooldown wherever a breaker "
+        "key is used"};
+  }
+  return std::nullopt;
 }
 
 // Task i -> the tasks that depend on it, and the count of each task's
@@ -157,13 +282,37 @@ std::optional<Issue> DependencyIssue(const FlowSpec& spec) {
   return std::nullopt;
 }
 
+std::optional<Issue> FallbackIssue(const FlowSpec& spec) {
+  TaskIndex index = IndexTasks(spec);
+  ServedBy served(spec.tasks.size(), kNone);
+  for (size_t i = 0; i < spec.tasks.size(); ++i) {
+    if (spec.tasks[i].fallback.empty()) continue;
+    if (auto issue = FallbackNameIssue(spec, index, i, &served)) return issue;
+  }
+  for (size_t j = 0; j < spec.tasks.size(); ++j) {
+    if (served[j] == kNone) continue;
+    if (auto issue = FallbackTaskIssue(spec, j, served[j])) return issue;
+  }
+  return DependsOnFallbackIssue(spec, index, served);
+}
+
 std::optional<Issue> ResultIssue(const FlowSpec& spec) {
   if (spec.result_task.empty()) return std::nullopt;
-  if (IndexTasks(spec).contains(spec.result_task)) return std::nullopt;
+  TaskIndex index = IndexTasks(spec);
+  auto it = index.find(spec.result_task);
+  if (it == index.end()) {
+    return Issue{
+        "result",
+        absl::StrCat("result names unknown task ", Quote(spec.result_task)),
+        ExpectOneOfTasks(spec, SIZE_MAX)};
+  }
+  size_t serves = FallbackOwners(spec)[it->second];
+  if (serves == kNone) return std::nullopt;
   return Issue{
       "result",
-      absl::StrCat("result names unknown task ", Quote(spec.result_task)),
-      ExpectOneOfTasks(spec, SIZE_MAX)};
+      absl::StrCat("result names ", Quote(spec.result_task),
+                   ", the fallback of task ", Quote(spec.tasks[serves].name)),
+      "a task that is not a fallback"};
 }
 
 std::optional<Issue> CycleIssue(const FlowSpec& spec) {
@@ -178,6 +327,21 @@ std::optional<Issue> CycleIssue(const FlowSpec& spec) {
               "dependencies that form no cycle"};
   issue.positioned = false;  // a cycle spans tasks; its names locate it
   return issue;
+}
+
+std::optional<Issue> BreakerKeyIssue(const FlowSpec& spec, Form form) {
+  absl::flat_hash_map<absl::string_view, size_t> first_use;
+  for (size_t i = 0; i < spec.tasks.size(); ++i) {
+    const std::optional<CircuitBreakerSpec>& breaker =
+        spec.tasks[i].circuit_breaker;
+    if (!breaker.has_value()) continue;
+    auto [it, inserted] = first_use.emplace(breaker->key, i);
+    if (inserted) continue;
+    if (auto issue = BreakerMismatchIssue(spec, it->second, i, form)) {
+      return issue;
+    }
+  }
+  return std::nullopt;
 }
 
 std::vector<size_t> KahnOrder(const FlowSpec& spec) {

@@ -3,9 +3,9 @@
 #include <utility>
 #include <vector>
 
-#include "absl/algorithm/container.h"
-#include "absl/strings/str_cat.h"
 #include "common/flow_spec.h"
+#include "common/flow_spec_json_reader.h"
+#include "common/flow_spec_resilience_rules.h"
 #include "common/flow_spec_rules.h"
 #include "common/status_macros.h"
 
@@ -14,7 +14,8 @@ namespace {
 
 using json = nlohmann::json;
 using flow_spec_internal::Form;
-using flow_spec_internal::Issue;
+using flow_spec_internal::JoinPath;
+using flow_spec_internal::JsonReader;
 
 json ParameterToJson(const ParameterSpec& param) {
   return json{{"name", param.name},
@@ -23,138 +24,119 @@ json ParameterToJson(const ParameterSpec& param) {
               {"description", param.description}};
 }
 
-json TaskToJson(const TaskSpec& task) {
-  return json{{"name", task.name},
-              {"handler", task.handler},
-              {"depends_on", task.depends_on},
-              {"queue", task.queue},
-              {"config", task.config}};
+json OptionalRetryToJson(const std::optional<RetryPolicy>& retry) {
+  return retry.has_value() ? RetryPolicyToJson(*retry) : json();
 }
 
-// Reads the canonical form's shape; FindIssue then checks the values. Every
-// key but the names is optional and defaults as in a flow file.
-class JsonReader {
- public:
-  explicit JsonReader(absl::string_view source) : source_(source) {}
+json TaskToJson(const TaskSpec& task) {
+  json out{{"name", task.name},
+           {"handler", task.handler},
+           {"depends_on", task.depends_on},
+           {"queue", task.queue},
+           {"config", task.config},
+           {"retry", OptionalRetryToJson(task.retry)},
+           {"circuit_breaker", task.circuit_breaker.has_value()
+                                   ? CircuitBreakerToJson(*task.circuit_breaker)
+                                   : json()},
+           {"fallback", task.fallback}};
+  flow_spec_internal::AddTimeoutsJson(task.timeouts, &out);
+  return out;
+}
 
-  absl::Status ReadFlow(const json& flow, FlowSpec* spec) const {
-    RETURN_IF_ERROR(CheckObject(flow, "", flow_spec_internal::kFlowKeys));
-    RETURN_IF_ERROR(ReadString(flow, "", "name", true, &spec->name));
+json DefaultsToJson(const FlowSpec& spec) {
+  json out{{"retry", OptionalRetryToJson(spec.default_retry)}};
+  flow_spec_internal::AddTimeoutsJson(spec.default_timeouts, &out);
+  return out;
+}
+
+// The list flow[key] (nullptr when absent but optional), checked to be a list.
+absl::StatusOr<const json*> ListMember(const JsonReader& reader,
+                                       const json& flow, absl::string_view key,
+                                       bool required) {
+  ASSIGN_OR_RETURN(const json* list, reader.Member(flow, "", key, required));
+  if (list != nullptr && !list->is_array()) {
+    return reader.WrongType(std::string(key), *list, "a list");
+  }
+  return list;
+}
+
+absl::Status ReadParameter(const JsonReader& reader, const json& value,
+                           const std::string& path, ParameterSpec* param) {
+  RETURN_IF_ERROR(
+      reader.CheckObject(value, path, flow_spec_internal::kJsonParameterKeys));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "name", true, &param->name));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "description", false,
+                                    &param->description));
+  RETURN_IF_ERROR(reader.ReadBool(value, path, "required", &param->required));
+  param->default_value = value.value("default", json());
+  return absl::OkStatus();
+}
+
+absl::Status ReadTask(const JsonReader& reader, const json& value,
+                      const std::string& path, TaskSpec* task) {
+  RETURN_IF_ERROR(
+      reader.CheckObject(value, path, flow_spec_internal::kJsonTaskKeys));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "name", true, &task->name));
+  RETURN_IF_ERROR(
+      reader.ReadString(value, path, "handler", true, &task->handler));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "queue", false, &task->queue));
+  ASSIGN_OR_RETURN(const json* depends_on,
+                   reader.Member(value, path, "depends_on", false));
+  if (depends_on != nullptr) {
+    RETURN_IF_ERROR(reader.ReadStrings(
+        *depends_on, JoinPath(path, "depends_on"), &task->depends_on));
+  }
+  task->config = value.value("config", json::object());
+  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalRetryJson(
+      reader, value, path, "retry", &task->retry));
+  RETURN_IF_ERROR(flow_spec_internal::ReadTimeoutsJson(reader, value, path,
+                                                       &task->timeouts));
+  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalBreakerJson(
+      reader, value, path, "circuit_breaker", &task->circuit_breaker));
+  return reader.ReadString(value, path, "fallback", false, &task->fallback);
+}
+
+absl::Status ReadDefaults(const JsonReader& reader, const json& flow,
+                          FlowSpec* spec) {
+  ASSIGN_OR_RETURN(const json* defaults,
+                   reader.Member(flow, "", "defaults", false));
+  if (defaults == nullptr) return absl::OkStatus();
+  RETURN_IF_ERROR(reader.CheckObject(*defaults, "defaults",
+                                     flow_spec_internal::kJsonDefaultsKeys));
+  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalRetryJson(
+      reader, *defaults, "defaults", "retry", &spec->default_retry));
+  return flow_spec_internal::ReadTimeoutsJson(reader, *defaults, "defaults",
+                                              &spec->default_timeouts);
+}
+
+absl::Status ReadFlow(const JsonReader& reader, const json& flow,
+                      FlowSpec* spec) {
+  RETURN_IF_ERROR(
+      reader.CheckObject(flow, "", flow_spec_internal::kJsonFlowKeys));
+  RETURN_IF_ERROR(reader.ReadString(flow, "", "name", true, &spec->name));
+  RETURN_IF_ERROR(
+      reader.ReadString(flow, "", "description", false, &spec->description));
+  RETURN_IF_ERROR(
+      reader.ReadString(flow, "", "result", false, &spec->result_task));
+  RETURN_IF_ERROR(
+      reader.ReadMilliseconds(flow, "", "timeout_ms", &spec->timeout));
+  RETURN_IF_ERROR(ReadDefaults(reader, flow, spec));
+  ASSIGN_OR_RETURN(const json* parameters,
+                   ListMember(reader, flow, "parameters", false));
+  for (size_t i = 0; parameters != nullptr && i < parameters->size(); ++i) {
     RETURN_IF_ERROR(
-        ReadString(flow, "", "description", false, &spec->description));
-    RETURN_IF_ERROR(ReadString(flow, "", "result", false, &spec->result_task));
-    RETURN_IF_ERROR(ReadList(flow, "parameters", false, &spec->parameters,
-                             &JsonReader::ReadParameter));
-    return ReadList(flow, "tasks", true, &spec->tasks, &JsonReader::ReadTask);
+        ReadParameter(reader, (*parameters)[i],
+                      flow_spec_internal::IndexPath("parameters", i),
+                      &spec->parameters.emplace_back()));
   }
-
- private:
-  absl::Status Fail(const Issue& issue) const {
-    return flow_spec_internal::IssueStatus(source_, issue);
+  ASSIGN_OR_RETURN(const json* tasks, ListMember(reader, flow, "tasks", true));
+  for (size_t i = 0; i < tasks->size(); ++i) {
+    RETURN_IF_ERROR(ReadTask(reader, (*tasks)[i],
+                             flow_spec_internal::IndexPath("tasks", i),
+                             &spec->tasks.emplace_back()));
   }
-
-  absl::Status WrongType(std::string path, const json& value,
-                         absl::string_view expected) const {
-    return Fail(flow_spec_internal::WrongTypeIssue(
-        std::move(path), absl::StrCat("a JSON ", value.type_name()), expected));
-  }
-
-  absl::Status CheckObject(const json& value, const std::string& path,
-                           absl::Span<const absl::string_view> allowed) const {
-    if (!value.is_object()) return WrongType(path, value, "a JSON object");
-    for (const auto& [key, unused] : value.items()) {
-      if (!absl::c_linear_search(allowed, key)) {
-        return Fail(flow_spec_internal::UnknownKeyIssue(path, key, allowed));
-      }
-    }
-    return absl::OkStatus();
-  }
-
-  // The member `key` of `object`; nullptr when it is absent but optional.
-  absl::StatusOr<const json*> Member(const json& object,
-                                     const std::string& parent,
-                                     absl::string_view key,
-                                     bool required) const {
-    auto it = object.find(std::string(key));
-    if (it != object.end()) return &*it;
-    if (!required) return nullptr;
-    return Fail(flow_spec_internal::MissingKeyIssue(parent, key));
-  }
-
-  absl::Status ReadString(const json& object, const std::string& parent,
-                          absl::string_view key, bool required,
-                          std::string* out) const {
-    ASSIGN_OR_RETURN(const json* value, Member(object, parent, key, required));
-    if (value == nullptr) return absl::OkStatus();
-    std::string path = flow_spec_internal::JoinPath(parent, key);
-    if (!value->is_string()) return WrongType(path, *value, "a string");
-    *out = value->get_ref<const std::string&>();
-    return absl::OkStatus();
-  }
-
-  absl::Status ReadStrings(const json& value, const std::string& path,
-                           std::vector<std::string>* out) const {
-    if (!value.is_array()) return WrongType(path, value, "a list of strings");
-    for (const json& item : value) {
-      std::string item_path = flow_spec_internal::IndexPath(path, out->size());
-      if (!item.is_string()) return WrongType(item_path, item, "a string");
-      out->push_back(item.get<std::string>());
-    }
-    return absl::OkStatus();
-  }
-
-  template <typename T>
-  absl::Status ReadList(const json& flow, absl::string_view key, bool required,
-                        std::vector<T>* out,
-                        absl::Status (JsonReader::*read_item)(
-                            const json&, const std::string&, T*) const) const {
-    ASSIGN_OR_RETURN(const json* list, Member(flow, "", key, required));
-    if (list == nullptr) return absl::OkStatus();
-    if (!list->is_array()) return WrongType(std::string(key), *list, "a list");
-    for (const json& item : *list) {
-      std::string path = flow_spec_internal::IndexPath(key, out->size());
-      RETURN_IF_ERROR((this->*read_item)(item, path, &out->emplace_back()));
-    }
-    return absl::OkStatus();
-  }
-
-  absl::Status ReadParameter(const json& value, const std::string& path,
-                             ParameterSpec* param) const {
-    RETURN_IF_ERROR(
-        CheckObject(value, path, flow_spec_internal::kJsonParameterKeys));
-    RETURN_IF_ERROR(ReadString(value, path, "name", true, &param->name));
-    RETURN_IF_ERROR(
-        ReadString(value, path, "description", false, &param->description));
-    ASSIGN_OR_RETURN(const json* required,
-                     Member(value, path, "required", false));
-    if (required != nullptr && !required->is_boolean()) {
-      return WrongType(flow_spec_internal::JoinPath(path, "required"),
-                       *required, "true or false");
-    }
-    param->required = required != nullptr && required->get<bool>();
-    param->default_value = value.value("default", json());
-    return absl::OkStatus();
-  }
-
-  absl::Status ReadTask(const json& value, const std::string& path,
-                        TaskSpec* task) const {
-    RETURN_IF_ERROR(CheckObject(value, path, flow_spec_internal::kTaskKeys));
-    RETURN_IF_ERROR(ReadString(value, path, "name", true, &task->name));
-    RETURN_IF_ERROR(ReadString(value, path, "handler", true, &task->handler));
-    RETURN_IF_ERROR(ReadString(value, path, "queue", false, &task->queue));
-    ASSIGN_OR_RETURN(const json* depends_on,
-                     Member(value, path, "depends_on", false));
-    if (depends_on != nullptr) {
-      RETURN_IF_ERROR(ReadStrings(
-          *depends_on, flow_spec_internal::JoinPath(path, "depends_on"),
-          &task->depends_on));
-    }
-    task->config = value.value("config", json::object());
-    return absl::OkStatus();
-  }
-
-  std::string source_;
-};
+  return absl::OkStatus();
+}
 
 }  // namespace
 
@@ -169,13 +151,15 @@ json FlowSpecToJson(const FlowSpec& spec) {
               {"description", spec.description},
               {"parameters", std::move(parameters)},
               {"result", spec.result_task},
-              {"tasks", std::move(tasks)}};
+              {"tasks", std::move(tasks)},
+              {"timeout_ms", absl::ToInt64Milliseconds(spec.timeout)},
+              {"defaults", DefaultsToJson(spec)}};
 }
 
 absl::StatusOr<FlowSpec> FlowSpecFromJson(const json& flow,
                                           absl::string_view source_name) {
   FlowSpec spec;
-  RETURN_IF_ERROR(JsonReader(source_name).ReadFlow(flow, &spec));
+  RETURN_IF_ERROR(ReadFlow(JsonReader(source_name), flow, &spec));
   if (auto issue = flow_spec_internal::FindIssue(spec, Form::kCanonical)) {
     return flow_spec_internal::IssueStatus(source_name, *issue);
   }

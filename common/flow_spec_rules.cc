@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/flow_spec_graph.h"
+#include "common/flow_spec_resilience_rules.h"
 
 namespace baton {
 namespace flow_spec_internal {
@@ -18,16 +19,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr size_t kMaxQuotedChars = 64;
-
-std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
-                               absl::string_view name) {
-  if (IsValidName(name)) return std::nullopt;
-  return Issue{std::move(path),
-               absl::StrCat(kind, " ", Quote(name), " is not a valid name"),
-               absl::StrFormat("1 to %d characters of [A-Za-z0-9_.-], "
-                               "starting with a letter or digit",
-                               kMaxNameLength)};
-}
 
 std::optional<Issue> TextIssue(std::string path, absl::string_view what,
                                absl::string_view text) {
@@ -40,16 +31,12 @@ std::optional<Issue> TextIssue(std::string path, absl::string_view what,
                         SIZE_MAX);
 }
 
-std::optional<Issue> CountIssue(std::string path, absl::string_view what,
-                                size_t count, size_t max) {
-  if (count <= max) return std::nullopt;
-  return Issue{std::move(path), absl::StrFormat("%d %s", count, what),
-               absl::StrFormat("at most %d", max)};
-}
-
-std::optional<Issue> FlowFieldsIssue(const FlowSpec& spec, Form) {
+std::optional<Issue> FlowFieldsIssue(const FlowSpec& spec, Form form) {
   if (auto issue = NameIssue("name", "flow name", spec.name)) return issue;
-  return TextIssue("description", "description", spec.description);
+  if (auto issue = TextIssue("description", "description", spec.description)) {
+    return issue;
+  }
+  return FlowResilienceIssue(spec, form);
 }
 
 std::optional<Issue> ParameterIssue(const FlowSpec& spec, Form form, size_t i) {
@@ -118,7 +105,8 @@ std::optional<Issue> ConfigIssue(std::string path, const json& config) {
   return JsonValueIssue(std::move(path), "config", config, kMaxTaskConfigBytes);
 }
 
-std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path) {
+std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path,
+                               Form form) {
   if (auto issue = NameIssue(JoinPath(path, "name"), "task name", task.name)) {
     return issue;
   }
@@ -133,10 +121,13 @@ std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path) {
                      task.depends_on.size(), kMaxDependenciesPerTask)) {
     return issue;
   }
-  return ConfigIssue(JoinPath(path, "config"), task.config);
+  if (auto issue = ConfigIssue(JoinPath(path, "config"), task.config)) {
+    return issue;
+  }
+  return TaskResilienceIssue(task, path, form);
 }
 
-std::optional<Issue> TasksIssue(const FlowSpec& spec, Form) {
+std::optional<Issue> TasksIssue(const FlowSpec& spec, Form form) {
   if (spec.tasks.empty()) {
     return Issue{"tasks", "the flow has no tasks", "at least one task"};
   }
@@ -145,17 +136,25 @@ std::optional<Issue> TasksIssue(const FlowSpec& spec, Form) {
     return issue;
   }
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
-    if (auto issue = TaskIssue(spec.tasks[i], IndexPath("tasks", i))) {
+    if (auto issue = TaskIssue(spec.tasks[i], IndexPath("tasks", i), form)) {
       return issue;
     }
   }
   return DuplicateTaskIssue(spec);
 }
 
-std::optional<Issue> GraphIssue(const FlowSpec& spec, Form) {
+std::optional<Issue> GraphIssue(const FlowSpec& spec, Form form) {
   if (auto issue = DependencyIssue(spec)) return issue;
+  if (auto issue = FallbackIssue(spec)) return issue;
   if (auto issue = ResultIssue(spec)) return issue;
-  return CycleIssue(spec);
+  if (auto issue = CycleIssue(spec)) return issue;
+  return BreakerKeyIssue(spec, form);
+}
+
+// "tasks[0].retry.delays[2]" -> "tasks[0].retry.delays" -> "tasks[0].retry".
+std::string ParentPath(absl::string_view path) {
+  size_t cut = path.find_last_of(".[");
+  return std::string(path.substr(0, cut == absl::string_view::npos ? 0 : cut));
 }
 
 }  // namespace
@@ -174,9 +173,17 @@ absl::Status IssueStatus(absl::string_view source, const Issue& issue,
 
 absl::Status IssueStatus(absl::string_view source, const Issue& issue,
                          const PositionTable& positions) {
-  auto it = positions.find(issue.path);
-  if (it == positions.end()) return IssueStatus(source, issue);
-  return IssueStatus(source, issue, it->second);
+  for (std::string path = issue.path; !path.empty(); path = ParentPath(path)) {
+    auto it = positions.find(path);
+    if (it == positions.end()) continue;
+    if (path != issue.path || it->second.written_path.empty()) {
+      return IssueStatus(source, issue, it->second);
+    }
+    Issue as_written = issue;
+    as_written.path = it->second.written_path;
+    return IssueStatus(source, as_written, it->second);
+  }
+  return IssueStatus(source, issue);
 }
 
 std::string JoinPath(absl::string_view parent, absl::string_view key) {
@@ -196,6 +203,23 @@ std::string ParameterPath(Form form, const FlowSpec& spec, size_t index,
   std::string base = JoinPath("parameters", spec.parameters[index].name);
   if (field.empty() || field == "name") return base;
   return JoinPath(base, field);
+}
+
+std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
+                               absl::string_view name) {
+  if (IsValidName(name)) return std::nullopt;
+  return Issue{std::move(path),
+               absl::StrCat(kind, " ", Quote(name), " is not a valid name"),
+               absl::StrFormat("1 to %d characters of [A-Za-z0-9_.-], "
+                               "starting with a letter or digit",
+                               kMaxNameLength)};
+}
+
+std::optional<Issue> CountIssue(std::string path, absl::string_view what,
+                                size_t count, size_t max) {
+  if (count <= max) return std::nullopt;
+  return Issue{std::move(path), absl::StrFormat("%d %s", count, what),
+               absl::StrFormat("at most %d", max)};
 }
 
 std::string Quote(absl::string_view s) {

@@ -21,10 +21,37 @@ namespace baton::flow_spec_internal {
 
 // Keys a flow may have at the top level, a task, and a parameter in the file
 // form (keyed by name) and in the canonical JSON form (a list, so with "name").
-inline constexpr absl::string_view kFlowKeys[] = {
-    "name", "description", "parameters", "result", "tasks"};
-inline constexpr absl::string_view kTaskKeys[] = {
-    "name", "handler", "depends_on", "queue", "config"};
+// Durations are spelled "timeout" in a file and "timeout_ms" in the JSON.
+inline constexpr absl::string_view kFileFlowKeys[] = {
+    "name",  "description", "parameters", "result",
+    "tasks", "timeout",     "defaults"};
+inline constexpr absl::string_view kJsonFlowKeys[] = {
+    "name",  "description", "parameters", "result",
+    "tasks", "timeout_ms",  "defaults"};
+inline constexpr absl::string_view kFileTaskKeys[] = {
+    "name",
+    "handler",
+    "depends_on",
+    "queue",
+    "config",
+    "retry",
+    "timeout",
+    "heartbeat_timeout",
+    "schedule_to_start_timeout",
+    "circuit_breaker",
+    "fallback"};
+inline constexpr absl::string_view kJsonTaskKeys[] = {
+    "name",
+    "handler",
+    "depends_on",
+    "queue",
+    "config",
+    "retry",
+    "timeout_ms",
+    "heartbeat_timeout_ms",
+    "schedule_to_start_timeout_ms",
+    "circuit_breaker",
+    "fallback"};
 inline constexpr absl::string_view kFileParameterKeys[] = {
     "default", "required", "description"};
 inline constexpr absl::string_view kJsonParameterKeys[] = {
@@ -34,6 +61,9 @@ inline constexpr absl::string_view kJsonParameterKeys[] = {
 struct Position {
   int line = 0;
   int column = 0;
+  // The path as the file spells it, when that differs from the path the rules
+  // use (`retries: 3` is checked as max_attempts).
+  std::string written_path;
 };
 
 // Field path -> where that field starts in the file.
@@ -59,7 +89,8 @@ absl::Status IssueStatus(
     absl::string_view source, const Issue& issue,
     const std::optional<Position>& position = std::nullopt);
 
-// As above, with the position looked up by the issue's path.
+// As above, with the position looked up by the issue's path, else by its
+// nearest ancestor's (a field left at its default has no place of its own).
 absl::Status IssueStatus(absl::string_view source, const Issue& issue,
                          const PositionTable& positions);
 
@@ -82,6 +113,14 @@ Issue MissingKeyIssue(absl::string_view parent, absl::string_view key);
 Issue WrongTypeIssue(std::string path, absl::string_view got,
                      absl::string_view expected);
 Issue TooLargeIssue(std::string path, absl::string_view what, size_t max_bytes);
+
+// "<kind> "<name>" is not a valid name" unless IsValidName(name).
+std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
+                               absl::string_view name);
+
+// "<count> <what>; expected at most <max>" when count > max.
+std::optional<Issue> CountIssue(std::string path, absl::string_view what,
+                                size_t count, size_t max);
 
 // A JSON value that must serialize (valid UTF-8) to at most `max_bytes`.
 std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,

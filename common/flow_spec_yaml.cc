@@ -10,7 +10,6 @@
 #include "common/status_macros.h"
 
 namespace baton::flow_spec_internal {
-namespace {
 
 using json = nlohmann::json;
 
@@ -21,15 +20,14 @@ const YamlEntry* FindEntry(const std::vector<YamlEntry>& entries,
   return it == entries.end() ? nullptr : &*it;
 }
 
-// Where an entry's value starts. yaml-cpp places an empty value ("key:" and a
-// line break) at the start of the next line; the key is the better place.
+// yaml-cpp places an empty value ("key:" and a line break) at the start of the
+// next line; the key is the better place.
 YAML::Mark ValueMark(const YamlEntry& entry) {
   YAML::Mark value = entry.value.Mark();
   bool moved = value.line > entry.key_node.Mark().line;
   return entry.value.IsNull() && moved ? entry.key_node.Mark() : value;
 }
 
-// The entries of the map at `path`, each key one of `allowed`.
 absl::StatusOr<std::vector<YamlEntry>> ReadFields(
     YamlContext& context, const YAML::Node& node, const std::string& path,
     absl::Span<const absl::string_view> allowed, absl::string_view expected) {
@@ -88,6 +86,8 @@ absl::Status ReadBool(const YamlContext& context, const YAML::Node& node,
   return absl::OkStatus();
 }
 
+namespace {
+
 // A single task name, or a list of them.
 absl::Status ReadDependsOn(YamlContext& context, const YAML::Node& node,
                            const std::string& path,
@@ -114,9 +114,12 @@ absl::StatusOr<TaskSpec> ReadTask(YamlContext& context, const YAML::Node& node,
                                   const std::string& path) {
   context.Note(path, node.Mark());
   ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
-                   ReadFields(context, node, path, kTaskKeys,
+                   ReadFields(context, node, path, kFileTaskKeys,
                               "a task: a map with keys name, handler and "
-                              "optionally depends_on, queue, config"));
+                              "optionally depends_on, queue, config, retry, "
+                              "timeout, heartbeat_timeout, "
+                              "schedule_to_start_timeout, circuit_breaker, "
+                              "fallback"));
   TaskSpec task;
   RETURN_IF_ERROR(
       ReadRequiredString(context, entries, node, path, "name", &task.name));
@@ -133,6 +136,7 @@ absl::StatusOr<TaskSpec> ReadTask(YamlContext& context, const YAML::Node& node,
                      YamlToJson(context, entry->value, JoinPath(path, "config"),
                                 "config", kMaxTaskConfigBytes));
   }
+  RETURN_IF_ERROR(ReadTaskResilience(context, entries, path, &task));
   return task;
 }
 
@@ -188,9 +192,10 @@ absl::Status ReadParameters(YamlContext& context, const YAML::Node& node,
 absl::Status ReadFlow(YamlContext& context, const YAML::Node& root,
                       FlowSpec* spec) {
   ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
-                   ReadFields(context, root, "", kFlowKeys,
+                   ReadFields(context, root, "", kFileFlowKeys,
                               "a flow: a map with keys name, tasks and "
-                              "optionally description, parameters, result"));
+                              "optionally description, parameters, result, "
+                              "timeout, defaults"));
   RETURN_IF_ERROR(
       ReadRequiredString(context, entries, root, "", "name", &spec->name));
   RETURN_IF_ERROR(ReadOptionalString(context, entries, "", "description",
@@ -200,6 +205,7 @@ absl::Status ReadFlow(YamlContext& context, const YAML::Node& root,
   }
   RETURN_IF_ERROR(
       ReadOptionalString(context, entries, "", "result", &spec->result_task));
+  RETURN_IF_ERROR(ReadFlowResilience(context, entries, spec));
   const YamlEntry* tasks = FindEntry(entries, "tasks");
   if (tasks == nullptr) {
     return context.Fail(MissingKeyIssue("", "tasks"), root.Mark());
@@ -238,7 +244,8 @@ absl::StatusOr<YAML::Node> LoadDocument(const YamlContext& context,
 absl::Status YamlContext::Fail(const Issue& issue,
                                const YAML::Mark& mark) const {
   if (mark.is_null()) return IssueStatus(source_, issue);
-  return IssueStatus(source_, issue, Position{mark.line + 1, mark.column + 1});
+  return IssueStatus(source_, issue,
+                     Position{mark.line + 1, mark.column + 1, ""});
 }
 
 absl::Status YamlContext::Fail(const Issue& issue,
@@ -251,8 +258,14 @@ absl::Status YamlContext::Fail(const Issue& issue,
 }
 
 void YamlContext::Note(const std::string& path, const YAML::Mark& mark) {
+  NoteAlias(path, "", mark);
+}
+
+void YamlContext::NoteAlias(const std::string& path,
+                            const std::string& written_path,
+                            const YAML::Mark& mark) {
   if (!mark.is_null()) {
-    positions_[path] = Position{mark.line + 1, mark.column + 1};
+    positions_[path] = Position{mark.line + 1, mark.column + 1, written_path};
   }
 }
 

@@ -31,6 +31,11 @@ class YamlContext {
   // Remembers that the field at `path` starts at `mark`.
   void Note(const std::string& path, const YAML::Mark& mark);
 
+  // As Note, for a field the file spells differently: errors about `path`
+  // name `written_path` instead (`retries` is checked as max_attempts).
+  void NoteAlias(const std::string& path, const std::string& written_path,
+                 const YAML::Mark& mark);
+
   PositionTable TakePositions() { return std::move(positions_); }
 
  private:
@@ -69,6 +74,45 @@ absl::StatusOr<nlohmann::json> YamlToJson(const YamlContext& context,
                                           const std::string& path,
                                           absl::string_view what,
                                           size_t max_bytes);
+
+// The entry for `key`, or nullptr.
+const YamlEntry* FindEntry(const std::vector<YamlEntry>& entries,
+                           absl::string_view key);
+
+// Where an entry's value starts (for an empty value, where its key does).
+YAML::Mark ValueMark(const YamlEntry& entry);
+
+// The entries of the map at `path`, each key one of `allowed` (else the error
+// lists them), each value's position noted.
+absl::StatusOr<std::vector<YamlEntry>> ReadFields(
+    YamlContext& context, const YAML::Node& node, const std::string& path,
+    absl::Span<const absl::string_view> allowed, absl::string_view expected);
+
+// Scalar readers; errors name `path` and say what was expected.
+absl::Status ReadString(const YamlContext& context, const YAML::Node& node,
+                        const std::string& path, std::string* out);
+absl::Status ReadOptionalString(const YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                const std::string& parent,
+                                absl::string_view key, std::string* out);
+absl::Status ReadRequiredString(const YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                const YAML::Node& map,
+                                const std::string& parent,
+                                absl::string_view key, std::string* out);
+absl::Status ReadBool(const YamlContext& context, const YAML::Node& node,
+                      const std::string& path, bool* out);
+
+// A task's retry, timeout, heartbeat_timeout, schedule_to_start_timeout,
+// circuit_breaker and fallback, from its entries; `path` is "tasks[i]".
+absl::Status ReadTaskResilience(YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                const std::string& path, TaskSpec* task);
+
+// The flow's timeout and defaults, from the top-level entries.
+absl::Status ReadFlowResilience(YamlContext& context,
+                                const std::vector<YamlEntry>& entries,
+                                FlowSpec* spec);
 
 struct ParsedFlow {
   FlowSpec spec;

@@ -285,20 +285,22 @@ TEST(ParseFlowSpecErrorTest, RootMustBeAMap) {
   EXPECT_EQ(ParseError("- a\n- b\n"),
             "flow.yaml (line 1, column 1): found a list; expected a flow: a "
             "map with keys name, tasks and optionally description, "
-            "parameters, result");
+            "parameters, result, timeout, defaults");
 }
 
 TEST(ParseFlowSpecErrorTest, UnknownTopLevelKeyListsAllowedKeys) {
   EXPECT_EQ(ParseError("name: f\ntask:\n  - {name: a, handler: h}\n"),
             "flow.yaml: task (line 2, column 1): unknown key \"task\"; "
-            "expected one of: name, description, parameters, result, tasks");
+            "expected one of: name, description, parameters, result, tasks, "
+            "timeout, defaults");
 }
 
 TEST(ParseFlowSpecErrorTest, UnknownTaskKeyListsAllowedKeys) {
   EXPECT_EQ(ParseError(Flow("  - name: a\n    hanlder: h\n")),
             "flow.yaml: tasks[0].hanlder (line 4, column 5): unknown key "
             "\"hanlder\"; expected one of: name, handler, depends_on, queue, "
-            "config");
+            "config, retry, timeout, heartbeat_timeout, "
+            "schedule_to_start_timeout, circuit_breaker, fallback");
 }
 
 TEST(ParseFlowSpecErrorTest, UnknownParameterKeyListsAllowedKeys) {
@@ -715,7 +717,11 @@ TEST(ValidateFlowSpecTest, EmptySpec) {
 // --- Canonical JSON ----------------------------------------------------------
 
 TEST(FlowSpecJsonTest, CanonicalForm) {
-  EXPECT_EQ(FlowSpecToJson(ParseOk(kEtlYaml)), json::parse(R"({
+  // Resilience keys at their defaults (flow_spec_resilience_test.cc has them
+  // set); every task carries the same ones.
+  json unset = json::parse(R"({"retry": null, "timeout_ms": 0,
+      "heartbeat_timeout_ms": 0, "schedule_to_start_timeout_ms": 0})");
+  json expected = json::parse(R"({
     "name": "basic-etl",
     "description": "extract -> transform -> load",
     "parameters": [
@@ -731,8 +737,15 @@ TEST(FlowSpecJsonTest, CanonicalForm) {
        "depends_on": ["extract"], "queue": "cpu", "config": {"factor": 2}},
       {"name": "load", "handler": "etl.load", "depends_on": ["transform"],
        "queue": "default", "config": {}}
-    ]
-  })"));
+    ],
+    "timeout_ms": 0
+  })");
+  expected["defaults"] = unset;
+  for (json& task : expected["tasks"]) {
+    task.update(unset);
+    task.update({{"circuit_breaker", nullptr}, {"fallback", ""}});
+  }
+  EXPECT_EQ(FlowSpecToJson(ParseOk(kEtlYaml)), expected);
 }
 
 TEST(FlowSpecJsonTest, RoundTripIsExact) {
@@ -769,7 +782,7 @@ TEST(FlowSpecJsonTest, FromJsonReportsCanonicalPaths) {
   EXPECT_EQ(FromJsonError(json::parse(R"({"name": "f", "tasks": [],
                                           "extra": 1})")),
             "stored: extra: unknown key \"extra\"; expected one of: name, "
-            "description, parameters, result, tasks");
+            "description, parameters, result, tasks, timeout_ms, defaults");
   EXPECT_EQ(FromJsonError(json::parse(R"({"name": "f"})")),
             "stored: tasks: missing required key \"tasks\"; expected a "
             "\"tasks\" key at the top level");
