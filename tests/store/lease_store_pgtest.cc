@@ -63,11 +63,29 @@ std::string WideFlow(int n) {
 }
 
 AttemptClaim ClaimOf(const LeaseRecord& lease) {
-  return {lease.task_run_id, lease.attempt, lease.lease_token};
+  AttemptClaim claim;
+  claim.task_run_id = lease.task_run_id;
+  claim.attempt = lease.attempt;
+  claim.lease_token = lease.lease_token;
+  return claim;
 }
 
-engine::ReportedOutcome Succeeded(const json& result) { return {true, result.dump(), "", false}; }
-engine::ReportedOutcome Failed(const std::string& error) { return {false, "", error, false}; }
+// Field by field, so that new fields of ReportedOutcome keep their defaults.
+engine::ReportedOutcome SucceededWithText(const std::string& result_json) {
+  engine::ReportedOutcome outcome;
+  outcome.succeeded = true;
+  outcome.result_json = result_json;
+  return outcome;
+}
+
+engine::ReportedOutcome Succeeded(const json& result) { return SucceededWithText(result.dump()); }
+
+engine::ReportedOutcome Failed(const std::string& error) {
+  engine::ReportedOutcome outcome;
+  outcome.succeeded = false;
+  outcome.error = error;
+  return outcome;
+}
 
 // Sleeps until the local clock is past `t` (the database runs on this host).
 void SleepUntilPast(absl::Time t) {
@@ -355,7 +373,7 @@ TEST_F(LeaseStoreTest, FailureSkipsDescendantsKeepsOtherBranchesAndFailsTheRun) 
 TEST_F(LeaseStoreTest, InvalidResultFailsTheTask) {
   const std::string run_id = StartRun(kChain);
   const LeaseRecord a = LeaseOne("a");
-  ASSERT_TRUE(leases_->CompleteAttempt(ClaimOf(a), {true, "{not json", "", false}).ok());
+  ASSERT_TRUE(leases_->CompleteAttempt(ClaimOf(a), SucceededWithText("{not json")).ok());
   EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kFailed);
   EXPECT_EQ(Task(run_id, "a").error, "result is not valid JSON");
   EXPECT_EQ(GetRun(run_id).state, FlowRunState::kFailed);
@@ -577,7 +595,7 @@ TEST_F(LeaseStoreTest, ResultThatPostgresCannotStoreFailsTheTaskCleanly) {
   const std::string run_id = StartRun(kChain);
   const LeaseRecord a = LeaseOne("a");
   absl::Status s =
-      leases_->CompleteAttempt(ClaimOf(a), {true, R"({"out": "a\u0000b"})", "", false});
+      leases_->CompleteAttempt(ClaimOf(a), SucceededWithText(R"({"out": "a\u0000b"})"));
   ASSERT_TRUE(s.ok()) << s;
   const TaskRunRecord task = Task(run_id, "a");
   EXPECT_EQ(task.state, TaskRunState::kFailed);

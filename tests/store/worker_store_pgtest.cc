@@ -147,10 +147,14 @@ TEST_F(WorkerStoreTest, ListWorkersCountsRunningAttempts) {
   EXPECT_EQ(workers[busy].running_attempts, 2);
   EXPECT_EQ(workers[idle].running_attempts, 0);
 
-  ASSERT_TRUE(leases_
-                  ->CompleteAttempt({(*leased)[0].task_run_id, 1, (*leased)[0].lease_token},
-                                    {true, "1", "", false})
-                  .ok());
+  engine::AttemptClaim claim;
+  claim.task_run_id = (*leased)[0].task_run_id;
+  claim.attempt = (*leased)[0].attempt;
+  claim.lease_token = (*leased)[0].lease_token;
+  engine::ReportedOutcome success;
+  success.succeeded = true;
+  success.result_json = "1";
+  ASSERT_TRUE(leases_->CompleteAttempt(claim, success).ok());
   EXPECT_EQ(ById(absl::Seconds(60), false)[busy].running_attempts, 1);
   EXPECT_THAT(ById(absl::Seconds(60), true), ::testing::SizeIs(2));
 }

@@ -38,11 +38,20 @@ bool IsValidUtf8(const std::string& s) {
   return true;
 }
 
+// Field by field, so that new fields of ReportedOutcome keep their defaults.
 ReportedOutcome Success(std::string result_json) {
-  return {true, std::move(result_json), "", false};
+  ReportedOutcome outcome;
+  outcome.succeeded = true;
+  outcome.result_json = std::move(result_json);
+  return outcome;
 }
 
-ReportedOutcome Failure(std::string error) { return {false, "", std::move(error), false}; }
+ReportedOutcome Failure(std::string error) {
+  ReportedOutcome outcome;
+  outcome.succeeded = false;
+  outcome.error = std::move(error);
+  return outcome;
+}
 
 // --- DecideAttempt ---
 
@@ -222,7 +231,11 @@ TEST(BuildTaskInputTest, NullUpstreamResultIsKept) {
 // --- DecideRunEnd ---
 
 TaskStateView Task(std::string name, TaskRunState state, std::string error = "") {
-  return {std::move(name), state, std::move(error)};
+  TaskStateView view;
+  view.name = std::move(name);
+  view.state = state;
+  view.error = std::move(error);
+  return view;
 }
 
 TEST(DecideRunEndTest, AnyOpenTaskMeansNoEndYet) {
