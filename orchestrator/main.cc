@@ -37,7 +37,9 @@ void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& 
   baton::AddDurationOption(app, "--max-poll-wait", &o.worker.max_poll_wait,
                            "longest a worker's poll waits for work");
   baton::AddDurationOption(app, "--reaper-interval", &o.reaper_interval,
-                           "how often expired leases are looked for");
+                           "how often the timers (leases, retries, timeouts) run");
+  baton::AddDurationOption(app, "--execution-grace", &o.execution_grace,
+                           "how long past an execution timeout a worker may take to report");
   baton::AddDurationOption(app, "--worker-liveness", &o.worker_liveness,
                            "a worker not seen for this long is shown as LOST");
   app.add_option("--ready-file", ready_file,

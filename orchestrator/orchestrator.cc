@@ -4,17 +4,20 @@
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
-#include "orchestrator/lease_reaper.h"
+#include "orchestrator/timer_loop.h"
 #include "orchestrator/ready_signal.h"
+#include "orchestrator/service/breaker_service.h"
 #include "orchestrator/service/cluster_service.h"
 #include "orchestrator/service/flow_service.h"
 #include "orchestrator/service/run_service.h"
 #include "orchestrator/store/embedded_postgres.h"
+#include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/flow_store.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/ready_listener.h"
 #include "orchestrator/store/run_store.h"
+#include "orchestrator/store/timer_store.h"
 #include "spdlog/spdlog.h"
 
 namespace baton {
@@ -67,13 +70,16 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::RunStore> runs;
   std::unique_ptr<store::LeaseStore> leases;
   std::unique_ptr<store::WorkerStore> workers;
+  std::unique_ptr<store::BreakerStore> breakers;
+  std::unique_ptr<store::TimerStore> timers;
   ReadySignal ready;
   std::unique_ptr<store::ReadyListener> listener;
-  std::unique_ptr<LeaseReaper> reaper;
+  std::unique_ptr<TimerLoop> timer_loop;
   std::unique_ptr<service::WorkerServiceImpl> worker_service;
   std::unique_ptr<service::FlowServiceImpl> flow_service;
   std::unique_ptr<service::RunServiceImpl> run_service;
   std::unique_ptr<service::ClusterServiceImpl> cluster_service;
+  std::unique_ptr<service::BreakerServiceImpl> breaker_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   bool shut_down = false;
@@ -81,14 +87,17 @@ struct Orchestrator::Parts {
   void MakeStoresAndServices() {
     flows = std::make_unique<store::FlowStore>(*pool);
     runs = std::make_unique<store::RunStore>(*pool);
-    leases = std::make_unique<store::LeaseStore>(*pool);
+    leases = std::make_unique<store::LeaseStore>(*pool, options.execution_grace);
     workers = std::make_unique<store::WorkerStore>(*pool);
+    breakers = std::make_unique<store::BreakerStore>(*pool);
+    timers = std::make_unique<store::TimerStore>(*pool);
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
                                                                   *workers, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
     run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
+    breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);
   }
 
   absl::Status StartServer() {
@@ -103,6 +112,7 @@ struct Orchestrator::Parts {
     builder.RegisterService(flow_service.get());
     builder.RegisterService(run_service.get());
     builder.RegisterService(cluster_service.get());
+    builder.RegisterService(breaker_service.get());
     server = builder.BuildAndStart();
     if (!server || port == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
@@ -135,8 +145,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   ReadySignal* ready = &parts->ready;
   parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
   parts->listener->Start();
-  parts->reaper = std::make_unique<LeaseReaper>(*parts->leases, options.reaper_interval);
-  parts->reaper->Start();
+  parts->timer_loop =
+      std::make_unique<TimerLoop>(*parts->leases, *parts->timers, options.reaper_interval);
+  parts->timer_loop->Start();
   if (auto s = parts->StartServer(); !s.ok()) return s;
   spdlog::info("baton-orchestrator listening on {}", parts->address);
   return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
@@ -149,7 +160,7 @@ void Orchestrator::Shutdown() {
   parts_->ready.Shutdown();
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
-  parts_->reaper->Stop();
+  parts_->timer_loop->Stop();
   parts_->listener.reset();
   parts_->pool.reset();
   if (parts_->db.embedded) {

@@ -18,7 +18,8 @@ struct OrchestratorOptions {
   bool migrate = true;            // apply migrations at start
   int db_pool_size = 16;
   service::WorkerServiceOptions worker;
-  absl::Duration reaper_interval = absl::Seconds(1);
+  absl::Duration reaper_interval = absl::Seconds(1);   // how often the timers run
+  absl::Duration execution_grace = absl::Seconds(5);   // past an execution deadline
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
 };

@@ -27,13 +27,18 @@ absl::StatusOr<nlohmann::json> CallHandler(const Handler& handler, TaskContext& 
 
 }  // namespace
 
-std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease) {
+std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time received_at) {
   TaskContext::Identity id{lease.run_id(), lease.flow_name(), lease.task_name(),
                            lease.attempt().task_run_id(), lease.attempt().attempt(),
                            lease.handler()};
   nlohmann::json config = nlohmann::json::parse(lease.config_json(), nullptr, false);
   if (!config.is_object()) config = nlohmann::json::object();
-  return std::make_shared<TaskContext>(std::move(id), std::move(config));
+  absl::Time deadline = absl::InfiniteFuture();
+  if (lease.has_execution_timeout()) {
+    deadline = received_at + absl::Seconds(lease.execution_timeout().seconds()) +
+               absl::Nanoseconds(lease.execution_timeout().nanos());
+  }
+  return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline);
 }
 
 v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,

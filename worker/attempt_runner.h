@@ -10,9 +10,10 @@
 
 namespace baton::worker {
 
-// The context for `lease` (identity and parsed config; a config that is not
-// a JSON object becomes an empty object and the handler is told by RunAttempt).
-std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease);
+// The context for `lease` received at `received_at` (identity, parsed config,
+// deadline from the execution timeout measured from receipt, so the worker's
+// clock never has to agree with the orchestrator's).
+std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time received_at);
 
 // Calls `handler` (null: no handler of that name on this worker) with the
 // lease's input and returns the completion: the result as JSON text, or an

@@ -28,14 +28,19 @@ class TaskContext {
     std::string handler;
   };
 
-  TaskContext(Identity identity, nlohmann::json config)
-      : identity_(std::move(identity)), config_(std::move(config)) {}
+  TaskContext(Identity identity, nlohmann::json config,
+              absl::Time deadline = absl::InfiniteFuture())
+      : identity_(std::move(identity)), config_(std::move(config)), deadline_(deadline) {}
   TaskContext(const TaskContext&) = delete;
   TaskContext& operator=(const TaskContext&) = delete;
 
   const Identity& identity() const { return identity_; }
   // The task's `config` object from the flow file.
   const nlohmann::json& config() const { return config_; }
+
+  // When the attempt's execution timeout passes (InfiniteFuture: none). The
+  // worker cancels the context then; handlers may use it to size their work.
+  absl::Time deadline() const { return deadline_; }
 
   // True once the attempt must stop: the run was cancelled, the lease was
   // lost, or the worker is shutting down. Handlers that run long should check
@@ -52,6 +57,7 @@ class TaskContext {
  private:
   const Identity identity_;
   const nlohmann::json config_;
+  const absl::Time deadline_;
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;

@@ -54,10 +54,15 @@ bool IsNonRetryable(const absl::Status& status) {
 }
 
 struct Worker::Impl {
+  // Why the runtime stopped a handler; decides the error type it reports.
+  enum class StopReason { kNone, kExecutionTimeout, kCancelled, kLeaseLost, kShutdown };
+
   struct Running {
     std::shared_ptr<TaskContext> ctx;
     v1::AttemptRef ref;
     absl::Time lease_confirmed_at;  // lease granted or last extended
+    absl::Duration heartbeat_timeout = absl::InfiniteDuration();  // per task, if set
+    StopReason stop = StopReason::kNone;
   };
 
   WorkerOptions options;
@@ -94,7 +99,10 @@ struct Worker::Impl {
   void Execute(const v1::Lease& lease);
   void Report(const v1::CompleteAttemptRequest& completion);
   void HeartbeatLoop();
+  absl::Duration HeartbeatEvery();
+  void EnforceDeadlines();
   void HeartbeatOnce();
+  void Stop(Running& r, StopReason why, const std::string& reason);
   void Drain();
 };
 
@@ -176,7 +184,11 @@ void Worker::Impl::Accept(std::vector<v1::Lease> leases) {
   std::lock_guard<std::mutex> lock(mu);
   const absl::Time now = absl::Now();
   for (auto& lease : leases) {
-    running[lease.attempt().task_run_id()] = {MakeContext(lease), lease.attempt(), now};
+    Running r{MakeContext(lease, now), lease.attempt(), now};
+    if (lease.has_heartbeat_timeout()) {
+      r.heartbeat_timeout = ToAbsl(lease.heartbeat_timeout());
+    }
+    running[lease.attempt().task_run_id()] = std::move(r);
     queued.push_back(std::move(lease));
   }
   cv.notify_all();
@@ -213,6 +225,19 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
   const absl::Time start = absl::Now();
   v1::CompleteAttemptRequest completion =
       RunAttempt(it == handlers.end() ? nullptr : &it->second, *ctx, lease, wid);
+  if (completion.has_error()) {
+    std::lock_guard<std::mutex> lock(mu);
+    switch (running.at(id).stop) {
+      case StopReason::kExecutionTimeout:
+        completion.mutable_error()->set_type("ExecutionTimeout");
+        break;
+      case StopReason::kCancelled:
+        completion.mutable_error()->set_type("Cancelled");
+        break;
+      default:
+        break;
+    }
+  }
   spdlog::info("run {} task {} attempt {}: {} after {}", lease.run_id(), lease.task_name(),
                lease.attempt().attempt(), completion.has_error() ? "failed" : "succeeded",
                absl::FormatDuration(absl::Now() - start));
@@ -243,7 +268,8 @@ void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
 }
 
 void Worker::Impl::HeartbeatLoop() {
-  // Wakes often enough to honour an interval learnt at (re)registration.
+  // Ticks often enough to stop handlers at their deadline and to honour the
+  // shortest heartbeat timeout among running attempts.
   constexpr absl::Duration kTick = absl::Milliseconds(100);
   absl::Time last = absl::Now();
   while (true) {
@@ -251,11 +277,34 @@ void Worker::Impl::HeartbeatLoop() {
       std::unique_lock<std::mutex> lock(mu);
       const auto done = [this] { return finished || (polling_done && running.empty()); };
       if (cv.wait_for(lock, absl::ToChronoMilliseconds(kTick), done)) return;
-      if (absl::Now() - last < heartbeat_interval) continue;
     }
+    EnforceDeadlines();
+    if (absl::Now() - last < HeartbeatEvery()) continue;
     HeartbeatOnce();
     last = absl::Now();
   }
+}
+
+absl::Duration Worker::Impl::HeartbeatEvery() {
+  std::lock_guard<std::mutex> lock(mu);
+  absl::Duration every = heartbeat_interval;
+  for (const auto& [id, r] : running) every = std::min(every, r.heartbeat_timeout / 3);
+  return every;
+}
+
+void Worker::Impl::EnforceDeadlines() {
+  std::lock_guard<std::mutex> lock(mu);
+  const absl::Time now = absl::Now();
+  for (auto& [id, r] : running) {
+    if (r.stop == StopReason::kNone && now >= r.ctx->deadline()) {
+      Stop(r, StopReason::kExecutionTimeout, "execution timeout exceeded");
+    }
+  }
+}
+
+void Worker::Impl::Stop(Running& r, StopReason why, const std::string& reason) {
+  if (r.stop == StopReason::kNone) r.stop = why;
+  r.ctx->Cancel(reason);
 }
 
 void Worker::Impl::HeartbeatOnce() {
@@ -273,9 +322,11 @@ void Worker::Impl::HeartbeatOnce() {
   if (!directives.ok()) {
     spdlog::warn("heartbeat: {}", directives.status().ToString());
     for (auto& [task_run_id, r] : running) {
-      if (now - r.lease_confirmed_at > lease_duration) {
-        r.ctx->Cancel(absl::StrCat("lease presumed lost: no heartbeat accepted for ",
-                                   absl::FormatDuration(now - r.lease_confirmed_at)));
+      const absl::Duration lease = std::min(lease_duration, r.heartbeat_timeout);
+      if (now - r.lease_confirmed_at > lease) {
+        Stop(r, StopReason::kLeaseLost,
+             absl::StrCat("lease presumed lost: no heartbeat accepted for ",
+                          absl::FormatDuration(now - r.lease_confirmed_at)));
       }
     }
     return;
@@ -288,9 +339,11 @@ void Worker::Impl::HeartbeatOnce() {
     } else {
       spdlog::warn("task run {} attempt {}: {}", d.attempt().task_run_id(), d.attempt().attempt(),
                    d.reason());
-      it->second.ctx->Cancel(d.action() == v1::AttemptDirective::CANCEL
-                                 ? absl::StrCat("cancelled by the orchestrator: ", d.reason())
-                                 : absl::StrCat("lease lost: ", d.reason()));
+      if (d.action() == v1::AttemptDirective::CANCEL) {
+        Stop(it->second, StopReason::kCancelled, absl::StrCat("cancelled: ", d.reason()));
+      } else {
+        Stop(it->second, StopReason::kLeaseLost, absl::StrCat("lease lost: ", d.reason()));
+      }
     }
   }
 }
@@ -301,7 +354,7 @@ void Worker::Impl::Drain() {
                    [this] { return running.empty(); })) {
     spdlog::warn("drain: {} attempt(s) still running after {}; cancelling them", running.size(),
                  absl::FormatDuration(options.drain_timeout));
-    for (auto& [id, r] : running) r.ctx->Cancel("worker shutting down");
+    for (auto& [id, r] : running) Stop(r, StopReason::kShutdown, "worker shutting down");
     cv.wait_for(lock, absl::ToChronoMilliseconds(kCancelGrace), [this] { return running.empty(); });
   }
 }

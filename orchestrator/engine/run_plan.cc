@@ -22,12 +22,18 @@ absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
         absl::StrCat("parameters: larger than ", kMaxParametersBytes, " bytes"));
   }
   RunPlan plan{spec.name, flow_version, *std::move(params), FlowResultTasks(spec), {},
-               idempotency_key};
+               idempotency_key, spec.timeout};
   std::map<std::string, const TaskSpec*> by_name;
-  for (const TaskSpec& task : spec.tasks) by_name[task.name] = &task;
+  std::map<std::string, std::string> primary_of;
+  for (const TaskSpec& task : spec.tasks) {
+    by_name[task.name] = &task;
+    if (!task.fallback.empty()) primary_of[task.fallback] = task.name;
+  }
   for (const std::string& name : TopologicalOrder(spec)) {
     const TaskSpec& t = *by_name.at(name);
-    plan.tasks.push_back({t.name, t.handler, t.queue, t.config, t.depends_on});
+    plan.tasks.push_back({t.name, t.handler, t.queue, t.config, t.depends_on,
+                          EffectiveRetry(spec, t), EffectiveTimeouts(spec, t), t.circuit_breaker,
+                          t.fallback, primary_of.count(name) ? primary_of[name] : ""});
   }
   return plan;
 }

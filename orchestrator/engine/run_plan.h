@@ -19,6 +19,11 @@ struct PlannedTask {
   std::string queue;
   nlohmann::json config;
   std::vector<std::string> depends_on;
+  RetryPolicy retry;                                  // in force (flow default applied)
+  TaskTimeouts timeouts;                              // in force (flow defaults applied)
+  std::optional<CircuitBreakerSpec> circuit_breaker;
+  std::string fallback;                               // the task standing in for this one
+  std::string fallback_for;                           // set on a fallback task
 };
 
 struct RunPlan {
@@ -28,6 +33,7 @@ struct RunPlan {
   std::vector<std::string> result_tasks;  // whose results make the run's result
   std::vector<PlannedTask> tasks;         // dependency order
   std::string idempotency_key;            // empty: none
+  absl::Duration timeout = absl::ZeroDuration();  // the whole run; zero: none
 };
 
 // INVALID_ARGUMENT for bad parameters (unknown, missing, too large) or an

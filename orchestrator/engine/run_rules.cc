@@ -57,17 +57,31 @@ nlohmann::json BuildTaskInput(const nlohmann::json& parameters,
   return {{"params", parameters}, {"upstream", std::move(upstream)}};
 }
 
-std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks) {
-  std::vector<std::string> failures;
+std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks,
+                                   std::optional<FlowRunState> forced_end,
+                                   const std::string& forced_reason) {
+  std::map<std::string, TaskRunState> state_of;
   for (const TaskStateView& task : tasks) {
     if (!IsTerminal(task.state)) return std::nullopt;
-    if (task.state == TaskRunState::kCompleted || task.state == TaskRunState::kSkipped) continue;
-    failures.push_back(absl::StrCat("task \"", task.name, "\" ", Name(task.state),
-                                    task.error.empty() ? "" : ": ", task.error));
+    state_of[task.name] = task.state;
+  }
+  if (forced_end) return RunEnd{*forced_end, BoundErrorMessage(forced_reason)};
+  std::vector<std::string> failures;
+  bool any_skipped = false;
+  for (const TaskStateView& task : tasks) {
+    if (task.state == TaskRunState::kCompleted) continue;
+    const bool is_fallback = !task.fallback_for.empty();
+    const bool covered = !task.fallback_name.empty() &&
+                         state_of[task.fallback_name] == TaskRunState::kCompleted;
+    if (covered || (is_fallback && task.state == TaskRunState::kSkipped)) continue;
+    if (task.state == TaskRunState::kSkipped) {
+      any_skipped = true;
+      continue;
+    }
+    failures.push_back(absl::StrCat(is_fallback ? "fallback task \"" : "task \"", task.name, "\" ",
+                                    Name(task.state), task.error.empty() ? "" : ": ", task.error));
   }
   if (failures.empty()) {
-    bool any_skipped = false;
-    for (const TaskStateView& task : tasks) any_skipped |= task.state == TaskRunState::kSkipped;
     if (!any_skipped) return RunEnd{FlowRunState::kCompleted, ""};
     failures.push_back("tasks were skipped");
   }

@@ -23,6 +23,7 @@ struct ReportedOutcome {
   std::string result_json;   // when succeeded
   std::string error;         // when failed
   bool non_retryable = false;
+  std::string error_type;    // when failed; may be empty
 };
 
 // The decision for an accepted report.
@@ -47,6 +48,8 @@ struct TaskStateView {
   std::string name;
   TaskRunState state;
   std::string error;
+  std::string fallback_name;  // the task standing in for this one, if any
+  std::string fallback_for;   // set on a fallback task
 };
 
 struct RunEnd {
@@ -54,10 +57,17 @@ struct RunEnd {
   std::string error;  // empty when COMPLETED
 };
 
-// The run's terminal state once no task can change any more: COMPLETED when
-// every task completed; otherwise FAILED naming the tasks that failed, timed
-// out or were cancelled. nullopt while any task is not terminal.
-std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks);
+// The run's terminal state once no task can change any more (nullopt while
+// any task is not terminal):
+//  - `forced_end` (CANCELLED or TIMED_OUT, set by a cancellation or the flow
+//    timeout) when given, with `forced_reason` as the error;
+//  - COMPLETED when every task completed or was stood in for by a completed
+//    fallback (unused fallbacks are SKIPPED and do not count);
+//  - otherwise FAILED naming the tasks that failed, timed out or were
+//    cancelled, including fallbacks that failed.
+std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks,
+                                   std::optional<FlowRunState> forced_end = std::nullopt,
+                                   const std::string& forced_reason = "");
 
 // The result of a completed run: the single result task's result, or an
 // object of result tasks by name when there are several.

@@ -26,6 +26,14 @@ void MaybeSetDuration(absl::Time from, absl::Time to, Msg* msg, Setter mutable_f
       google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(to - from));
 }
 
+}  // namespace
+
+google::protobuf::Duration ToProtoDuration(absl::Duration d) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
+}
+
+namespace {
+
 std::string JsonText(const nlohmann::json& value) {
   return value.is_null() ? "" : value.dump();
 }
@@ -40,6 +48,24 @@ void AttemptToProto(const store::AttemptRecord& in, v1::Attempt* out) {
   MaybeSetTime(in.lease_expires_at, out, &v1::Attempt::mutable_lease_expires_at);
   MaybeSetTime(in.ended_at, out, &v1::Attempt::mutable_ended_at);
   out->set_error(in.error);
+  out->set_error_type(in.error_type);
+  out->set_decision(in.decision);
+  if (in.retry_delay) *out->mutable_retry_delay() = ToProtoDuration(*in.retry_delay);
+  if (in.retry_base_delay) *out->mutable_retry_base_delay() = ToProtoDuration(*in.retry_base_delay);
+  if (in.jitter_sample) out->set_jitter_sample(*in.jitter_sample);
+  MaybeSetTime(in.execution_deadline, out, &v1::Attempt::mutable_execution_deadline);
+}
+
+void TransitionToProto(const store::TransitionRecord& in, v1::Transition* out) {
+  out->set_entity(in.entity);
+  out->set_task_run_id(in.task_run_id);
+  out->set_task_name(in.task_name);
+  out->set_attempt(in.attempt);
+  out->set_breaker_key(in.breaker_key);
+  out->set_from_state(in.from_state);
+  out->set_to_state(in.to_state);
+  out->set_reason(in.reason);
+  MaybeSetTime(in.at, out, &v1::Transition::mutable_at);
 }
 
 void TaskToProto(const store::TaskRunRecord& in, v1::TaskRun* out) {
@@ -57,6 +83,12 @@ void TaskToProto(const store::TaskRunRecord& in, v1::TaskRun* out) {
   MaybeSetTime(in.ended_at, out, &v1::TaskRun::mutable_ended_at);
   MaybeSetDuration(in.started_at, in.ended_at, out, &v1::TaskRun::mutable_duration);
   for (const auto& a : in.attempts) AttemptToProto(a, out->add_attempts());
+  out->set_resolution(in.resolution);
+  out->set_fallback(in.fallback);
+  out->set_fallback_for(in.fallback_for);
+  out->set_breaker_key(in.breaker_key);
+  MaybeSetTime(in.not_before, out, &v1::TaskRun::mutable_not_before);
+  out->set_cancel_requested(in.cancel_requested);
 }
 
 }  // namespace
@@ -101,6 +133,23 @@ void ToProto(const store::RunRecord& in, v1::Run* out) {
   MaybeSetTime(in.ended_at, out, &v1::Run::mutable_ended_at);
   MaybeSetDuration(in.started_at, in.ended_at, out, &v1::Run::mutable_duration);
   for (const auto& t : in.tasks) TaskToProto(t, out->add_tasks());
+  out->set_cancel_reason(in.cancel_reason);
+  MaybeSetTime(in.deadline, out, &v1::Run::mutable_deadline);
+  for (const auto& h : in.history) TransitionToProto(h, out->add_history());
+}
+
+void ToProto(const store::BreakerRecord& in, v1::Breaker* out) {
+  out->set_key(in.key);
+  out->set_state(std::string(engine::Name(in.breaker.state)));
+  out->set_failures(in.breaker.failures);
+  out->set_failure_threshold(in.spec.failure_threshold);
+  *out->mutable_window() = ToProtoDuration(in.spec.window);
+  *out->mutable_cooldown() = ToProtoDuration(in.spec.cooldown);
+  if (in.breaker.state == engine::BreakerState::kOpen) {
+    MaybeSetTime(in.breaker.open_until, out, &v1::Breaker::mutable_open_until);
+  }
+  out->set_probe_task_run_id(in.breaker.probe_task_run_id);
+  MaybeSetTime(in.updated_at, out, &v1::Breaker::mutable_updated_at);
 }
 
 void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out) {
@@ -131,6 +180,12 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
   out->set_input_json(in.input.dump());
   out->set_config_json(in.config.dump());
   MaybeSetTime(in.lease_expires_at, out, &v1::Lease::mutable_lease_expires_at);
+  if (in.execution_timeout > absl::ZeroDuration()) {
+    *out->mutable_execution_timeout() = ToProtoDuration(in.execution_timeout);
+  }
+  if (in.heartbeat_timeout > absl::ZeroDuration()) {
+    *out->mutable_heartbeat_timeout() = ToProtoDuration(in.heartbeat_timeout);
+  }
 }
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {

@@ -1,10 +1,12 @@
 // Store records and engine states to and from wire messages. Pure.
 #pragma once
 
+#include "baton/v1/breaker_service.pb.h"
 #include "baton/v1/cluster_service.pb.h"
 #include "baton/v1/flow_service.pb.h"
 #include "baton/v1/run_service.pb.h"
 #include "baton/v1/worker_service.pb.h"
+#include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/lease_store.h"
 #include "orchestrator/store/records.h"
 
@@ -19,6 +21,8 @@ void ToProto(const store::FlowRecord& in, v1::Flow* out);
 void ToProto(const store::RunRecord& in, v1::Run* out);  // with tasks when present
 void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out);
 void ToProto(const store::LeaseRecord& in, v1::Lease* out);
+void ToProto(const store::BreakerRecord& in, v1::Breaker* out);
+google::protobuf::Duration ToProtoDuration(absl::Duration d);
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref);
 

@@ -57,4 +57,13 @@ grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRe
   return grpc::Status::OK;
 }
 
+grpc::Status RunServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* request,
+                                       v1::Run* response) {
+  if (auto s = CheckLength("reason", request->reason(), 1024); !s.ok()) return ToGrpcStatus(s);
+  absl::StatusOr<store::RunRecord> run = runs_.CancelRun(request->run_id(), request->reason());
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  ToProto(*run, response);
+  return grpc::Status::OK;
+}
+
 }  // namespace baton::service

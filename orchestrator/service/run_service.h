@@ -17,6 +17,8 @@ class RunServiceImpl final : public v1::RunService::Service {
                       v1::Run* response) override;
   grpc::Status ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
                         v1::ListRunsResponse* response) override;
+  grpc::Status CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* request,
+                         v1::Run* response) override;
 
  private:
   // The plan of the run `request` asks for: flow version, parameters, tasks.

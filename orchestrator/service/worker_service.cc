@@ -39,10 +39,6 @@ absl::Status CheckRegistration(const v1::RegisterWorkerRequest& r) {
   return CheckLength("version", r.version(), 128);
 }
 
-google::protobuf::Duration ToProtoDuration(absl::Duration d) {
-  return TimeUtil::MillisecondsToDuration(absl::ToInt64Milliseconds(d));
-}
-
 absl::Duration FromProtoDuration(const google::protobuf::Duration& d) {
   return absl::Milliseconds(TimeUtil::DurationToMilliseconds(d));
 }
@@ -147,6 +143,7 @@ grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
     case v1::CompleteAttemptRequest::kError:
       outcome.error = request->error().message();
       outcome.non_retryable = request->error().non_retryable();
+      outcome.error_type = request->error().type();
       break;
     default:
       return ToGrpcStatus(absl::InvalidArgumentError(

@@ -21,6 +21,7 @@ struct Transition {
   std::string to_state;
   bool terminal = false;
   std::string reason;
+  std::string breaker_key;  // entity "breaker"
 };
 
 Transition RunTransition(const std::string& run_id, engine::FlowRunState from,

@@ -5,34 +5,41 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "common/backoff.h"
+#include "orchestrator/store/attempt_endings.h"
+#include "orchestrator/store/breaker_ops.h"
 #include "orchestrator/store/history.h"
-#include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
-#include "orchestrator/store/run_progress.h"
 #include "orchestrator/store/run_store.h"
+#include "orchestrator/store/task_row.h"
 
 namespace baton::store {
 namespace {
 
-using engine::AttemptState;
-using engine::TaskRunState;
-
 // One statement: pick, lease, open attempts, record history, start runs.
-constexpr const char* kLeaseTasks =
-    "WITH picked AS ("
-    "  SELECT id FROM task_runs WHERE state = 'READY' AND queue = ANY ($1::text[])"
-    "  ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED"
+// `%PICK%` selects the rows to lease (locked, SKIP LOCKED). Each task's lease
+// lasts its heartbeat timeout, or $4 ms; its execution deadline is set when it
+// has an execution timeout. A fallback task's input is its primary's.
+constexpr const char* kLeaseTemplate =
+    "WITH picked AS (%PICK%"
     "), leased AS ("
     "  UPDATE task_runs t SET state = 'RUNNING', attempt = t.attempt + 1,"
     "    lease_token = gen_random_uuid(), worker_id = $3::uuid,"
-    "    lease_expires_at = now() + $4 * interval '1 millisecond',"
+    "    lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
+    "      THEN t.heartbeat_timeout_ms ELSE $4 END * interval '1 millisecond',"
+    "    execution_deadline = CASE WHEN t.execution_timeout_ms > 0"
+    "      THEN now() + t.execution_timeout_ms * interval '1 millisecond' END,"
     "    started_at = coalesce(t.started_at, now())"
     "  FROM picked WHERE t.id = picked.id"
     "  RETURNING t.id, t.run_id, t.name, t.handler, t.config, t.attempt, t.lease_token,"
-    "    t.lease_expires_at"
+    "    t.lease_expires_at, t.execution_deadline, t.execution_timeout_ms,"
+    "    t.heartbeat_timeout_ms, t.fallback_for"
     "), opened AS ("
-    "  INSERT INTO attempts (task_run_id, number, state, worker_id, lease_token, lease_expires_at)"
-    "  SELECT id, attempt, 'RUNNING', $3::uuid, lease_token, lease_expires_at FROM leased"
+    "  INSERT INTO attempts (task_run_id, number, state, worker_id, lease_token, lease_expires_at,"
+    "    execution_deadline)"
+    "  SELECT id, attempt, 'RUNNING', $3::uuid, lease_token, lease_expires_at, execution_deadline"
+    "  FROM leased"
     "), started AS ("
     "  UPDATE flow_runs r SET state = 'RUNNING', started_at = now()"
     "  WHERE r.id IN (SELECT run_id FROM leased) AND r.state = 'PENDING' RETURNING r.id"
@@ -47,63 +54,56 @@ constexpr const char* kLeaseTasks =
     "   l.name, l.handler, r.parameters::text, l.config::text, baton_us(l.lease_expires_at),"
     "   (SELECT coalesce(jsonb_object_agg(u.name, u.result), '{}'::jsonb)::text"
     "      FROM task_edges e JOIN task_runs u ON u.id = e.upstream_id"
-    "      WHERE e.downstream_id = l.id)"
+    "      WHERE e.downstream_id = coalesce((SELECT p.id FROM task_runs p"
+    "        WHERE p.run_id = l.run_id AND p.name = l.fallback_for), l.id)),"
+    "   l.execution_timeout_ms, l.heartbeat_timeout_ms"
     " FROM leased l JOIN flow_runs r ON r.id = l.run_id ORDER BY l.id";
+
+// Ready tasks of the worker's queues, oldest first, except those behind a
+// circuit breaker that is not closed (they wait for a probe, or are
+// short-circuited to their fallback by the timers).
+constexpr const char* kPickReady =
+    "  SELECT id FROM task_runs WHERE state = 'READY' AND queue = ANY ($1::text[])"
+    "    AND (breaker_key IS NULL OR breaker_key IN"
+    "      (SELECT key FROM circuit_breakers WHERE state = 'CLOSED'))"
+    "  ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+
+// One ready task behind breaker $5, to be its half-open probe.
+constexpr const char* kPickProbe =
+    "  SELECT id FROM task_runs WHERE state = 'READY' AND queue = ANY ($1::text[])"
+    "    AND breaker_key = $5 AND $2 > 0"
+    "  ORDER BY ready_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+
+const std::string kLeaseTasks = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickReady}});
+const std::string kLeaseProbe = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickProbe}});
 
 constexpr const char* kHeartbeat =
     "WITH claims AS ("
     "  SELECT * FROM unnest($1::bigint[], $2::integer[], $3::uuid[]) AS c (id, attempt, token)"
     "), extended AS ("
     "  UPDATE task_runs t"
-    "  SET lease_expires_at = greatest(t.lease_expires_at, now() + $4 * interval '1 millisecond')"
+    "  SET lease_expires_at = greatest(t.lease_expires_at, now() + CASE WHEN"
+    "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $4 END"
+    "    * interval '1 millisecond')"
     "  FROM claims c WHERE t.id = c.id AND t.attempt = c.attempt AND t.lease_token = c.token"
     "    AND t.state = 'RUNNING' AND t.lease_expires_at > now()"
-    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at"
+    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at, t.cancel_requested"
     "), touched AS ("
     "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at"
     "  FROM extended e WHERE a.task_run_id = e.id AND a.number = e.attempt"
     ")"
-    " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at) FROM extended";
+    " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at), cancel_requested"
+    " FROM extended";
 
 constexpr const char* kLeaseViews =
     "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at),"
     " baton_us(now()) FROM task_runs WHERE id = ANY ($1::bigint[])";
 
-constexpr const char* kLockTaskRun =
-    "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at),"
-    " baton_us(now()), run_id::text FROM task_runs WHERE id = $1 FOR UPDATE";
-
-constexpr const char* kEndTaskAttempt =
-    "UPDATE task_runs SET state = $4, result = $5::jsonb, error = nullif($6, ''),"
-    " ended_at = now(), lease_token = NULL, lease_expires_at = NULL"
-    " WHERE id = $1 AND attempt = $2 AND lease_token = $3::uuid AND state = 'RUNNING'";
-
-constexpr const char* kEndAttempt =
-    "UPDATE attempts SET state = $3, ended_at = now(), error = nullif($4, '')"
-    " WHERE task_run_id = $1 AND number = $2 AND state = 'RUNNING'";
-
-constexpr const char* kExpireLeases =
-    "WITH expired AS ("
-    "  SELECT id FROM task_runs WHERE state = 'RUNNING' AND lease_expires_at <= now()"
-    "  ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED"
-    "), requeued AS ("
-    "  UPDATE task_runs t SET state = 'READY', ready_at = now(), lease_token = NULL,"
-    "    lease_expires_at = NULL, worker_id = NULL"
-    "  FROM expired WHERE t.id = expired.id"
-    "  RETURNING t.id, t.run_id, t.attempt"
-    "), ended AS ("
-    "  UPDATE attempts a SET state = 'LEASE_EXPIRED', ended_at = now(),"
-    "    error = 'lease expired: no heartbeat or completion in time'"
-    "  FROM requeued r WHERE a.task_run_id = r.id AND a.number = r.attempt AND a.state = 'RUNNING'"
-    "), history AS ("
-    "  INSERT INTO state_transitions (entity, run_id, task_run_id, attempt, from_state,"
-    "    to_state, terminal, reason)"
-    "  SELECT 'attempt', run_id, id, attempt, 'RUNNING', 'LEASE_EXPIRED', true, 'lease expired'"
-    "    FROM requeued"
-    "  UNION ALL SELECT 'task', run_id, id, 0, 'RUNNING', 'READY', false,"
-    "    'lease of attempt ' || attempt || ' expired' FROM requeued"
-    ")"
-    " SELECT count(*) FROM requeued";
+const std::string kLockExpiredAttempts = absl::StrCat(
+    "SELECT ", kTaskRowColumns, " FROM task_runs t WHERE t.state = 'RUNNING' AND"
+    " (t.lease_expires_at <= now() OR"
+    "  t.execution_deadline + $2 * interval '1 millisecond' <= now())"
+    " ORDER BY t.id LIMIT $1 FOR UPDATE SKIP LOCKED");
 
 engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   engine::TaskLeaseView view;
@@ -131,7 +131,28 @@ LeaseRecord LeaseFromRow(const pqxx::row& row) {
   const nlohmann::json upstream = nlohmann::json::parse(row[11].as<std::string>());
   lease.input = engine::BuildTaskInput(
       params, upstream.get<std::map<std::string, nlohmann::json>>());
+  lease.execution_timeout = absl::Milliseconds(row[12].as<int64_t>());
+  lease.heartbeat_timeout = absl::Milliseconds(row[13].as<int64_t>());
   return lease;
+}
+
+void AppendLeases(const pqxx::result& rows, std::vector<LeaseRecord>& out) {
+  for (const auto& row : rows) out.push_back(LeaseFromRow(row));
+}
+
+// Half-open probes first: for each breaker whose cooldown passed and that has
+// no probe in flight, lease one of its ready tasks (if this worker serves one).
+void LeaseProbes(pqxx::work& tx, const std::string& worker_id, const std::string& queues,
+                 int max, int64_t lease_ms, std::vector<LeaseRecord>& out) {
+  for (const ProbeSlot& slot : LockProbeSlots(tx)) {
+    const int free = max - static_cast<int>(out.size());
+    pqxx::result rows = tx.exec_params(kLeaseProbe, queues, free, worker_id, lease_ms, slot.key);
+    if (rows.empty()) continue;
+    std::vector<Transition> history;
+    StartProbe(tx, slot, rows[0][0].as<int64_t>(), rows[0][3].as<std::string>(), history);
+    RecordTransitions(tx, history);
+    AppendLeases(rows, out);
+  }
 }
 
 // Says, for each refused claim, why (the fence rule that failed).
@@ -161,11 +182,14 @@ absl::StatusOr<std::vector<LeaseRecord>> LeaseStore::LeaseTasks(
     const std::string& worker_id, const std::vector<std::string>& queues, int max,
     absl::Duration lease) {
   using Leases = std::vector<LeaseRecord>;
+  const std::string queue_array = PgTextArray(queues);
+  const int64_t lease_ms = absl::ToInt64Milliseconds(lease);
   return pool_.TransactFor<Leases>([&](pqxx::work& tx) -> absl::StatusOr<Leases> {
     Leases leases;
-    for (const auto& row : tx.exec_params(kLeaseTasks, PgTextArray(queues), max, worker_id,
-                                          absl::ToInt64Milliseconds(lease))) {
-      leases.push_back(LeaseFromRow(row));
+    LeaseProbes(tx, worker_id, queue_array, max, lease_ms, leases);
+    const int free = max - static_cast<int>(leases.size());
+    if (free > 0) {
+      AppendLeases(tx.exec_params(kLeaseTasks, queue_array, free, worker_id, lease_ms), leases);
     }
     return leases;
   });
@@ -192,15 +216,15 @@ absl::StatusOr<std::vector<HeartbeatOutcome>> LeaseStore::Heartbeat(
     Outcomes out(claims.size(), {absl::FailedPreconditionError("lease not held"), false, {}});
     // Keyed by the whole claim: one heartbeat may name several attempts (or
     // tokens) of one task run, and only the current one was extended.
-    std::map<std::tuple<int64_t, int32_t, std::string>, absl::Time> extended;
+    std::map<std::tuple<int64_t, int32_t, std::string>, HeartbeatOutcome> extended;
     for (const auto& row : tx.exec_params(kHeartbeat, PgIntArray(ids), PgIntArray(attempts),
                                           PgTextArray(tokens), absl::ToInt64Milliseconds(lease))) {
-      extended[{row[0].as<int64_t>(), row[1].as<int32_t>(), row[2].as<std::string>()}] =
-          TimeFromMicros(row[3]);
+      extended[{row[0].as<int64_t>(), row[1].as<int32_t>(), row[2].as<std::string>()}] = {
+          absl::OkStatus(), row[4].as<bool>(), TimeFromMicros(row[3])};
     }
     for (size_t i = 0; i < claims.size(); ++i) {
       auto it = extended.find({claims[i].task_run_id, claims[i].attempt, tokens[i]});
-      if (it != extended.end()) out[i] = {absl::OkStatus(), false, it->second};
+      if (it != extended.end()) out[i] = it->second;
     }
     ExplainRefusals(tx, claims, out);
     return out;
@@ -213,35 +237,35 @@ absl::Status LeaseStore::CompleteAttempt(const engine::AttemptClaim& claim,
     return absl::FailedPreconditionError(
         absl::StrCat("task run ", claim.task_run_id, ": lease token does not match"));
   }
+  engine::AttemptClaim normalized = claim;
+  normalized.lease_token = absl::AsciiStrToLower(claim.lease_token);  // as PostgreSQL prints it
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result rows = tx.exec_params(kLockTaskRun, claim.task_run_id);
-    if (rows.empty()) {
+    std::optional<TaskRow> task = LockTaskRow(tx, claim.task_run_id);
+    if (!task) {
       return absl::NotFoundError(absl::StrCat("task run ", claim.task_run_id, " does not exist"));
     }
-    const engine::TaskLeaseView view = ViewFromRow(rows[0]);
-    absl::Status fence = engine::CheckFence(view, claim, TimeFromMicros(rows[0][5]));
+    absl::Status fence = engine::CheckFence(task->lease, normalized, task->now);
     if (!fence.ok()) return fence;
-    const std::string run_id = rows[0][6].as<std::string>();
-    const engine::AttemptDecision d = engine::DecideAttempt(outcome);
-    const auto result = d.result.is_null() ? std::optional<std::string>() : d.result.dump();
-    tx.exec_params(kEndTaskAttempt, claim.task_run_id, claim.attempt, claim.lease_token,
-                   std::string(engine::Name(d.task_state)), result, d.error);
-    tx.exec_params(kEndAttempt, claim.task_run_id, claim.attempt,
-                   std::string(engine::Name(d.attempt_state)), d.error);
-    RecordTransitions(tx, {AttemptTransition(run_id, claim.task_run_id, claim.attempt,
-                                             d.attempt_state, d.error),
-                           TaskTransition(run_id, claim.task_run_id, TaskRunState::kRunning,
-                                          d.task_state, d.error)});
-    AdvanceRun(tx, run_id, claim.task_run_id, d.task_state);
+    ApplyEnding(tx, *task,
+                engine::DecideReported(outcome, PolicyOf(*task), claim.attempt, UnitRandom()));
     return absl::OkStatus();
   });
 }
 
 absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
+  const int64_t grace_ms = absl::ToInt64Milliseconds(execution_grace_);
   return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
-    const int expired = tx.exec_params1(kExpireLeases, limit)[0].as<int>();
-    if (expired > 0) NotifyTasksReady(tx);
-    return expired;
+    int ended = 0;
+    for (const auto& row : tx.exec_params(kLockExpiredAttempts, limit, grace_ms)) {
+      const TaskRow task = TaskRowFrom(row);
+      auto expiry = engine::DueExpiry({task.lease.lease_expires_at, task.execution_deadline},
+                                      execution_grace_, task.now);
+      if (!expiry) continue;
+      ApplyEnding(tx, task,
+                  engine::DecideExpired(*expiry, PolicyOf(task), task.lease.attempt, UnitRandom()));
+      ++ended;
+    }
+    return ended;
   });
 }
 

@@ -25,12 +25,17 @@ struct HeartbeatOutcome {
 
 class LeaseStore {
  public:
-  explicit LeaseStore(PgPool& pool) : pool_(pool) {}
+  // An attempt past its execution deadline is ended `execution_grace` later
+  // (the worker gets that long to stop its handler and report).
+  explicit LeaseStore(PgPool& pool, absl::Duration execution_grace = absl::Seconds(5))
+      : pool_(pool), execution_grace_(execution_grace) {}
 
   // Claims up to `max` READY task runs of `queues` (oldest first) for
   // `worker_id` in one statement (FOR UPDATE SKIP LOCKED), each as a new
-  // attempt with a fresh token and a lease of `lease`. Marks their runs
-  // RUNNING. Empty when nothing is ready.
+  // attempt with a fresh token and a lease of the task's heartbeat timeout
+  // (or `lease`). Tasks behind a circuit breaker are leased only while it is
+  // CLOSED, or as its single half-open probe once its cooldown passed. Marks
+  // their runs RUNNING. Empty when nothing is ready.
   absl::StatusOr<std::vector<LeaseRecord>> LeaseTasks(const std::string& worker_id,
                                                       const std::vector<std::string>& queues,
                                                       int max, absl::Duration lease);
@@ -41,19 +46,26 @@ class LeaseStore {
       const std::string& worker_id, const std::vector<engine::AttemptClaim>& claims,
       absl::Duration lease);
 
-  // Ends the claimed attempt with the reported outcome and moves the run
-  // forward (downstream tasks ready or skipped, run finished). Returns
-  // FAILED_PRECONDITION (changing nothing) when the claim is not the current
-  // attempt or its lease expired; NOT_FOUND when the task run does not exist.
+  // Ends the claimed attempt with the reported outcome: completed, retried
+  // per the task's policy (READY, or AWAITING_RETRY until its delay passes),
+  // or failed for good (its fallback runs, or its downstream is skipped);
+  // counts it in the task's circuit breaker and moves the run forward.
+  // Returns FAILED_PRECONDITION (changing nothing) when the claim is not the
+  // current attempt or its lease expired; NOT_FOUND when the task run does
+  // not exist.
   absl::Status CompleteAttempt(const engine::AttemptClaim& claim,
                                const engine::ReportedOutcome& outcome);
 
-  // Ends up to `limit` attempts whose lease expired (LEASE_EXPIRED) and makes
-  // their task runs READY again for a new attempt. Returns how many.
+  // Ends up to `limit` attempts whose lease expired (LEASE_EXPIRED: no
+  // heartbeat within the heartbeat timeout) or whose execution deadline plus
+  // the grace passed (TIMED_OUT), then retries or fails each per its task's
+  // policy. A lost lease is retried even without a retry policy, up to
+  // engine::kMinAttemptsForLostLeases attempts. Returns how many.
   absl::StatusOr<int> ExpireLeases(int limit);
 
  private:
   PgPool& pool_;
+  const absl::Duration execution_grace_;
 };
 
 }  // namespace baton::store

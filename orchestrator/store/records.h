@@ -33,6 +33,12 @@ struct AttemptRecord {
   absl::Time lease_expires_at = absl::InfinitePast();
   absl::Time ended_at = absl::InfinitePast();
   std::string error;
+  std::string error_type;
+  std::string decision;                                   // what followed, and why
+  std::optional<absl::Duration> retry_delay;              // set when it was retried
+  std::optional<absl::Duration> retry_base_delay;
+  std::optional<double> jitter_sample;
+  absl::Time execution_deadline = absl::InfinitePast();
 };
 
 struct TaskRunRecord {
@@ -49,6 +55,24 @@ struct TaskRunRecord {
   absl::Time started_at = absl::InfinitePast();
   absl::Time ended_at = absl::InfinitePast();
   std::vector<AttemptRecord> attempts;
+  std::string resolution;
+  std::string fallback;
+  std::string fallback_for;
+  std::string breaker_key;
+  absl::Time not_before = absl::InfinitePast();
+  bool cancel_requested = false;
+};
+
+struct TransitionRecord {
+  std::string entity;  // run, task, attempt, breaker
+  int64_t task_run_id = 0;
+  std::string task_name;
+  int32_t attempt = 0;
+  std::string breaker_key;
+  std::string from_state;
+  std::string to_state;
+  std::string reason;
+  absl::Time at = absl::InfinitePast();
 };
 
 struct RunRecord {
@@ -64,6 +88,9 @@ struct RunRecord {
   absl::Time started_at = absl::InfinitePast();
   absl::Time ended_at = absl::InfinitePast();
   std::vector<TaskRunRecord> tasks;  // filled by GetRun, in dependency order
+  std::string cancel_reason;
+  absl::Time deadline = absl::InfinitePast();
+  std::vector<TransitionRecord> history;  // filled by GetRun, oldest first
 };
 
 struct WorkerRecord {
@@ -93,6 +120,8 @@ struct LeaseRecord {
   nlohmann::json input;
   nlohmann::json config;
   absl::Time lease_expires_at = absl::InfinitePast();
+  absl::Duration execution_timeout = absl::ZeroDuration();  // zero: none
+  absl::Duration heartbeat_timeout = absl::ZeroDuration();  // zero: the orchestrator's lease
 };
 
 }  // namespace baton::store

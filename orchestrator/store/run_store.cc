@@ -1,6 +1,8 @@
 #include "orchestrator/store/run_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/store/breaker_ops.h"
+#include "orchestrator/store/cancellation.h"
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
@@ -11,12 +13,14 @@ namespace {
 constexpr const char* kRunColumns =
     "r.id::text, r.flow_name, r.flow_version, r.state, r.parameters::text, r.result::text,"
     " coalesce(r.error, ''), coalesce(r.idempotency_key, ''), baton_us(r.created_at),"
-    " baton_us(r.started_at), baton_us(r.ended_at)";
+    " baton_us(r.started_at), baton_us(r.ended_at), coalesce(r.cancel_reason, ''),"
+    " baton_us(r.deadline)";
 
 const std::string kInsertRun = absl::StrCat(
     "INSERT INTO flow_runs AS r (flow_name, flow_version, state, parameters, result_tasks,"
-    " idempotency_key, open_tasks)"
-    " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6)"
+    " idempotency_key, open_tasks, deadline)"
+    " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6,"
+    "   CASE WHEN $7 > 0 THEN now() + $7 * interval '1 millisecond' END)"
     " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
     " RETURNING ", kRunColumns);
 
@@ -31,16 +35,25 @@ const std::string kListRuns = absl::StrCat(
     " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
     " ORDER BY r.created_at DESC, r.id LIMIT $3");
 
+// Roots are READY at once, except fallback tasks, which wait for their primary.
 constexpr const char* kInsertTaskRuns =
     "INSERT INTO task_runs (run_id, name, position, handler, queue, config, depends_on, state,"
-    " pending_upstream, ready_at)"
+    " pending_upstream, ready_at, retry_policy, execution_timeout_ms, heartbeat_timeout_ms,"
+    " schedule_to_start_timeout_ms, breaker, fallback_name, fallback_for)"
     " SELECT $1::uuid, t.name, t.position, t.handler, t.queue, t.config,"
     "        ARRAY(SELECT jsonb_array_elements_text(t.depends_on)),"
-    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 THEN 'READY' ELSE 'PENDING' END,"
+    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 AND t.fallback_for IS NULL"
+    "             THEN 'READY' ELSE 'PENDING' END,"
     "        jsonb_array_length(t.depends_on),"
-    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 THEN now() END"
+    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 AND t.fallback_for IS NULL"
+    "             THEN now() END,"
+    "        t.retry_policy, t.execution_timeout_ms, t.heartbeat_timeout_ms,"
+    "        t.schedule_to_start_timeout_ms, t.breaker, t.fallback_name, t.fallback_for"
     " FROM jsonb_to_recordset($2::jsonb) AS t(name text, position integer, handler text,"
-    "      queue text, config jsonb, depends_on jsonb)";
+    "      queue text, config jsonb, depends_on jsonb, retry_policy jsonb,"
+    "      execution_timeout_ms bigint, heartbeat_timeout_ms bigint,"
+    "      schedule_to_start_timeout_ms bigint, breaker jsonb, fallback_name text,"
+    "      fallback_for text)";
 
 constexpr const char* kInsertEdges =
     "INSERT INTO task_edges (upstream_id, downstream_id)"
@@ -56,16 +69,27 @@ constexpr const char* kInsertTaskHistory =
 
 constexpr const char* kSelectTaskRuns =
     "SELECT id, name, handler, queue, state, depends_on, result::text, coalesce(error, ''),"
-    " attempt, baton_us(ready_at), baton_us(started_at), baton_us(ended_at)"
+    " attempt, baton_us(ready_at), baton_us(started_at), baton_us(ended_at),"
+    " coalesce(resolution, ''), coalesce(fallback_name, ''), coalesce(fallback_for, ''),"
+    " coalesce(breaker_key, ''), baton_us(not_before), cancel_requested"
     " FROM task_runs WHERE run_id = $1::uuid ORDER BY position";
 
 constexpr const char* kSelectAttempts =
     "SELECT a.task_run_id, a.number, a.state, coalesce(a.worker_id::text, ''),"
     " coalesce(w.name, ''), baton_us(a.leased_at), baton_us(a.last_heartbeat_at),"
-    " baton_us(a.lease_expires_at), baton_us(a.ended_at), coalesce(a.error, '')"
+    " baton_us(a.lease_expires_at), baton_us(a.ended_at), coalesce(a.error, ''),"
+    " coalesce(a.error_type, ''), coalesce(a.decision, ''), a.retry_delay_ms,"
+    " a.retry_base_delay_ms, a.jitter_sample, baton_us(a.execution_deadline)"
     " FROM attempts a JOIN task_runs t ON t.id = a.task_run_id"
     " LEFT JOIN workers w ON w.id = a.worker_id"
     " WHERE t.run_id = $1::uuid ORDER BY a.task_run_id, a.number";
+
+constexpr const char* kSelectHistory =
+    "SELECT s.entity, s.task_run_id, coalesce(t.name, ''), s.attempt,"
+    " coalesce(s.breaker_key, ''), coalesce(s.from_state, ''), s.to_state, s.reason,"
+    " baton_us(s.at)"
+    " FROM state_transitions s LEFT JOIN task_runs t ON t.id = s.task_run_id"
+    " WHERE s.run_id = $1::uuid ORDER BY s.id LIMIT 10000";
 
 nlohmann::json JsonOrNull(const pqxx::field& field) {
   return field.is_null() ? nlohmann::json() : nlohmann::json::parse(field.as<std::string>());
@@ -84,6 +108,8 @@ RunRecord RunFromRow(const pqxx::row& row) {
   run.created_at = TimeFromMicros(row[8]);
   run.started_at = TimeFromMicros(row[9]);
   run.ended_at = TimeFromMicros(row[10]);
+  run.cancel_reason = row[11].as<std::string>();
+  run.deadline = TimeFromMicros(row[12]);
   return run;
 }
 
@@ -101,6 +127,12 @@ TaskRunRecord TaskFromRow(const pqxx::row& row) {
   task.ready_at = TimeFromMicros(row[9]);
   task.started_at = TimeFromMicros(row[10]);
   task.ended_at = TimeFromMicros(row[11]);
+  task.resolution = row[12].as<std::string>();
+  task.fallback = row[13].as<std::string>();
+  task.fallback_for = row[14].as<std::string>();
+  task.breaker_key = row[15].as<std::string>();
+  task.not_before = TimeFromMicros(row[16]);
+  task.cancel_requested = row[17].as<bool>();
   return task;
 }
 
@@ -115,15 +147,45 @@ AttemptRecord AttemptFromRow(const pqxx::row& row) {
   a.lease_expires_at = TimeFromMicros(row[7]);
   a.ended_at = TimeFromMicros(row[8]);
   a.error = row[9].as<std::string>();
+  a.error_type = row[10].as<std::string>();
+  a.decision = row[11].as<std::string>();
+  if (!row[12].is_null()) a.retry_delay = absl::Milliseconds(row[12].as<int64_t>());
+  if (!row[13].is_null()) a.retry_base_delay = absl::Milliseconds(row[13].as<int64_t>());
+  if (!row[14].is_null()) a.jitter_sample = row[14].as<double>();
+  a.execution_deadline = TimeFromMicros(row[15]);
   return a;
+}
+
+TransitionRecord TransitionFromRow(const pqxx::row& row) {
+  TransitionRecord t;
+  t.entity = row[0].as<std::string>();
+  t.task_run_id = row[1].as<int64_t>();
+  t.task_name = row[2].as<std::string>();
+  t.attempt = row[3].as<int32_t>();
+  t.breaker_key = row[4].as<std::string>();
+  t.from_state = row[5].as<std::string>();
+  t.to_state = row[6].as<std::string>();
+  t.reason = row[7].as<std::string>();
+  t.at = TimeFromMicros(row[8]);
+  return t;
 }
 
 nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
   nlohmann::json rows = nlohmann::json::array();
   for (size_t i = 0; i < tasks.size(); ++i) {
     const engine::PlannedTask& t = tasks[i];
+    auto ms = [](absl::Duration d) { return absl::ToInt64Milliseconds(d); };
+    auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
     rows.push_back({{"name", t.name}, {"position", i}, {"handler", t.handler},
-                    {"queue", t.queue}, {"config", t.config}, {"depends_on", t.depends_on}});
+                    {"queue", t.queue}, {"config", t.config}, {"depends_on", t.depends_on},
+                    {"retry_policy", RetryPolicyToJson(t.retry)},
+                    {"execution_timeout_ms", ms(t.timeouts.execution)},
+                    {"heartbeat_timeout_ms", ms(t.timeouts.heartbeat)},
+                    {"schedule_to_start_timeout_ms", ms(t.timeouts.schedule_to_start)},
+                    {"breaker", t.circuit_breaker ? CircuitBreakerToJson(*t.circuit_breaker)
+                                                  : nlohmann::json()},
+                    {"fallback_name", text_or_null(t.fallback)},
+                    {"fallback_for", text_or_null(t.fallback_for)}});
   }
   return rows;
 }
@@ -131,9 +193,10 @@ nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
 void InsertTasks(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run) {
   tx.exec_params(kInsertTaskRuns, run_id, TasksAsJson(run.tasks).dump());
   tx.exec_params(kInsertEdges, run_id);
+  UpsertRunBreakers(tx, run_id);
   bool any_ready = false;
   for (const auto& row : tx.exec_params(kInsertTaskHistory, run_id)) any_ready |= row[0].as<bool>();
-  RecordTransitions(tx, {{"run", run_id, 0, 0, "", "PENDING", false, "started"}});
+  RecordTransitions(tx, {{"run", run_id, 0, 0, "", "PENDING", false, "started", ""}});
   if (any_ready) NotifyTasksReady(tx);
 }
 
@@ -145,6 +208,9 @@ void LoadTasks(pqxx::work& tx, RunRecord& run) {
   }
   for (const auto& row : tx.exec_params(kSelectAttempts, run.id)) {
     run.tasks[index.at(row[0].as<int64_t>())].attempts.push_back(AttemptFromRow(row));
+  }
+  for (const auto& row : tx.exec_params(kSelectHistory, run.id)) {
+    run.history.push_back(TransitionFromRow(row));
   }
 }
 
@@ -164,7 +230,7 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
     pqxx::result inserted =
         tx.exec_params(kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
                        PgTextArray(run.result_tasks), run.idempotency_key,
-                       static_cast<int>(run.tasks.size()));
+                       static_cast<int>(run.tasks.size()), absl::ToInt64Milliseconds(run.timeout));
     if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
       return Started{RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name,
                                                 run.idempotency_key)),
@@ -189,6 +255,22 @@ absl::StatusOr<RunRecord> RunStore::GetRun(const std::string& run_id) {
     LoadTasks(tx, run);
     return run;
   });
+}
+
+absl::StatusOr<RunRecord> RunStore::CancelRun(const std::string& run_id,
+                                              const std::string& reason) {
+  if (!IsUuid(run_id)) {
+    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
+  }
+  absl::Status s = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    std::vector<Transition> history;
+    absl::Status begun = BeginCancel(tx, run_id, engine::FlowRunState::kCancelled,
+                                     reason.empty() ? "cancelled by a user" : reason, history);
+    RecordTransitions(tx, history);
+    return begun;
+  });
+  if (!s.ok()) return s;
+  return GetRun(run_id);
 }
 
 absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filter) {

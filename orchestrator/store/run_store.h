@@ -38,6 +38,10 @@ class RunStore {
   // NOT_FOUND when no such run; INVALID_ARGUMENT when `run_id` is not a UUID.
   absl::StatusOr<RunRecord> GetRun(const std::string& run_id);
 
+  // Cancels an active run (see store/cancellation.h) and returns it.
+  // FAILED_PRECONDITION when it already ended; NOT_FOUND when unknown.
+  absl::StatusOr<RunRecord> CancelRun(const std::string& run_id, const std::string& reason);
+
   // Newest first, without task runs.
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
 

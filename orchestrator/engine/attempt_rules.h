@@ -1,0 +1,65 @@
+// What happens when an attempt ends: reported by its worker, or expired by the
+// orchestrator's timers (lost lease, execution timeout). Combines result
+// validation, the retry policy, fallbacks, cancellation and what the circuit
+// breaker should count. Pure; thread-safe.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "common/flow_spec.h"
+#include "nlohmann/json.hpp"
+#include "orchestrator/engine/retry_rules.h"
+#include "orchestrator/engine/run_rules.h"
+#include "orchestrator/engine/states.h"
+
+namespace baton::engine {
+
+// The error type a worker reports when it stopped a handler at its execution
+// timeout, and when it stopped one because it was told to cancel.
+inline constexpr char kExecutionTimeoutErrorType[] = "ExecutionTimeout";
+inline constexpr char kCancelledErrorType[] = "Cancelled";
+
+// What the orchestrator knows of the task whose attempt ended.
+struct TaskPolicy {
+  RetryPolicy retry;
+  bool has_fallback = false;
+  bool cancel_requested = false;  // the run is being cancelled or timed out
+};
+
+struct AttemptEnding {
+  AttemptState attempt_state = AttemptState::kFailed;
+  // COMPLETED, READY or AWAITING_RETRY (retry), FAILED, TIMED_OUT, CANCELLED.
+  TaskRunState task_state = TaskRunState::kFailed;
+  nlohmann::json result;       // when COMPLETED
+  std::string error;           // the attempt's error, bounded
+  std::string error_type;
+  RetryDecision retry;         // for failures: the decision and its delay
+  bool activate_fallback = false;  // failed for good and a fallback stands in
+  bool breaker_success = false;    // what the task's circuit breaker should count
+  bool breaker_failure = false;
+  std::string decision;        // one line for the attempt's history
+};
+
+// A worker's report. A "success" whose result is invalid (see DecideAttempt)
+// is a non-retryable failure.
+AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy,
+                             int attempt, double unit_random);
+
+enum class Expiry { kLeaseLost, kExecutionTimeout };
+
+// The orchestrator's timers ended the attempt.
+AttemptEnding DecideExpired(Expiry expiry, const TaskPolicy& policy, int attempt,
+                            double unit_random);
+
+// The deadlines of a running attempt, and which one has passed at `now`:
+// execution (deadline + grace) is checked before the lease.
+struct AttemptDeadlines {
+  absl::Time lease_expires_at = absl::InfiniteFuture();
+  absl::Time execution_deadline = absl::InfiniteFuture();  // InfiniteFuture: no timeout
+};
+std::optional<Expiry> DueExpiry(const AttemptDeadlines& deadlines, absl::Duration grace,
+                                absl::Time now);
+
+}  // namespace baton::engine

@@ -1,0 +1,101 @@
+#include "orchestrator/store/breaker_ops.h"
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/store/pg_pool.h"
+
+namespace baton::store {
+namespace {
+
+constexpr const char* kUpsertRunBreakers =
+    "INSERT INTO circuit_breakers (key, spec)"
+    " SELECT DISTINCT ON (breaker_key) breaker_key, breaker FROM task_runs"
+    " WHERE run_id = $1::uuid AND breaker IS NOT NULL"
+    " ON CONFLICT (key) DO UPDATE SET spec = EXCLUDED.spec";
+
+constexpr const char* kBreakerColumns =
+    "key, state, failures, baton_us(window_start), baton_us(open_until),"
+    " coalesce(probe_task_run_id, 0)";
+
+const std::string kLockBreaker =
+    absl::StrCat("SELECT ", kBreakerColumns, " FROM circuit_breakers WHERE key = $1 FOR UPDATE");
+
+const std::string kLockProbeSlots = absl::StrCat(
+    "SELECT ", kBreakerColumns, " FROM circuit_breakers"
+    " WHERE (state = 'OPEN' AND open_until <= now())"
+    "    OR (state = 'HALF_OPEN' AND probe_task_run_id IS NULL)"
+    " FOR UPDATE SKIP LOCKED");
+
+constexpr const char* kSaveBreaker =
+    "UPDATE circuit_breakers SET state = $2, failures = $3, window_start = to_timestamp($4 / 1e6),"
+    " open_until = to_timestamp($5 / 1e6), probe_task_run_id = nullif($6, 0), updated_at = now()"
+    " WHERE key = $1";
+
+engine::Breaker BreakerFrom(const pqxx::row& row) {
+  engine::Breaker b;
+  b.state = engine::ParseBreakerState(row[1].as<std::string>()).value();
+  b.failures = row[2].as<int>();
+  b.window_start = TimeFromMicros(row[3]);
+  b.open_until = TimeFromMicros(row[4]);
+  b.probe_task_run_id = row[5].as<int64_t>();
+  return b;
+}
+
+std::optional<int64_t> Micros(absl::Time t) {
+  if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return std::nullopt;
+  return absl::ToUnixMicros(t);
+}
+
+void Save(pqxx::work& tx, const std::string& key, const engine::Breaker& b) {
+  tx.exec_params(kSaveBreaker, key, std::string(engine::Name(b.state)), b.failures,
+                 Micros(b.window_start), Micros(b.open_until), b.probe_task_run_id);
+}
+
+}  // namespace
+
+Transition BreakerTransition(const std::string& run_id, int64_t task_run_id,
+                             const std::string& key, engine::BreakerState from,
+                             engine::BreakerState to, std::string reason) {
+  return {"breaker", run_id,  task_run_id, 0, std::string(engine::Name(from)),
+          std::string(engine::Name(to)), false, std::move(reason), key};
+}
+
+void UpsertRunBreakers(pqxx::work& tx, const std::string& run_id) {
+  tx.exec_params(kUpsertRunBreakers, run_id);
+}
+
+void RecordBreakerOutcome(pqxx::work& tx, const TaskRow& task, bool success,
+                          std::vector<Transition>& history) {
+  const CircuitBreakerSpec& spec = *task.breaker;
+  pqxx::result rows = tx.exec_params(kLockBreaker, spec.key);
+  if (rows.empty()) return;  // reset and deleted meanwhile: nothing to count
+  const engine::Breaker before = BreakerFrom(rows[0]);
+  const engine::BreakerChange change =
+      success ? engine::OnAttemptSucceeded(before, task.id, task.now)
+              : engine::OnAttemptFailed(before, spec, task.id, task.now);
+  Save(tx, spec.key, change.next);
+  if (change.transitioned) {
+    history.push_back(BreakerTransition(task.run_id, task.id, spec.key, before.state,
+                                        change.next.state, change.reason));
+  }
+}
+
+std::vector<ProbeSlot> LockProbeSlots(pqxx::work& tx) {
+  std::vector<ProbeSlot> slots;
+  for (const auto& row : tx.exec(kLockProbeSlots)) {
+    slots.push_back({row[0].as<std::string>(), BreakerFrom(row)});
+  }
+  return slots;
+}
+
+void StartProbe(pqxx::work& tx, const ProbeSlot& slot, int64_t task_run_id,
+                const std::string& run_id, std::vector<Transition>& history) {
+  engine::Breaker next = slot.breaker;
+  next.state = engine::BreakerState::kHalfOpen;
+  next.probe_task_run_id = task_run_id;
+  Save(tx, slot.key, next);
+  history.push_back(BreakerTransition(
+      run_id, task_run_id, slot.key, slot.breaker.state, engine::BreakerState::kHalfOpen,
+      absl::StrCat("cooldown over; task run ", task_run_id, " is the probe")));
+}
+
+}  // namespace baton::store

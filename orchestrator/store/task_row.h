@@ -1,0 +1,41 @@
+// The locked row of a task run, as the attempt-ending and timer paths need it.
+// Store-internal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "absl/time/time.h"
+#include "common/flow_spec.h"
+#include "orchestrator/engine/lease_rules.h"
+#include "orchestrator/engine/states.h"
+
+namespace baton::store {
+
+struct TaskRow {
+  int64_t id = 0;
+  std::string run_id;
+  std::string name;
+  engine::TaskLeaseView lease;  // state, attempt, token, lease expiry
+  absl::Time execution_deadline = absl::InfiniteFuture();
+  RetryPolicy retry;
+  std::optional<CircuitBreakerSpec> breaker;
+  std::string fallback_name;    // this task's fallback, if any
+  std::string fallback_for;     // set on a fallback task
+  bool cancel_requested = false;
+  absl::Time now;               // the database's clock when the row was read
+};
+
+// Columns to select (in this order) for TaskRowFrom.
+extern const char* const kTaskRowColumns;
+
+TaskRow TaskRowFrom(const pqxx::row& row);
+
+// Locks and reads one task run; nullopt when it does not exist.
+std::optional<TaskRow> LockTaskRow(pqxx::work& tx, int64_t task_run_id);
+
+}  // namespace baton::store

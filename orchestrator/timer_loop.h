@@ -1,0 +1,48 @@
+// The background loop that drives every deadline kept in the database: lost
+// leases and execution timeouts, retry delays, schedule-to-start timeouts,
+// circuit breakers short-circuiting to fallbacks, and flow timeouts. Safe to
+// run in every orchestrator replica: the store claims rows with SKIP LOCKED.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "orchestrator/store/lease_store.h"
+#include "orchestrator/store/timer_store.h"
+
+namespace baton {
+
+class TimerLoop {
+ public:
+  TimerLoop(store::LeaseStore& leases, store::TimerStore& timers, absl::Duration interval);
+  ~TimerLoop() { Stop(); }
+  TimerLoop(const TimerLoop&) = delete;
+  TimerLoop& operator=(const TimerLoop&) = delete;
+
+  void Start();
+  void Stop();  // bounded by one sweep
+
+ private:
+  struct Sweep {
+    std::string what;
+    std::function<absl::StatusOr<int>(int limit)> run;
+  };
+
+  void Loop();
+  void SweepOnce();
+
+  std::vector<Sweep> sweeps_;
+  const absl::Duration interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace baton
