@@ -1,5 +1,7 @@
 #include "common/flow_spec_rules.h"
 
+#include "common/json_util.h"
+
 #include <cstdint>
 #include <utility>
 
@@ -11,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/flow_spec_graph.h"
 #include "common/flow_spec_resilience_rules.h"
+#include "common/json_util.h"
 
 namespace baton {
 namespace flow_spec_internal {
@@ -267,6 +270,10 @@ std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,
     return Issue{std::move(path),
                  absl::StrCat(what, " contains text that is not valid UTF-8"),
                  "UTF-8 text"};
+  }
+  if (ContainsNulCharacter(value)) {
+    return Issue{std::move(path), absl::StrCat(what, " contains the character U+0000 (NUL)"),
+                 "text without NUL characters, which the database cannot store"};
   }
   if (text.size() <= max_bytes) return std::nullopt;
   return TooLargeIssue(std::move(path), what, max_bytes);

@@ -24,4 +24,21 @@ absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::str
   }
 }
 
+bool ContainsNulCharacter(const nlohmann::json& value) {
+  if (value.is_string()) {
+    return value.get_ref<const std::string&>().find('\0') != std::string::npos;
+  }
+  if (value.is_array()) {
+    for (const auto& item : value) {
+      if (ContainsNulCharacter(item)) return true;
+    }
+  }
+  if (value.is_object()) {
+    for (const auto& [key, item] : value.items()) {
+      if (key.find('\0') != std::string::npos || ContainsNulCharacter(item)) return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace baton

@@ -16,4 +16,8 @@ namespace baton {
 absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::string_view what,
                                                size_t max_bytes, bool empty_is_object = true);
 
+// True when a string or key anywhere in `value` holds U+0000, which JSON
+// allows and PostgreSQL's jsonb refuses.
+bool ContainsNulCharacter(const nlohmann::json& value);
+
 }  // namespace baton

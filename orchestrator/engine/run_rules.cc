@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/json_util.h"
 
 namespace baton::engine {
 namespace {
@@ -9,25 +10,6 @@ namespace {
 AttemptDecision Failure(std::string error) {
   return {AttemptState::kFailed, TaskRunState::kFailed, nullptr,
           BoundErrorMessage(std::move(error))};
-}
-
-// True when a string or key anywhere in `value` holds U+0000, which JSON
-// allows and PostgreSQL's jsonb refuses.
-bool HasNulCharacter(const nlohmann::json& value) {
-  if (value.is_string()) {
-    return value.get_ref<const std::string&>().find('\0') != std::string::npos;
-  }
-  if (value.is_array()) {
-    for (const auto& item : value) {
-      if (HasNulCharacter(item)) return true;
-    }
-  }
-  if (value.is_object()) {
-    for (const auto& [key, item] : value.items()) {
-      if (key.find('\0') != std::string::npos || HasNulCharacter(item)) return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace
@@ -44,7 +26,7 @@ AttemptDecision DecideAttempt(const ReportedOutcome& outcome) {
   if (result.is_discarded()) {
     return Failure("result is not valid JSON");
   }
-  if (HasNulCharacter(result)) {
+  if (ContainsNulCharacter(result)) {
     return Failure("result contains the character U+0000 (NUL), which cannot be stored");
   }
   return {AttemptState::kSucceeded, TaskRunState::kCompleted, std::move(result), ""};

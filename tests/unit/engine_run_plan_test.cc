@@ -128,9 +128,6 @@ TEST(PlanRunTest, ParametersLargerThanTheBoundAreInvalidArgument) {
 }
 
 TEST(PlanRunTest, ParameterHoldingANulCharacterIsInvalidArgument) {
-  GTEST_SKIP() << "bug: common/flow_spec_rules.cc JsonValueIssue accepts strings holding U+0000, "
-                  "which PostgreSQL's jsonb refuses, so StartRun fails with INTERNAL instead of "
-                  "INVALID_ARGUMENT before anything is written";
   absl::StatusOr<RunPlan> plan = PlanRun(Parse(kEtl), 1, {{"source", std::string("s3\0x", 4)}}, "");
   ASSERT_EQ(plan.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(plan.status().message(), HasSubstr("parameters.source"));
