@@ -15,6 +15,7 @@ CliContext::CliContext(const Globals& globals)
   flows_ = v1::FlowService::NewStub(channel);
   runs_ = v1::RunService::NewStub(channel);
   cluster_ = v1::ClusterService::NewStub(channel);
+  breakers_ = v1::BreakerService::NewStub(channel);
 }
 
 std::unique_ptr<grpc::ClientContext> CliContext::Call() const {

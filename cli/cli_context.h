@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "baton/v1/breaker_service.grpc.pb.h"
 #include "baton/v1/cluster_service.grpc.pb.h"
 #include "baton/v1/flow_service.grpc.pb.h"
 #include "baton/v1/run_service.grpc.pb.h"
@@ -38,6 +39,7 @@ class CliContext {
   v1::FlowService::Stub& flows() { return *flows_; }
   v1::RunService::Stub& runs() { return *runs_; }
   v1::ClusterService::Stub& cluster() { return *cluster_; }
+  v1::BreakerService::Stub& breakers() { return *breakers_; }
 
   // A client context whose deadline is the --timeout from now.
   std::unique_ptr<grpc::ClientContext> Call() const;
@@ -51,6 +53,7 @@ class CliContext {
   std::unique_ptr<v1::FlowService::Stub> flows_;
   std::unique_ptr<v1::RunService::Stub> runs_;
   std::unique_ptr<v1::ClusterService::Stub> cluster_;
+  std::unique_ptr<v1::BreakerService::Stub> breakers_;
 };
 
 }  // namespace baton::cli

@@ -10,5 +10,6 @@ namespace baton::cli {
 void AddFlowCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddWorkerCommands(CLI::App& app, const Globals& globals, int* exit_code);
+void AddBreakerCommands(CLI::App& app, const Globals& globals, int* exit_code);
 
 }  // namespace baton::cli

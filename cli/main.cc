@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   baton::cli::AddFlowCommands(app, globals, &exit_code);
   baton::cli::AddRunCommands(app, globals, &exit_code);
   baton::cli::AddWorkerCommands(app, globals, &exit_code);
+  baton::cli::AddBreakerCommands(app, globals, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/format.h"
@@ -49,6 +50,48 @@ std::string ResultOrError(const std::string& result_json, const std::string& err
   return error.empty() ? Shorten(result_json, 60) : Shorten("error: " + error, 60);
 }
 
+// Every attempt of tasks that needed more than one, or that ended badly.
+void PrintAttempts(const v1::Run& run) {
+  std::vector<std::vector<std::string>> rows = {
+      {"TASK", "ATTEMPT", "STATE", "WORKER", "ENDED", "NEXT", "ERROR"}};
+  for (const auto& t : run.tasks()) {
+    const bool interesting = t.attempts_size() > 1 ||
+        (t.attempts_size() == 1 && t.attempts(0).state() != v1::ATTEMPT_STATE_SUCCEEDED);
+    if (!interesting) continue;
+    for (const auto& a : t.attempts()) {
+      std::string next = a.decision();
+      if (a.has_retry_delay()) {
+        next = absl::StrCat("retry in ", FormatDuration(a.retry_delay(), true), " (base ",
+                            FormatDuration(a.retry_base_delay(), true), ", jitter sample ",
+                            absl::StrFormat("%.3f", a.jitter_sample()), ")");
+      }
+      rows.push_back({t.name(), std::to_string(a.number()), StateName(a.state()),
+                      a.worker_name().empty() ? "-" : a.worker_name(),
+                      FormatTime(a.ended_at(), a.has_ended_at()), Shorten(next, 60),
+                      Shorten(a.error(), 60)});
+    }
+  }
+  if (rows.size() > 1) std::cout << "\nattempts\n" << FormatTable(rows);
+}
+
+// Fallbacks, circuit breakers and cancellations: which path ran and why.
+void PrintNotes(const v1::Run& run) {
+  std::vector<std::string> notes;
+  for (const auto& t : run.tasks()) {
+    if (!t.resolution().empty()) notes.push_back(absl::StrCat(t.name(), ": ", t.resolution()));
+  }
+  for (const auto& h : run.history()) {
+    if (h.entity() != "breaker") continue;
+    notes.push_back(absl::StrCat(FormatTime(h.at(), h.has_at()), " circuit breaker ", h.breaker_key(),
+                                 " ", h.from_state(), h.from_state() == h.to_state() ? "" : " -> ",
+                                 h.from_state() == h.to_state() ? "" : h.to_state(), ": ",
+                                 h.reason()));
+  }
+  if (notes.empty()) return;
+  std::cout << "\nnotes\n";
+  for (const auto& n : notes) std::cout << "  " << n << "\n";
+}
+
 void PrintRun(const v1::Run& run) {
   std::cout << "run " << run.id() << "  flow " << run.flow_name() << " v" << run.flow_version()
             << "  " << StateName(run.state()) << "\n"
@@ -60,6 +103,7 @@ void PrintRun(const v1::Run& run) {
   if (!run.idempotency_key().empty()) std::cout << "  idempotency key " << run.idempotency_key() << "\n";
   if (!run.result_json().empty()) std::cout << "  result " << run.result_json() << "\n";
   if (!run.error().empty()) std::cout << "  error " << run.error() << "\n";
+  if (!run.cancel_reason().empty()) std::cout << "  cancel reason " << run.cancel_reason() << "\n";
   if (run.tasks().empty()) return;
   std::vector<std::vector<std::string>> rows = {
       {"TASK", "STATE", "ATTEMPTS", "DURATION", "WORKER", "RESULT"}};
@@ -70,13 +114,8 @@ void PrintRun(const v1::Run& run) {
                     ResultOrError(t.result_json(), t.error())});
   }
   std::cout << "\n" << FormatTable(rows);
-  for (const auto& t : run.tasks()) {
-    if (t.attempts_size() < 2) continue;
-    for (const auto& a : t.attempts()) {
-      std::cout << "  " << t.name() << " attempt " << a.number() << ": " << StateName(a.state())
-                << " on " << a.worker_name() << (a.error().empty() ? "" : " - " + a.error()) << "\n";
-    }
-  }
+  PrintAttempts(run);
+  PrintNotes(run);
 }
 
 void Print(const CliContext& cli, const v1::Run& run) {
@@ -147,6 +186,22 @@ int Get(const Globals& g, const std::string& id) {
   return kExitOk;
 }
 
+int Cancel(const Globals& g, const std::string& id, const std::string& reason) {
+  CliContext cli(g);
+  v1::CancelRunRequest request;
+  request.set_run_id(id);
+  request.set_reason(reason);
+  v1::Run run;
+  grpc::Status s = cli.runs().CancelRun(cli.Call().get(), request, &run);
+  if (!s.ok()) return cli.Fail("run cancel", rpc::FromGrpcStatus(s));
+  if (cli.output() == Output::kJson) {
+    std::cout << ToJson(run) << "\n";
+  } else {
+    std::cout << "run " << run.id() << " " << StateName(run.state()) << "\n";
+  }
+  return kExitOk;
+}
+
 int List(const Globals& g, const std::string& flow, const std::string& state, int limit) {
   CliContext cli(g);
   v1::ListRunsRequest request;
@@ -199,6 +254,15 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   CLI::App* get = run->add_subcommand("get", "a run with its tasks and attempts");
   get->add_option("id", *id, "run id")->required();
   get->callback([&globals, id, exit_code] { *exit_code = Get(globals, *id); });
+
+  auto cancel_id = std::make_shared<std::string>();
+  auto reason = std::make_shared<std::string>();
+  CLI::App* cancel = run->add_subcommand("cancel", "cancel an active run");
+  cancel->add_option("id", *cancel_id, "run id")->required();
+  cancel->add_option("--reason", *reason, "why (kept with the run)");
+  cancel->callback([&globals, cancel_id, reason, exit_code] {
+    *exit_code = Cancel(globals, *cancel_id, *reason);
+  });
 
   auto flow = std::make_shared<std::string>();
   auto state = std::make_shared<std::string>();

@@ -2,6 +2,7 @@
 // course's exercises, plus the built-in ones. The way to ship your own
 // handlers: link baton_worker_sdk, register them, call WorkerMain.
 #include "examples/01-basic-flow/etl_handlers.h"
+#include "examples/course_handlers.h"
 #include "worker/builtin_handlers.h"
 #include "worker/worker_main.h"
 
@@ -13,5 +14,6 @@ int main(int argc, char** argv) {
           worker.Register(name, handler);
         }
         baton::examples::RegisterEtlHandlers(worker);
+        baton::examples::RegisterCourseHandlers(worker);
       });
 }

@@ -63,8 +63,8 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
   }
   std::string message(result.status().message());
   if (ctx.cancelled() && result.status().code() == absl::StatusCode::kCancelled) {
-    message = absl::StrCat("cancelled: ", ctx.cancel_reason(), message.empty() ? "" : " (",
-                           message, message.empty() ? "" : ")");
+    message = absl::StrCat(ctx.cancel_reason(), message.empty() ? "" : " (", message,
+                           message.empty() ? "" : ")");
   }
   SetError(out, message, IsNonRetryable(result.status()),
            absl::StatusCodeToString(result.status().code()));

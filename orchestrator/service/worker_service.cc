@@ -54,6 +54,7 @@ void FillDirective(const v1::AttemptRef& ref, const store::HeartbeatOutcome& out
   }
   d->set_action(outcome.cancel_requested ? v1::AttemptDirective::CANCEL
                                          : v1::AttemptDirective::CONTINUE);
+  if (outcome.cancel_requested) d->set_reason("the run is being cancelled or timed out");
   *d->mutable_lease_expires_at() =
       TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(outcome.lease_expires_at));
 }

@@ -12,7 +12,7 @@ namespace baton::service {
 
 struct WorkerServiceOptions {
   absl::Duration lease_duration = absl::Seconds(30);
-  absl::Duration heartbeat_interval = absl::Seconds(10);
+  absl::Duration heartbeat_interval = absl::Seconds(3);  // also bounds cancel latency
   absl::Duration max_poll_wait = absl::Seconds(30);
   // A waiting poll looks for work at least this often even without a wake-up
   // (tasks made ready by time, a missed notification).

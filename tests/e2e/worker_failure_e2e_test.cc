@@ -18,29 +18,6 @@ using ::nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-std::string StartRun(TestCluster& cluster, const std::string& flow_yaml, const std::string& flow) {
-  CliResult applied = cluster.Cli({"flow", "apply", "-f", cluster.WriteFile(flow + ".yaml", flow_yaml)});
-  EXPECT_EQ(applied.exit_code, 0) << applied.err;
-  CliResult started = cluster.Cli({"-o", "json", "run", "start", flow});
-  EXPECT_EQ(started.exit_code, 0) << started.err;
-  return json::parse(started.out)["run"]["id"];
-}
-
-const v1::TaskRun* FindTask(const v1::Run& run, const std::string& name) {
-  for (const auto& t : run.tasks()) {
-    if (t.name() == name) return &t;
-  }
-  return nullptr;
-}
-
-bool TaskIs(TestCluster& cluster, const std::string& run_id, const std::string& task,
-            v1::TaskRunState state) {
-  auto run = cluster.GetRun(run_id);
-  if (!run.ok()) return false;
-  const v1::TaskRun* t = FindTask(*run, task);
-  return t != nullptr && t->state() == state;
-}
-
 template <typename Request, typename Response, typename Method>
 grpc::Status Call(TestCluster& cluster, Method method, const Request& request, Response* response) {
   grpc::ClientContext ctx;
@@ -57,10 +34,9 @@ constexpr char kSlowThenFast[] =
 TEST(WorkerFailure, WorkerKilledMidTaskLosesNothing) {
   TestCluster cluster("sigkill");
   ChildProcess& doomed = cluster.StartWorker({"--name", "doomed", "--slots", "1"});
-  const std::string run_id = StartRun(cluster, kSlowThenFast, "slow-then-fast");
-  ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] {
-    return TaskIs(cluster, run_id, "slow", v1::TASK_RUN_STATE_RUNNING);
-  }));
+  const std::string run_id = cluster.ApplyAndStart(kSlowThenFast, "slow-then-fast");
+  ASSERT_TRUE(cluster.WaitForTaskState(run_id, "slow", v1::TASK_RUN_STATE_RUNNING,
+                                       absl::Seconds(20)));
   doomed.Signal(SIGKILL);
   ASSERT_TRUE(doomed.WaitExit(absl::Seconds(5)));
   cluster.StartWorker({"--name", "rescuer", "--slots", "1"});
@@ -81,8 +57,8 @@ TEST(WorkerFailure, WorkerKilledMidTaskLosesNothing) {
 
 TEST(WorkerFailure, LateCompletionAndHeartbeatFromAnExpiredAttemptAreRefused) {
   TestCluster cluster("late");
-  const std::string run_id = StartRun(
-      cluster, "name: one\ntasks:\n  - {name: t, handler: sleep, config: {seconds: 1}}\n", "one");
+  const std::string run_id = cluster.ApplyAndStart(
+      "name: one\ntasks:\n  - {name: t, handler: sleep, config: {seconds: 1}}\n", "one");
 
   // This test is the worker that vanishes: it takes the lease, then goes silent.
   v1::RegisterWorkerRequest reg;
@@ -140,12 +116,9 @@ TEST(WorkerFailure, LateCompletionAndHeartbeatFromAnExpiredAttemptAreRefused) {
 TEST(WorkerFailure, SigtermDrainsRunningAttemptsThenDeregisters) {
   TestCluster cluster("drain");
   ChildProcess& worker = cluster.StartWorker({"--name", "draining", "--slots", "2"});
-  const std::string run_id = StartRun(
-      cluster, "name: drain\ntasks:\n  - {name: t, handler: sleep, config: {seconds: 1.5}}\n",
-      "drain");
-  ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] {
-    return TaskIs(cluster, run_id, "t", v1::TASK_RUN_STATE_RUNNING);
-  }));
+  const std::string run_id = cluster.ApplyAndStart(
+      "name: drain\ntasks:\n  - {name: t, handler: sleep, config: {seconds: 1.5}}\n", "drain");
+  ASSERT_TRUE(cluster.WaitForTaskState(run_id, "t", v1::TASK_RUN_STATE_RUNNING, absl::Seconds(20)));
   worker.Signal(SIGTERM);
   std::optional<int> status = worker.WaitExit(absl::Seconds(15));
   ASSERT_TRUE(status.has_value());
@@ -166,7 +139,7 @@ TEST(WorkerFailure, IdlePollIsWokenPromptlyWhenWorkBecomesReady) {
   for (int i = 0; i < 3; ++i) {
     absl::SleepFor(absl::Milliseconds(300));  // the worker is inside a poll now
     const std::string run_id =
-        StartRun(cluster, "name: quick\ntasks:\n  - {name: t, handler: noop}\n", "quick");
+        cluster.ApplyAndStart("name: quick\ntasks:\n  - {name: t, handler: noop}\n", "quick");
     auto run = cluster.WaitForRunEnd(run_id, absl::Seconds(10));
     ASSERT_TRUE(run.ok()) << run.status();
     const auto& t = run->tasks(0);

@@ -10,6 +10,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "absl/time/clock.h"
 #include "common/rpc/grpc_status.h"
 #include "common/subprocess.h"
@@ -111,6 +113,35 @@ std::string TestCluster::WriteFile(const std::string& name, const std::string& t
   const std::string path = dir_ + "/" + name;
   std::ofstream(path) << text;
   return path;
+}
+
+std::string TestCluster::ApplyAndStart(const std::string& flow_yaml, const std::string& flow,
+                                       std::vector<std::string> args) {
+  CliResult applied = Cli({"flow", "apply", "-f", WriteFile(flow + ".yaml", flow_yaml)});
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  std::vector<std::string> start = {"-o", "json", "run", "start", flow};
+  start.insert(start.end(), args.begin(), args.end());
+  CliResult started = Cli(start);
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  nlohmann::json out = nlohmann::json::parse(started.out, nullptr, false);
+  if (out.is_discarded() || !out.contains("run")) return "";
+  return out["run"]["id"];
+}
+
+bool TestCluster::WaitForTaskState(const std::string& run_id, const std::string& task,
+                                   v1::TaskRunState state, absl::Duration timeout) {
+  return WaitUntil(timeout, [&] {
+    auto run = GetRun(run_id);
+    const v1::TaskRun* t = run.ok() ? FindTask(*run, task) : nullptr;
+    return t != nullptr && t->state() == state;
+  });
+}
+
+const v1::TaskRun* FindTask(const v1::Run& run, const std::string& name) {
+  for (const auto& t : run.tasks()) {
+    if (t.name() == name) return &t;
+  }
+  return nullptr;
 }
 
 absl::StatusOr<v1::Run> TestCluster::GetRun(const std::string& run_id) {

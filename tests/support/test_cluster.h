@@ -61,6 +61,16 @@ class TestCluster {
 
   v1::WorkerService::Stub& worker_api() { return *worker_api_; }
 
+  // Applies `flow_yaml` (written to dir()/<flow>.yaml) and starts a run of
+  // `flow` with `args` (e.g. {"-p", "k=v"}); returns the run id. Fails the
+  // calling test (and returns "") when either step fails.
+  std::string ApplyAndStart(const std::string& flow_yaml, const std::string& flow,
+                            std::vector<std::string> args = {});
+
+  // Polls until task `task` of the run is in `state`; false after `timeout`.
+  bool WaitForTaskState(const std::string& run_id, const std::string& task,
+                        v1::TaskRunState state, absl::Duration timeout);
+
  private:
   void StartOrchestrator(const std::string& listen);
 
@@ -73,6 +83,9 @@ class TestCluster {
   std::unique_ptr<v1::WorkerService::Stub> worker_api_;
   std::unique_ptr<v1::RunService::Stub> run_api_;
 };
+
+// The task run named `name`, or null.
+const v1::TaskRun* FindTask(const v1::Run& run, const std::string& name);
 
 // Paths of the binaries under test and of the source tree.
 std::string OrchestratorBinary();
