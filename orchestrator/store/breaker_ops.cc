@@ -4,6 +4,11 @@
 #include "orchestrator/store/pg_pool.h"
 
 namespace baton::store {
+
+const char* const kBreakerColumns =
+    "key, state, failures, baton_us(window_start), baton_us(open_until),"
+    " coalesce(probe_task_run_id, 0)";
+
 namespace {
 
 constexpr const char* kUpsertRunBreakers =
@@ -11,10 +16,6 @@ constexpr const char* kUpsertRunBreakers =
     " SELECT DISTINCT ON (breaker_key) breaker_key, breaker FROM task_runs"
     " WHERE run_id = $1::uuid AND breaker IS NOT NULL"
     " ON CONFLICT (key) DO UPDATE SET spec = EXCLUDED.spec";
-
-constexpr const char* kBreakerColumns =
-    "key, state, failures, baton_us(window_start), baton_us(open_until),"
-    " coalesce(probe_task_run_id, 0)";
 
 const std::string kLockBreaker =
     absl::StrCat("SELECT ", kBreakerColumns, " FROM circuit_breakers WHERE key = $1 FOR UPDATE");
@@ -30,7 +31,9 @@ constexpr const char* kSaveBreaker =
     " open_until = to_timestamp($5 / 1e6), probe_task_run_id = nullif($6, 0), updated_at = now()"
     " WHERE key = $1";
 
-engine::Breaker BreakerFrom(const pqxx::row& row) {
+}  // namespace
+
+engine::Breaker BreakerFromRow(const pqxx::row& row) {
   engine::Breaker b;
   b.state = engine::ParseBreakerState(row[1].as<std::string>()).value();
   b.failures = row[2].as<int>();
@@ -39,6 +42,8 @@ engine::Breaker BreakerFrom(const pqxx::row& row) {
   b.probe_task_run_id = row[5].as<int64_t>();
   return b;
 }
+
+namespace {
 
 std::optional<int64_t> Micros(absl::Time t) {
   if (t == absl::InfinitePast() || t == absl::InfiniteFuture()) return std::nullopt;
@@ -68,7 +73,7 @@ void RecordBreakerOutcome(pqxx::work& tx, const TaskRow& task, bool success,
   const CircuitBreakerSpec& spec = *task.breaker;
   pqxx::result rows = tx.exec_params(kLockBreaker, spec.key);
   if (rows.empty()) return;  // reset and deleted meanwhile: nothing to count
-  const engine::Breaker before = BreakerFrom(rows[0]);
+  const engine::Breaker before = BreakerFromRow(rows[0]);
   const engine::BreakerChange change =
       success ? engine::OnAttemptSucceeded(before, task.id, task.now)
               : engine::OnAttemptFailed(before, spec, task.id, task.now);
@@ -82,7 +87,7 @@ void RecordBreakerOutcome(pqxx::work& tx, const TaskRow& task, bool success,
 std::vector<ProbeSlot> LockProbeSlots(pqxx::work& tx) {
   std::vector<ProbeSlot> slots;
   for (const auto& row : tx.exec(kLockProbeSlots)) {
-    slots.push_back({row[0].as<std::string>(), BreakerFrom(row)});
+    slots.push_back({row[0].as<std::string>(), BreakerFromRow(row)});
   }
   return slots;
 }

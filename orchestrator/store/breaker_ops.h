@@ -12,6 +12,10 @@
 
 namespace baton::store {
 
+// Columns (in this order) that BreakerFromRow reads, starting at column 0.
+extern const char* const kBreakerColumns;
+engine::Breaker BreakerFromRow(const pqxx::row& row);
+
 // Creates the breaker rows a new run's tasks name (or refreshes their settings).
 void UpsertRunBreakers(pqxx::work& tx, const std::string& run_id);
 

@@ -1,14 +1,14 @@
 #include "orchestrator/store/breaker_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/store/breaker_ops.h"
 #include "orchestrator/store/pg_pool.h"
 
 namespace baton::store {
 namespace {
 
-constexpr const char* kBreakerRecordColumns =
-    "key, state, failures, baton_us(window_start), baton_us(open_until),"
-    " coalesce(probe_task_run_id, 0), spec::text, baton_us(updated_at)";
+const std::string kBreakerRecordColumns =
+    absl::StrCat(kBreakerColumns, ", spec::text, baton_us(updated_at)");
 
 const std::string kListBreakers =
     absl::StrCat("SELECT ", kBreakerRecordColumns, " FROM circuit_breakers ORDER BY key LIMIT 1000");
@@ -21,11 +21,7 @@ const std::string kResetBreaker = absl::StrCat(
 BreakerRecord RecordFrom(const pqxx::row& row) {
   BreakerRecord r;
   r.key = row[0].as<std::string>();
-  r.breaker.state = engine::ParseBreakerState(row[1].as<std::string>()).value();
-  r.breaker.failures = row[2].as<int>();
-  r.breaker.window_start = TimeFromMicros(row[3]);
-  r.breaker.open_until = TimeFromMicros(row[4]);
-  r.breaker.probe_task_run_id = row[5].as<int64_t>();
+  r.breaker = BreakerFromRow(row);
   r.spec = CircuitBreakerFromJson(nlohmann::json::parse(row[6].as<std::string>())).value();
   r.updated_at = TimeFromMicros(row[7]);
   return r;

@@ -16,6 +16,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/support/invariants.h"
 #include "tests/support/test_cluster.h"
+#include "tests/support/test_files.h"
 
 namespace baton::testing {
 namespace {
@@ -41,8 +42,6 @@ pid_t ReadPid(const std::string& path) {
   in >> pid;
   return pid;
 }
-
-bool ProcessGone(pid_t pid) { return kill(pid, 0) != 0 && errno == ESRCH; }
 
 v1::Run RunToEnd(TestCluster& cluster, const std::string& run_id) {
   auto run = cluster.WaitForRunEnd(run_id, absl::Seconds(60));

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "gmock/gmock.h"
+#include "tests/support/test_files.h"
 #include "gtest/gtest.h"
 
 namespace baton::worker {
@@ -23,36 +24,13 @@ using ::nlohmann::json;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
 using Clock = std::chrono::steady_clock;
+using ::baton::testing::ProcessGone;
+using ::baton::testing::ReadFile;
+using ::baton::testing::TempDir;
+using ::baton::testing::WaitUntil;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "handlers_test.XXXXXX");
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
 
- private:
-  std::filesystem::path path_;
-};
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 pid_t WaitForPidFile(const std::string& path) {
   pid_t pid = 0;
@@ -61,14 +39,6 @@ pid_t WaitForPidFile(const std::string& path) {
   return pid;
 }
 
-// A zombie counts as gone: it no longer runs, and whether init reaps it
-// promptly depends on the machine, not on the code under test.
-bool ProcessGone(pid_t pid) {
-  if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
-}
 
 TaskContext::Identity TestIdentity(const std::string& handler) {
   return {"run-1", "flow", "task", 1, 1, handler};
@@ -165,7 +135,7 @@ TEST(ExecHandlerTest, LongStderrIsCutToItsLastTwoKilobytes) {
       ShellConfig("head -c 100000 /dev/zero | tr '\\0' e >&2; echo ' final words' >&2; exit 1"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
   EXPECT_THAT(result.status().message(), HasSubstr("exited with code 1; stderr: ...eee"));
-  EXPECT_THAT(std::string(result.status().message()), testing::EndsWith("eee final words"));
+  EXPECT_THAT(std::string(result.status().message()), ::testing::EndsWith("eee final words"));
   EXPECT_LT(result.status().message().size(), 2200u);
 }
 
@@ -206,7 +176,7 @@ struct ConfigCase {
   std::string message;
 };
 
-class ExecConfigTest : public testing::TestWithParam<ConfigCase> {};
+class ExecConfigTest : public ::testing::TestWithParam<ConfigCase> {};
 
 TEST_P(ExecConfigTest, RejectedWithFieldPath) {
   auto result = RunExec(GetParam().config);
@@ -216,7 +186,7 @@ TEST_P(ExecConfigTest, RejectedWithFieldPath) {
 
 INSTANTIATE_TEST_SUITE_P(
     Fields, ExecConfigTest,
-    testing::Values(
+    ::testing::Values(
         ConfigCase{json::array({"sh"}), "exec: config: expected an object, got [\"sh\"]"},
         ConfigCase{json::object(), "exec: config.command: missing; expected a non-empty string"},
         ConfigCase{{{"command", ""}},

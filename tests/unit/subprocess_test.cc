@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gmock/gmock.h"
+#include "tests/support/test_files.h"
 #include "gtest/gtest.h"
 
 namespace baton {
@@ -23,45 +24,14 @@ namespace {
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
 using Clock = std::chrono::steady_clock;
+using ::baton::testing::ProcessGone;
+using ::baton::testing::ReadFile;
+using ::baton::testing::TempDir;
+using ::baton::testing::WaitUntil;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "subprocess_test.XXXXXX");
-    path_ = mkdtemp(pattern.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return (path_ / name).string(); }
-  std::string path() const { return path_.string(); }
 
- private:
-  std::filesystem::path path_;
-};
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
-// A zombie counts as gone: it no longer runs, and whether init reaps it
-// promptly depends on the machine, not on the code under test.
-bool ProcessGone(pid_t pid) {
-  if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-  std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  size_t paren = stat.rfind(')');
-  return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
-}
-
-bool WaitUntil(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-  const Clock::time_point deadline = Clock::now() + timeout;
-  while (!done()) {
-    if (Clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return true;
-}
 
 pid_t PidFromFile(const std::string& path) {
   pid_t pid = 0;
