@@ -1,4 +1,4 @@
-// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+// Internal to common/ (include only from common/*.cc).
 //
 // Reading the canonical JSON form: its shape (types, required and unknown
 // keys), leaving the rules of FindIssue to the caller. Every key but the names

@@ -14,13 +14,6 @@ constexpr size_t kMaxNonRetryableErrors = 50;
 constexpr double kMaxBackoffFactor = 10;
 constexpr int kMaxFailureThreshold = 1000;
 
-// The durations a field allows: `min` to `max`, and 0 if `zero_means_none`.
-struct DurationRange {
-  absl::Duration min;
-  absl::Duration max;
-  bool zero_means_none = false;
-};
-
 constexpr DurationRange kTimeoutRange{absl::Milliseconds(1), kMaxTimeout, true};
 constexpr DurationRange kHeartbeatRange{kMinHeartbeatTimeout, kMaxTimeout,
                                         true};
@@ -32,40 +25,6 @@ std::string RangeText(const DurationRange& range) {
   std::string span = absl::StrCat(absl::FormatDuration(range.min), " to ",
                                   absl::FormatDuration(range.max));
   return range.zero_means_none ? absl::StrCat("0 (none) or ", span) : span;
-}
-
-std::optional<Issue> DurationIssue(std::string path, absl::string_view what,
-                                   absl::Duration d,
-                                   const DurationRange& range) {
-  std::string value = absl::StrCat(what, " ", absl::FormatDuration(d));
-  if (d != absl::Trunc(d, absl::Milliseconds(1))) {
-    // Only a spec built in code can get here; files and JSON hold whole ms.
-    return Issue{std::move(path),
-                 absl::StrCat(value, " is not a whole number of milliseconds"),
-                 absl::StrCat("whole milliseconds, ", RangeText(range))};
-  }
-  absl::string_view problem;
-  if (d < absl::ZeroDuration()) {
-    problem = "is negative";
-  } else if (d == absl::ZeroDuration() && range.zero_means_none) {
-    return std::nullopt;
-  } else if (d < range.min) {
-    problem = "is too short";
-  } else if (d > range.max) {
-    problem = "is too long";
-  } else {
-    return std::nullopt;
-  }
-  return Issue{std::move(path), absl::StrCat(value, " ", problem),
-               RangeText(range)};
-}
-
-std::optional<Issue> IntIssue(std::string path, absl::string_view what,
-                              int value, int min, int max) {
-  if (value >= min && value <= max) return std::nullopt;
-  return Issue{std::move(path),
-               absl::StrCat(what, " ", value, " is out of range"),
-               absl::StrCat(min, " to ", max)};
 }
 
 // Written so that NaN is out of range too.
@@ -185,6 +144,40 @@ std::optional<Issue> TaskBreakerIssue(const TaskSpec& task,
 }
 
 }  // namespace
+
+std::optional<Issue> DurationIssue(std::string path, absl::string_view what,
+                                   absl::Duration d,
+                                   const DurationRange& range) {
+  std::string value = absl::StrCat(what, " ", absl::FormatDuration(d));
+  if (d != absl::Trunc(d, absl::Milliseconds(1))) {
+    // Only a spec built in code can get here; files and JSON hold whole ms.
+    return Issue{std::move(path),
+                 absl::StrCat(value, " is not a whole number of milliseconds"),
+                 absl::StrCat("whole milliseconds, ", RangeText(range))};
+  }
+  absl::string_view problem;
+  if (d < absl::ZeroDuration()) {
+    problem = "is negative";
+  } else if (d == absl::ZeroDuration() && range.zero_means_none) {
+    return std::nullopt;
+  } else if (d < range.min) {
+    problem = "is too short";
+  } else if (d > range.max) {
+    problem = "is too long";
+  } else {
+    return std::nullopt;
+  }
+  return Issue{std::move(path), absl::StrCat(value, " ", problem),
+               RangeText(range)};
+}
+
+std::optional<Issue> IntIssue(std::string path, absl::string_view what,
+                              int value, int min, int max) {
+  if (value >= min && value <= max) return std::nullopt;
+  return Issue{std::move(path),
+               absl::StrCat(what, " ", value, " is out of range"),
+               absl::StrCat(min, " to ", max)};
+}
 
 Issue IntegerOutOfRangeIssue(std::string path, absl::string_view text) {
   return Issue{std::move(path), absl::StrCat(text, " is out of range"),

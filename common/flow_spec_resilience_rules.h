@@ -1,4 +1,4 @@
-// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+// Internal to common/ (include only from common/*.cc).
 //
 // The rules on retry policies, timeouts and circuit breakers (their values;
 // how tasks name each other as fallbacks is in flow_spec_graph.h), plus the
@@ -45,6 +45,23 @@ inline constexpr absl::string_view kDurationExample =
 // Integer fields read beyond this magnitude are refused by the readers before
 // any rule sees them (every documented bound lies far inside).
 inline constexpr int64_t kMaxReadInteger = 1000000000;
+
+// The durations a field allows: `min` to `max`, and 0 if `zero_means_none`.
+struct DurationRange {
+  absl::Duration min;
+  absl::Duration max;
+  bool zero_means_none = false;
+};
+
+// "<what> <d> is negative / too short / too long; expected <min> to <max>",
+// or not a whole number of milliseconds; nullopt when `d` is in `range`.
+std::optional<Issue> DurationIssue(std::string path, absl::string_view what,
+                                   absl::Duration d,
+                                   const DurationRange& range);
+
+// "<what> <value> is out of range; expected <min> to <max>" outside min..max.
+std::optional<Issue> IntIssue(std::string path, absl::string_view what,
+                              int value, int min, int max);
 
 // "<text> is out of range; expected an integer of at most 9 digits".
 Issue IntegerOutOfRangeIssue(std::string path, absl::string_view text);

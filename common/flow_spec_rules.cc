@@ -23,17 +23,6 @@ using json = nlohmann::json;
 
 constexpr size_t kMaxQuotedChars = 64;
 
-std::optional<Issue> TextIssue(std::string path, absl::string_view what,
-                               absl::string_view text) {
-  if (text.size() > kMaxDescriptionLength) {
-    return Issue{std::move(path),
-                 absl::StrFormat("%s is %d bytes long", what, text.size()),
-                 absl::StrFormat("at most %d bytes", kMaxDescriptionLength)};
-  }
-  return JsonValueIssue(std::move(path), what, json(std::string(text)),
-                        SIZE_MAX);
-}
-
 std::optional<Issue> FlowFieldsIssue(const FlowSpec& spec, Form form) {
   if (auto issue = NameIssue("name", "flow name", spec.name)) return issue;
   if (auto issue = TextIssue("description", "description", spec.description)) {
@@ -161,6 +150,17 @@ std::string ParentPath(absl::string_view path) {
 }
 
 }  // namespace
+
+std::optional<Issue> TextIssue(std::string path, absl::string_view what,
+                               absl::string_view text) {
+  if (text.size() > kMaxDescriptionLength) {
+    return Issue{std::move(path),
+                 absl::StrFormat("%s is %d bytes long", what, text.size()),
+                 absl::StrFormat("at most %d bytes", kMaxDescriptionLength)};
+  }
+  return JsonValueIssue(std::move(path), what, json(std::string(text)),
+                        SIZE_MAX);
+}
 
 absl::Status IssueStatus(absl::string_view source, const Issue& issue,
                          const std::optional<Position>& position) {

@@ -1,4 +1,5 @@
-// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+// Internal to common/ (include only from common/*.cc): the flow_spec module's
+// rules and the error vocabulary other file formats in common/ share.
 //
 // The rules a FlowSpec must satisfy, written once and shared by ParseFlowSpec
 // (which adds line/column), ValidateFlowSpec and FlowSpecFromJson, plus the
@@ -121,6 +122,11 @@ std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
 // "<count> <what>; expected at most <max>" when count > max.
 std::optional<Issue> CountIssue(std::string path, absl::string_view what,
                                 size_t count, size_t max);
+
+// Free text (a description): at most kMaxDescriptionLength bytes of UTF-8
+// without NUL; `what` names it in the message.
+std::optional<Issue> TextIssue(std::string path, absl::string_view what,
+                               absl::string_view text);
 
 // A JSON value that must serialize (valid UTF-8) to at most `max_bytes`.
 std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 
@@ -213,32 +214,6 @@ absl::Status ReadFlow(YamlContext& context, const YAML::Node& root,
   return ReadTasks(context, tasks->value, &spec->tasks);
 }
 
-absl::StatusOr<YAML::Node> LoadDocument(const YamlContext& context,
-                                        absl::string_view text) {
-  std::vector<YAML::Node> documents;
-  try {
-    documents = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    return context.Fail(
-        Issue{"", "invalid YAML: " + e.msg, "well-formed YAML or JSON"},
-        e.mark);
-  }
-  if (documents.empty()) {
-    return context.Fail(
-        Issue{"", "the file holds no flow", "a map with keys name and tasks"},
-        YAML::Mark::null_mark());
-  }
-  if (documents.size() > 1) {
-    return context.Fail(
-        Issue{"",
-              absl::StrFormat("the file holds %d YAML documents",
-                              documents.size()),
-              "exactly one"},
-        documents[1].Mark());
-  }
-  return documents[0];
-}
-
 }  // namespace
 
 absl::Status YamlContext::Fail(const Issue& issue,
@@ -257,6 +232,41 @@ absl::Status YamlContext::Fail(const Issue& issue,
   return Fail(issue, node.Mark());
 }
 
+absl::StatusOr<YAML::Node> LoadYamlDocument(const YamlContext& context,
+                                            absl::string_view text,
+                                            size_t max_bytes,
+                                            absl::string_view kind,
+                                            absl::string_view expected) {
+  if (text.size() > max_bytes) {
+    return context.Fail(
+        Issue{"", absl::StrFormat("the file is %d bytes", text.size()),
+              absl::StrFormat("at most %d bytes", max_bytes)},
+        YAML::Mark::null_mark());
+  }
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return context.Fail(
+        Issue{"", "invalid YAML: " + e.msg, "well-formed YAML or JSON"},
+        e.mark);
+  }
+  if (documents.empty()) {
+    return context.Fail(Issue{"", absl::StrCat("the file holds no ", kind),
+                              std::string(expected)},
+                        YAML::Mark::null_mark());
+  }
+  if (documents.size() > 1) {
+    return context.Fail(
+        Issue{"",
+              absl::StrFormat("the file holds %d YAML documents",
+                              documents.size()),
+              "exactly one"},
+        documents[1].Mark());
+  }
+  return documents[0];
+}
+
 void YamlContext::Note(const std::string& path, const YAML::Mark& mark) {
   NoteAlias(path, "", mark);
 }
@@ -272,13 +282,9 @@ void YamlContext::NoteAlias(const std::string& path,
 absl::StatusOr<ParsedFlow> ReadYamlFlow(absl::string_view text,
                                         absl::string_view source) {
   YamlContext context(source);
-  if (text.size() > kMaxFlowFileBytes) {
-    return context.Fail(
-        Issue{"", absl::StrFormat("the file is %d bytes", text.size()),
-              absl::StrFormat("at most %d bytes", kMaxFlowFileBytes)},
-        YAML::Mark::null_mark());
-  }
-  ASSIGN_OR_RETURN(YAML::Node root, LoadDocument(context, text));
+  ASSIGN_OR_RETURN(YAML::Node root,
+                   LoadYamlDocument(context, text, kMaxFlowFileBytes, "flow",
+                                    "a map with keys name and tasks"));
   ParsedFlow parsed;
   try {
     RETURN_IF_ERROR(ReadFlow(context, root, &parsed.spec));

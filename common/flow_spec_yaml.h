@@ -1,9 +1,12 @@
-// Internal to the flow_spec module (include only from common/flow_spec*.cc).
+// Internal to common/ (include only from common/*.cc): the flow_spec module's
+// YAML reading, also used by the other file formats in common/ (deployments).
 //
 // Reading a flow file's YAML: its structure (types, required and unknown keys)
 // and where each field sits, leaving the rules of FindIssue to the caller.
 #pragma once
 
+#include <cstddef>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -102,6 +105,35 @@ absl::Status ReadRequiredString(const YamlContext& context,
                                 absl::string_view key, std::string* out);
 absl::Status ReadBool(const YamlContext& context, const YAML::Node& node,
                       const std::string& path, bool* out);
+// An integer within +-kMaxReadInteger.
+absl::Status ReadInt(const YamlContext& context, const YAML::Node& node,
+                     const std::string& path, int* out);
+// A duration: a string absl::ParseDuration accepts ("2s", "1m30s") or a plain
+// number of seconds, rounded to the nearest millisecond.
+absl::Status ReadDuration(const YamlContext& context, const YAML::Node& node,
+                          const std::string& path, absl::Duration* out);
+// A list of strings, each item's position noted.
+absl::Status ReadStringList(YamlContext& context, const YAML::Node& node,
+                            const std::string& path,
+                            std::vector<std::string>* out);
+
+// At most one of `keys` may be among `entries`; the error names the first two
+// found, positioned at the second, and says `expected`.
+absl::Status CheckExclusive(const YamlContext& context,
+                            const std::vector<YamlEntry>& entries,
+                            const std::string& path,
+                            std::initializer_list<absl::string_view> keys,
+                            absl::string_view expected);
+
+// The one YAML document of `text`. Refuses text above `max_bytes`, malformed
+// YAML, and zero or several documents; `kind` names what the file should hold
+// ("flow") and `expected` what that looks like ("a map with keys name and
+// tasks").
+absl::StatusOr<YAML::Node> LoadYamlDocument(const YamlContext& context,
+                                            absl::string_view text,
+                                            size_t max_bytes,
+                                            absl::string_view kind,
+                                            absl::string_view expected);
 
 // A task's retry, timeout, heartbeat_timeout, schedule_to_start_timeout,
 // circuit_breaker and fallback, from its entries; `path` is "tasks[i]".

@@ -45,23 +45,6 @@ absl::StatusOr<json> ScalarValue(const YamlContext& context,
   return YamlToJson(context, node, path, "value", node.Scalar().size() + 16);
 }
 
-absl::Status ReadInt(const YamlContext& context, const YAML::Node& node,
-                     const std::string& path, int* out) {
-  ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
-  if (!value.is_number_integer()) {
-    return context.Fail(WrongTypeIssue(path, Found(node), "an integer"), node);
-  }
-  bool in_range = value.is_number_unsigned()
-                      ? value.get<uint64_t>() <= uint64_t{kMaxReadInteger}
-                      : value.get<int64_t>() >= -kMaxReadInteger &&
-                            value.get<int64_t>() <= kMaxReadInteger;
-  if (!in_range) {
-    return context.Fail(IntegerOutOfRangeIssue(path, node.Scalar()), node);
-  }
-  *out = static_cast<int>(value.get<int64_t>());
-  return absl::OkStatus();
-}
-
 absl::Status ReadNumber(const YamlContext& context, const YAML::Node& node,
                         const std::string& path, double* out) {
   ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
@@ -91,26 +74,6 @@ std::optional<absl::Duration> ToDuration(const json& value) {
   return std::nullopt;
 }
 
-absl::Status ReadDuration(const YamlContext& context, const YAML::Node& node,
-                          const std::string& path, absl::Duration* out) {
-  if (!node.IsScalar()) {
-    return context.Fail(
-        WrongTypeIssue(path, YamlKindName(node),
-                       absl::StrCat("a duration, ", kDurationExample)),
-        node);
-  }
-  ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
-  std::optional<absl::Duration> duration = ToDuration(value);
-  if (!duration.has_value()) {
-    return context.Fail(
-        Issue{path, absl::StrCat(Quote(node.Scalar()), " is not a duration"),
-              std::string(kDurationExample)},
-        node);
-  }
-  *out = RoundToMilliseconds(*duration);
-  return absl::OkStatus();
-}
-
 absl::Status ReadDurationList(YamlContext& context, const YAML::Node& node,
                               const std::string& path,
                               std::vector<absl::Duration>* out) {
@@ -123,43 +86,6 @@ absl::Status ReadDurationList(YamlContext& context, const YAML::Node& node,
     context.Note(item_path, item.Mark());
     RETURN_IF_ERROR(
         ReadDuration(context, item, item_path, &out->emplace_back()));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ReadStringList(YamlContext& context, const YAML::Node& node,
-                            const std::string& path,
-                            std::vector<std::string>* out) {
-  if (!node.IsSequence()) {
-    return context.Fail(
-        WrongTypeIssue(path, YamlKindName(node), "a list of strings"), node);
-  }
-  for (const YAML::Node& item : node) {
-    std::string item_path = IndexPath(path, out->size());
-    context.Note(item_path, item.Mark());
-    RETURN_IF_ERROR(ReadString(context, item, item_path, &out->emplace_back()));
-  }
-  return absl::OkStatus();
-}
-
-// At most one of `keys` may be given; the error names the first two found.
-absl::Status CheckExclusive(const YamlContext& context,
-                            const std::vector<YamlEntry>& entries,
-                            const std::string& path,
-                            std::initializer_list<absl::string_view> keys,
-                            absl::string_view expected) {
-  const YamlEntry* first = nullptr;
-  for (const YamlEntry& entry : entries) {
-    if (!absl::c_linear_search(keys, entry.key)) continue;
-    if (first == nullptr) {
-      first = &entry;
-      continue;
-    }
-    return context.Fail(Issue{JoinPath(path, entry.key),
-                              absl::StrCat("both ", first->key, " and ",
-                                           entry.key, " are given"),
-                              std::string(expected)},
-                        entry.key_node.Mark());
   }
   return absl::OkStatus();
 }
@@ -319,6 +245,79 @@ absl::Status ReadTimeouts(const YamlContext& context,
 }
 
 }  // namespace
+
+absl::Status ReadInt(const YamlContext& context, const YAML::Node& node,
+                     const std::string& path, int* out) {
+  ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
+  if (!value.is_number_integer()) {
+    return context.Fail(WrongTypeIssue(path, Found(node), "an integer"), node);
+  }
+  bool in_range = value.is_number_unsigned()
+                      ? value.get<uint64_t>() <= uint64_t{kMaxReadInteger}
+                      : value.get<int64_t>() >= -kMaxReadInteger &&
+                            value.get<int64_t>() <= kMaxReadInteger;
+  if (!in_range) {
+    return context.Fail(IntegerOutOfRangeIssue(path, node.Scalar()), node);
+  }
+  *out = static_cast<int>(value.get<int64_t>());
+  return absl::OkStatus();
+}
+
+absl::Status ReadDuration(const YamlContext& context, const YAML::Node& node,
+                          const std::string& path, absl::Duration* out) {
+  if (!node.IsScalar()) {
+    return context.Fail(
+        WrongTypeIssue(path, YamlKindName(node),
+                       absl::StrCat("a duration, ", kDurationExample)),
+        node);
+  }
+  ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
+  std::optional<absl::Duration> duration = ToDuration(value);
+  if (!duration.has_value()) {
+    return context.Fail(
+        Issue{path, absl::StrCat(Quote(node.Scalar()), " is not a duration"),
+              std::string(kDurationExample)},
+        node);
+  }
+  *out = RoundToMilliseconds(*duration);
+  return absl::OkStatus();
+}
+
+absl::Status ReadStringList(YamlContext& context, const YAML::Node& node,
+                            const std::string& path,
+                            std::vector<std::string>* out) {
+  if (!node.IsSequence()) {
+    return context.Fail(
+        WrongTypeIssue(path, YamlKindName(node), "a list of strings"), node);
+  }
+  for (const YAML::Node& item : node) {
+    std::string item_path = IndexPath(path, out->size());
+    context.Note(item_path, item.Mark());
+    RETURN_IF_ERROR(ReadString(context, item, item_path, &out->emplace_back()));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckExclusive(const YamlContext& context,
+                            const std::vector<YamlEntry>& entries,
+                            const std::string& path,
+                            std::initializer_list<absl::string_view> keys,
+                            absl::string_view expected) {
+  const YamlEntry* first = nullptr;
+  for (const YamlEntry& entry : entries) {
+    if (!absl::c_linear_search(keys, entry.key)) continue;
+    if (first == nullptr) {
+      first = &entry;
+      continue;
+    }
+    return context.Fail(Issue{JoinPath(path, entry.key),
+                              absl::StrCat("both ", first->key, " and ",
+                                           entry.key, " are given"),
+                              std::string(expected)},
+                        entry.key_node.Mark());
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ReadTaskResilience(YamlContext& context,
                                 const std::vector<YamlEntry>& entries,
