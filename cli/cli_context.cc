@@ -16,6 +16,7 @@ CliContext::CliContext(const Globals& globals)
   runs_ = v1::RunService::NewStub(channel);
   cluster_ = v1::ClusterService::NewStub(channel);
   breakers_ = v1::BreakerService::NewStub(channel);
+  deployments_ = v1::DeploymentService::NewStub(channel);
 }
 
 std::unique_ptr<grpc::ClientContext> CliContext::Call() const {

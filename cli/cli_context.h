@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "baton/v1/breaker_service.grpc.pb.h"
 #include "baton/v1/cluster_service.grpc.pb.h"
+#include "baton/v1/deployment_service.grpc.pb.h"
 #include "baton/v1/flow_service.grpc.pb.h"
 #include "baton/v1/run_service.grpc.pb.h"
 
@@ -40,6 +41,7 @@ class CliContext {
   v1::RunService::Stub& runs() { return *runs_; }
   v1::ClusterService::Stub& cluster() { return *cluster_; }
   v1::BreakerService::Stub& breakers() { return *breakers_; }
+  v1::DeploymentService::Stub& deployments() { return *deployments_; }
 
   // A client context whose deadline is the --timeout from now.
   std::unique_ptr<grpc::ClientContext> Call() const;
@@ -54,6 +56,7 @@ class CliContext {
   std::unique_ptr<v1::RunService::Stub> runs_;
   std::unique_ptr<v1::ClusterService::Stub> cluster_;
   std::unique_ptr<v1::BreakerService::Stub> breakers_;
+  std::unique_ptr<v1::DeploymentService::Stub> deployments_;
 };
 
 }  // namespace baton::cli

@@ -11,5 +11,7 @@ void AddFlowCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddWorkerCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddBreakerCommands(CLI::App& app, const Globals& globals, int* exit_code);
+void AddDeploymentCommands(CLI::App& app, const Globals& globals, int* exit_code);
+void AddScheduleCommands(CLI::App& app, const Globals& globals, int* exit_code);
 
 }  // namespace baton::cli

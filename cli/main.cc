@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   baton::cli::AddRunCommands(app, globals, &exit_code);
   baton::cli::AddWorkerCommands(app, globals, &exit_code);
   baton::cli::AddBreakerCommands(app, globals, &exit_code);
+  baton::cli::AddDeploymentCommands(app, globals, &exit_code);
+  baton::cli::AddScheduleCommands(app, globals, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }

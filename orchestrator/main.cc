@@ -38,6 +38,10 @@ void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& 
                            "longest a worker's poll waits for work");
   baton::AddDurationOption(app, "--reaper-interval", &o.reaper_interval,
                            "how often the timers (leases, retries, timeouts) run");
+  baton::AddDurationOption(app, "--schedule-horizon", &o.schedule_horizon,
+                           "how far ahead scheduled runs are created");
+  baton::AddDurationOption(app, "--scheduler-interval", &o.scheduler_interval,
+                           "how often deployments are scheduled and due runs started");
   baton::AddDurationOption(app, "--execution-grace", &o.execution_grace,
                            "how long past an execution timeout a worker may take to report");
   baton::AddDurationOption(app, "--worker-liveness", &o.worker_liveness,

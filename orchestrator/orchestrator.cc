@@ -4,19 +4,23 @@
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/scheduler.h"
 #include "orchestrator/timer_loop.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/service/breaker_service.h"
 #include "orchestrator/service/cluster_service.h"
+#include "orchestrator/service/deployment_service.h"
 #include "orchestrator/service/flow_service.h"
 #include "orchestrator/service/run_service.h"
 #include "orchestrator/store/embedded_postgres.h"
 #include "orchestrator/store/breaker_store.h"
+#include "orchestrator/store/deployment_store.h"
 #include "orchestrator/store/flow_store.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/ready_listener.h"
 #include "orchestrator/store/run_store.h"
+#include "orchestrator/store/schedule_store.h"
 #include "orchestrator/store/timer_store.h"
 #include "spdlog/spdlog.h"
 
@@ -72,6 +76,9 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::WorkerStore> workers;
   std::unique_ptr<store::BreakerStore> breakers;
   std::unique_ptr<store::TimerStore> timers;
+  std::unique_ptr<store::DeploymentStore> deployments;
+  std::unique_ptr<store::ScheduleStore> schedules;
+  std::unique_ptr<Scheduler> scheduler;
   ReadySignal ready;
   std::unique_ptr<store::ReadyListener> listener;
   std::unique_ptr<TimerLoop> timer_loop;
@@ -80,6 +87,7 @@ struct Orchestrator::Parts {
   std::unique_ptr<service::RunServiceImpl> run_service;
   std::unique_ptr<service::ClusterServiceImpl> cluster_service;
   std::unique_ptr<service::BreakerServiceImpl> breaker_service;
+  std::unique_ptr<service::DeploymentServiceImpl> deployment_service;
   std::unique_ptr<grpc::Server> server;
   std::string address;
   bool shut_down = false;
@@ -91,6 +99,8 @@ struct Orchestrator::Parts {
     workers = std::make_unique<store::WorkerStore>(*pool);
     breakers = std::make_unique<store::BreakerStore>(*pool);
     timers = std::make_unique<store::TimerStore>(*pool);
+    deployments = std::make_unique<store::DeploymentStore>(*pool);
+    schedules = std::make_unique<store::ScheduleStore>(*pool);
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
                                                                   *workers, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
@@ -98,6 +108,8 @@ struct Orchestrator::Parts {
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
     breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);
+    deployment_service = std::make_unique<service::DeploymentServiceImpl>(*deployments, *flows,
+                                                                          *runs, *schedules);
   }
 
   absl::Status StartServer() {
@@ -113,6 +125,7 @@ struct Orchestrator::Parts {
     builder.RegisterService(run_service.get());
     builder.RegisterService(cluster_service.get());
     builder.RegisterService(breaker_service.get());
+    builder.RegisterService(deployment_service.get());
     server = builder.BuildAndStart();
     if (!server || port == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
@@ -148,6 +161,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   parts->timer_loop =
       std::make_unique<TimerLoop>(*parts->leases, *parts->timers, options.reaper_interval);
   parts->timer_loop->Start();
+  parts->scheduler = std::make_unique<Scheduler>(*parts->schedules, options.schedule_horizon,
+                                                 options.scheduler_interval);
+  parts->scheduler->Start();
   if (auto s = parts->StartServer(); !s.ok()) return s;
   spdlog::info("baton-orchestrator listening on {}", parts->address);
   return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
@@ -161,6 +177,7 @@ void Orchestrator::Shutdown() {
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
   parts_->timer_loop->Stop();
+  parts_->scheduler->Stop();
   parts_->listener.reset();
   parts_->pool.reset();
   if (parts_->db.embedded) {

@@ -20,6 +20,8 @@ struct OrchestratorOptions {
   service::WorkerServiceOptions worker;
   absl::Duration reaper_interval = absl::Seconds(1);   // how often the timers run
   absl::Duration execution_grace = absl::Seconds(5);   // past an execution deadline
+  absl::Duration schedule_horizon = absl::Minutes(10); // scheduled runs created this far ahead
+  absl::Duration scheduler_interval = absl::Seconds(1);
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
 };

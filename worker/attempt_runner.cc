@@ -38,7 +38,9 @@ std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time rece
     deadline = received_at + absl::Seconds(lease.execution_timeout().seconds()) +
                absl::Nanoseconds(lease.execution_timeout().nanos());
   }
-  return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline);
+  std::map<std::string, std::string> env(lease.env().begin(), lease.env().end());
+  return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline,
+                                       std::move(env));
 }
 
 v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,

@@ -161,11 +161,13 @@ absl::StatusOr<ExecConfig> ParseExecConfig(const json& config) {
   return parsed;
 }
 
-SubprocessOptions ExecOptions(const ExecConfig& config, const json& input) {
+SubprocessOptions ExecOptions(const ExecConfig& config, const json& input,
+                              const std::map<std::string, std::string>& run_env) {
   SubprocessOptions options;
   options.argv.push_back(config.command);
   options.argv.insert(options.argv.end(), config.args.begin(), config.args.end());
-  options.env = config.env;
+  options.env = run_env;  // the run's environment (a deployment's), then the task's own
+  for (const auto& [name, value] : config.env) options.env[name] = value;
   options.working_dir = config.working_dir;
   // A trailing newline lets line-oriented readers (`read` in sh) see a whole line.
   options.stdin_data = input.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
@@ -238,7 +240,7 @@ absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
 absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
   ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx.config()));
   absl::StatusOr<SubprocessResult> result =
-      RunSubprocess(ExecOptions(config, input), [&ctx] { return ctx.cancelled(); });
+      RunSubprocess(ExecOptions(config, input, ctx.env()), [&ctx] { return ctx.cancelled(); });
   if (!result.ok()) {
     return absl::Status(result.status().code(), absl::StrCat("exec: ", result.status().message()));
   }

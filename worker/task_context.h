@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -29,8 +30,12 @@ class TaskContext {
   };
 
   TaskContext(Identity identity, nlohmann::json config,
-              absl::Time deadline = absl::InfiniteFuture())
-      : identity_(std::move(identity)), config_(std::move(config)), deadline_(deadline) {}
+              absl::Time deadline = absl::InfiniteFuture(),
+              std::map<std::string, std::string> env = {})
+      : identity_(std::move(identity)),
+        config_(std::move(config)),
+        deadline_(deadline),
+        env_(std::move(env)) {}
   TaskContext(const TaskContext&) = delete;
   TaskContext& operator=(const TaskContext&) = delete;
 
@@ -41,6 +46,10 @@ class TaskContext {
   // When the attempt's execution timeout passes (InfiniteFuture: none). The
   // worker cancels the context then; handlers may use it to size their work.
   absl::Time deadline() const { return deadline_; }
+
+  // The run's environment (a deployment's env, secrets included): `exec`
+  // commands get it; handlers read it here. Never log it.
+  const std::map<std::string, std::string>& env() const { return env_; }
 
   // True once the attempt must stop: the run was cancelled, the lease was
   // lost, or the worker is shutting down. Handlers that run long should check
@@ -58,6 +67,7 @@ class TaskContext {
   const Identity identity_;
   const nlohmann::json config_;
   const absl::Time deadline_;
+  const std::map<std::string, std::string> env_;
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;

@@ -21,8 +21,13 @@ absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
     return absl::InvalidArgumentError(
         absl::StrCat("parameters: larger than ", kMaxParametersBytes, " bytes"));
   }
-  RunPlan plan{spec.name, flow_version, *std::move(params), FlowResultTasks(spec), {},
-               idempotency_key, spec.timeout};
+  RunPlan plan;
+  plan.flow_name = spec.name;
+  plan.flow_version = flow_version;
+  plan.parameters = *std::move(params);
+  plan.result_tasks = FlowResultTasks(spec);
+  plan.idempotency_key = idempotency_key;
+  plan.timeout = spec.timeout;
   std::map<std::string, const TaskSpec*> by_name;
   std::map<std::string, std::string> primary_of;
   for (const TaskSpec& task : spec.tasks) {
@@ -36,6 +41,14 @@ absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
                           t.fallback, primary_of.count(name) ? primary_of[name] : ""});
   }
   return plan;
+}
+
+void ApplyWorkQueue(RunPlan& plan, const std::string& work_queue) {
+  if (work_queue.empty()) return;
+  plan.work_queue = work_queue;
+  for (auto& task : plan.tasks) {
+    if (task.queue == "default") task.queue = work_queue;
+  }
 }
 
 }  // namespace baton::engine

@@ -34,7 +34,15 @@ struct RunPlan {
   std::vector<PlannedTask> tasks;         // dependency order
   std::string idempotency_key;            // empty: none
   absl::Duration timeout = absl::ZeroDuration();  // the whole run; zero: none
+  // Set for runs of a deployment:
+  std::string deployment_id;
+  nlohmann::json env = nlohmann::json::object();  // {"NAME": {"value", "secret"}}
+  std::vector<std::string> tags;
+  std::string work_queue;  // tasks on the "default" queue were moved here
 };
+
+// Moves the plan's tasks on the "default" queue to `work_queue` (if not empty).
+void ApplyWorkQueue(RunPlan& plan, const std::string& work_queue);
 
 // INVALID_ARGUMENT for bad parameters (unknown, missing, too large) or an
 // idempotency key longer than kMaxIdempotencyKeyLength.

@@ -134,6 +134,13 @@ void ToProto(const store::RunRecord& in, v1::Run* out) {
   MaybeSetDuration(in.started_at, in.ended_at, out, &v1::Run::mutable_duration);
   for (const auto& t : in.tasks) TaskToProto(t, out->add_tasks());
   out->set_cancel_reason(in.cancel_reason);
+  out->set_deployment_id(in.deployment_id);
+  MaybeSetTime(in.scheduled_time, out, &v1::Run::mutable_scheduled_time);
+  out->set_late(in.late);
+  for (const auto& tag : in.tags) out->add_tags(tag);
+  for (const auto& [name, var] : in.env.items()) {
+    (*out->mutable_env())[name] = var.value("secret", false) ? "***" : var.value("value", "");
+  }
   MaybeSetTime(in.deadline, out, &v1::Run::mutable_deadline);
   for (const auto& h : in.history) TransitionToProto(h, out->add_history());
 }
@@ -186,6 +193,7 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
   if (in.heartbeat_timeout > absl::ZeroDuration()) {
     *out->mutable_heartbeat_timeout() = ToProtoDuration(in.heartbeat_timeout);
   }
+  out->mutable_env()->insert(in.env.begin(), in.env.end());
 }
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {

@@ -91,6 +91,11 @@ struct RunRecord {
   std::string cancel_reason;
   absl::Time deadline = absl::InfinitePast();
   std::vector<TransitionRecord> history;  // filled by GetRun, oldest first
+  std::string deployment_id;
+  absl::Time scheduled_time = absl::InfinitePast();
+  bool late = false;
+  std::vector<std::string> tags;
+  nlohmann::json env = nlohmann::json::object();  // {"NAME": {"value", "secret"}}: redact to show
 };
 
 struct WorkerRecord {
@@ -122,6 +127,7 @@ struct LeaseRecord {
   absl::Time lease_expires_at = absl::InfinitePast();
   absl::Duration execution_timeout = absl::ZeroDuration();  // zero: none
   absl::Duration heartbeat_timeout = absl::ZeroDuration();  // zero: the orchestrator's lease
+  std::map<std::string, std::string> env;                  // the run's environment
 };
 
 }  // namespace baton::store

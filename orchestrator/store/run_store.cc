@@ -6,6 +6,7 @@
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/run_rows.h"
 
 namespace baton::store {
 namespace {
@@ -14,13 +15,15 @@ constexpr const char* kRunColumns =
     "r.id::text, r.flow_name, r.flow_version, r.state, r.parameters::text, r.result::text,"
     " coalesce(r.error, ''), coalesce(r.idempotency_key, ''), baton_us(r.created_at),"
     " baton_us(r.started_at), baton_us(r.ended_at), coalesce(r.cancel_reason, ''),"
-    " baton_us(r.deadline)";
+    " baton_us(r.deadline), coalesce(r.deployment_id::text, ''), baton_us(r.scheduled_time),"
+    " r.late, r.tags, coalesce(r.env::text, '{}')";
 
 const std::string kInsertRun = absl::StrCat(
     "INSERT INTO flow_runs AS r (flow_name, flow_version, state, parameters, result_tasks,"
-    " idempotency_key, open_tasks, deadline)"
+    " idempotency_key, open_tasks, deadline, deployment_id, env, tags, work_queue)"
     " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6,"
-    "   CASE WHEN $7 > 0 THEN now() + $7 * interval '1 millisecond' END)"
+    "   CASE WHEN $7 > 0 THEN now() + $7 * interval '1 millisecond' END,"
+    "   nullif($8, '')::uuid, $9::jsonb, $10::text[], nullif($11, ''))"
     " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
     " RETURNING ", kRunColumns);
 
@@ -110,6 +113,11 @@ RunRecord RunFromRow(const pqxx::row& row) {
   run.ended_at = TimeFromMicros(row[10]);
   run.cancel_reason = row[11].as<std::string>();
   run.deadline = TimeFromMicros(row[12]);
+  run.deployment_id = row[13].as<std::string>();
+  run.scheduled_time = TimeFromMicros(row[14]);
+  run.late = row[15].as<bool>();
+  run.tags = ParsePgTextArray(row[16]);
+  run.env = nlohmann::json::parse(row[17].as<std::string>());
   return run;
 }
 
@@ -190,15 +198,20 @@ nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
   return rows;
 }
 
-void InsertTasks(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run) {
+}  // namespace
+
+void InsertTaskRuns(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run,
+                    const std::string& from_state, const std::string& reason) {
   tx.exec_params(kInsertTaskRuns, run_id, TasksAsJson(run.tasks).dump());
   tx.exec_params(kInsertEdges, run_id);
   UpsertRunBreakers(tx, run_id);
   bool any_ready = false;
   for (const auto& row : tx.exec_params(kInsertTaskHistory, run_id)) any_ready |= row[0].as<bool>();
-  RecordTransitions(tx, {{"run", run_id, 0, 0, "", "PENDING", false, "started", ""}});
+  RecordTransitions(tx, {{"run", run_id, 0, 0, from_state, "PENDING", false, reason, ""}});
   if (any_ready) NotifyTasksReady(tx);
 }
+
+namespace {
 
 void LoadTasks(pqxx::work& tx, RunRecord& run) {
   std::map<int64_t, size_t> index;
@@ -230,14 +243,15 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
     pqxx::result inserted =
         tx.exec_params(kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
                        PgTextArray(run.result_tasks), run.idempotency_key,
-                       static_cast<int>(run.tasks.size()), absl::ToInt64Milliseconds(run.timeout));
+                       static_cast<int>(run.tasks.size()), absl::ToInt64Milliseconds(run.timeout),
+                       run.deployment_id, run.env.dump(), PgTextArray(run.tags), run.work_queue);
     if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
       return Started{RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name,
                                                 run.idempotency_key)),
                      false};
     }
     Started started{RunFromRow(inserted[0]), true};
-    InsertTasks(tx, started.run.id, run);
+    InsertTaskRuns(tx, started.run.id, run, "", "started");
     return started;
   });
 }

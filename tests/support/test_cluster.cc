@@ -56,24 +56,40 @@ TestCluster::TestCluster(const std::string& name, ClusterOptions options)
   run_api_ = v1::RunService::NewStub(channel);
 }
 
-void TestCluster::StartOrchestrator(const std::string& listen) {
-  const std::string ready_file = dir_ + "/orchestrator.addr";
+std::unique_ptr<ChildProcess> TestCluster::LaunchOrchestrator(
+    const std::string& listen, const std::string& name, const std::vector<std::string>& extra_args,
+    std::string* address) {
+  const std::string ready_file = absl::StrCat(dir_, "/", name, ".addr");
   std::filesystem::remove(ready_file);
   std::vector<std::string> argv = {
       OrchestratorBinary(), "--database-url", database_url_, "--listen", listen,
       "--ready-file", ready_file, "--lease-duration", Millis(options_.lease_duration),
       "--heartbeat-interval", Millis(options_.heartbeat_interval), "--reaper-interval",
-      Millis(options_.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8"};
+      Millis(options_.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8",
+      "--scheduler-interval", "200ms"};
   argv.insert(argv.end(), options_.extra_orchestrator_args.begin(),
               options_.extra_orchestrator_args.end());
-  orchestrator_ = std::make_unique<ChildProcess>(argv, dir_ + "/orchestrator.log");
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  auto process = std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/", name, ".log"));
   if (!WaitUntil(absl::Seconds(30), [&] {
-        return std::filesystem::exists(ready_file) || !orchestrator_->running();
+        return std::filesystem::exists(ready_file) || !process->running();
       }) || !std::filesystem::exists(ready_file)) {
-    std::cerr << "orchestrator did not start:\n" << orchestrator_->Log() << "\n";
+    std::cerr << name << " did not start:\n" << process->Log() << "\n";
     std::abort();
   }
-  address_ = ReadFirstLine(ready_file);
+  *address = ReadFirstLine(ready_file);
+  return process;
+}
+
+void TestCluster::StartOrchestrator(const std::string& listen) {
+  orchestrator_ = LaunchOrchestrator(listen, "orchestrator", {}, &address_);
+}
+
+std::string TestCluster::StartReplica(std::vector<std::string> extra_args) {
+  std::string address;
+  replicas_.push_back(LaunchOrchestrator("127.0.0.1:0", absl::StrCat("replica", replicas_.size()),
+                                         extra_args, &address));
+  return address;
 }
 
 void TestCluster::RestartOrchestrator() {
@@ -85,6 +101,7 @@ void TestCluster::RestartOrchestrator() {
 
 TestCluster::~TestCluster() {
   for (auto& w : workers_) w->Signal(SIGKILL);
+  for (auto& r : replicas_) r->Signal(SIGTERM);
   orchestrator_->Signal(SIGTERM);
   if (!orchestrator_->WaitExit(absl::Seconds(10))) orchestrator_->Signal(SIGKILL);
 }

@@ -45,6 +45,10 @@ class TestCluster {
   // address (what a crash and a supervisor restart look like).
   void RestartOrchestrator();
 
+  // Starts one more orchestrator on the same database (a replica) with the
+  // same options plus `extra_args`; returns its address.
+  std::string StartReplica(std::vector<std::string> extra_args = {});
+
   // Starts `binary` (default baton-worker) with --orchestrator and `args`.
   ChildProcess& StartWorker(std::vector<std::string> args = {}, const std::string& binary = "");
 
@@ -72,6 +76,11 @@ class TestCluster {
                         v1::TaskRunState state, absl::Duration timeout);
 
  private:
+  // Starts an orchestrator process; returns it and its bound address.
+  std::unique_ptr<ChildProcess> LaunchOrchestrator(const std::string& listen,
+                                                   const std::string& name,
+                                                   const std::vector<std::string>& extra_args,
+                                                   std::string* address);
   void StartOrchestrator(const std::string& listen);
 
   ClusterOptions options_;
@@ -80,6 +89,7 @@ class TestCluster {
   std::string address_;
   std::unique_ptr<ChildProcess> orchestrator_;
   std::vector<std::unique_ptr<ChildProcess>> workers_;
+  std::vector<std::unique_ptr<ChildProcess>> replicas_;
   std::unique_ptr<v1::WorkerService::Stub> worker_api_;
   std::unique_ptr<v1::RunService::Stub> run_api_;
 };

@@ -395,10 +395,6 @@ TEST(PlanFiresBoundsTest, AScheduleThatNeverFiresPlansNothing) {
 // Downtime longer than one step can look at (every second, 5 h down): the
 // catch-up policy must hold over the whole downtime, not per step.
 TEST(PlanFiresBoundsTest, LatestCreatesOneMissedFireEvenWhenTheDowntimeSpansSeveralSteps) {
-  GTEST_SKIP() << "bug: orchestrator/engine/schedule_rules.cc PlanFires creates the `kept` "
-                  "missed fires of every step that stops at kMaxFiresPerPlan while still among "
-                  "missed fires, so catch_up latest creates one run per 10000 missed fires "
-                  "(2 here) instead of one";
   const absl::Time now = At(12, 0);
   Drained d = Drain(Every(absl::Seconds(1)), now - absl::Hours(5), now, absl::ZeroDuration(),
                     absl::Minutes(5), Latest());
@@ -410,9 +406,6 @@ TEST(PlanFiresBoundsTest, LatestCreatesOneMissedFireEvenWhenTheDowntimeSpansSeve
 }
 
 TEST(PlanFiresBoundsTest, AllCreatesAtMostMaxMissedFiresEvenWhenTheWindowSpansSeveralSteps) {
-  GTEST_SKIP() << "bug: orchestrator/engine/schedule_rules.cc PlanFires creates up to `max` "
-                  "missed fires per step, so with more than kMaxFiresPerPlan missed fires in "
-                  "the window catch_up all creates up to max per step (20 here) instead of max";
   const absl::Time now = At(12, 0);
   Drained d = Drain(Every(absl::Seconds(1)), now - absl::Hours(5), now, absl::ZeroDuration(),
                     absl::Minutes(5), All(10, absl::Hours(24)));

@@ -1,0 +1,50 @@
+// The scheduler loop: plans each deployment's fires ahead of time (bounded
+// horizon) and promotes scheduled runs when their time comes, applying the
+// catch-up and overlap policies (engine/schedule_rules.h). Safe in every
+// replica: one run per (deployment, fire) is a unique constraint, and rows
+// are taken with SKIP LOCKED.
+#pragma once
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "orchestrator/store/schedule_store.h"
+
+namespace baton {
+
+class Scheduler {
+ public:
+  Scheduler(store::ScheduleStore& store, absl::Duration horizon, absl::Duration interval)
+      : store_(store), horizon_(horizon), interval_(interval) {}
+  ~Scheduler() { Stop(); }
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  void Start();
+  void Stop();  // bounded by one step
+
+  // One step, as the loop does it (exposed for tests).
+  void Step();
+
+  // The decisions, exposed for tests: what to write for a deployment, and
+  // what to do with a due run.
+  static absl::StatusOr<store::ScheduleWrite> Plan(const store::DeploymentToPlan& input,
+                                                   absl::Duration horizon);
+  static absl::StatusOr<store::Promotion> Decide(const store::DueRun& due);
+
+ private:
+  void Loop();
+
+  store::ScheduleStore& store_;
+  const absl::Duration horizon_;
+  const absl::Duration interval_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace baton

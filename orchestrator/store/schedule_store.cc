@@ -1,0 +1,236 @@
+#include "orchestrator/store/schedule_store.h"
+
+#include "absl/strings/str_cat.h"
+#include "orchestrator/store/cancellation.h"
+#include "orchestrator/store/deployment_rows.h"
+#include "orchestrator/store/history.h"
+#include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/run_rows.h"
+
+namespace baton::store {
+namespace {
+
+using engine::OverlapAction;
+
+constexpr const char* kActiveDeployments =
+    "SELECT id::text FROM deployments WHERE NOT paused ORDER BY name LIMIT 10000";
+
+const std::string kLockDeployment = absl::StrCat(
+    "SELECT ", kDeploymentColumns, ", baton_us(now()) FROM deployments d"
+    " WHERE d.id = $1::uuid AND NOT d.paused FOR UPDATE SKIP LOCKED");
+
+constexpr const char* kFlowForDeployment =
+    "SELECT version, spec::text FROM flows WHERE name = $1 AND ($2 = 0 OR version = $2)"
+    " ORDER BY version DESC LIMIT 1";
+
+constexpr const char* kInsertScheduledRun =
+    "INSERT INTO flow_runs (flow_name, flow_version, state, parameters, result_tasks, open_tasks,"
+    " deployment_id, scheduled_time, env, tags, work_queue)"
+    " VALUES ($1, $2, 'SCHEDULED', $3::jsonb, '{}', 0, $4::uuid, to_timestamp($5::double precision"
+    " / 1e6), $6::jsonb, $7::text[], nullif($8, ''))"
+    " ON CONFLICT (deployment_id, scheduled_time)"
+    "   WHERE deployment_id IS NOT NULL AND scheduled_time IS NOT NULL DO NOTHING"
+    " RETURNING id::text";
+
+constexpr const char* kInsertSkips =
+    "INSERT INTO skipped_fires (deployment_id, scheduled_time, reason)"
+    " SELECT $1::uuid, to_timestamp(s.at_us::double precision / 1e6), s.reason"
+    " FROM jsonb_to_recordset($2::jsonb) AS s(at_us bigint, reason text)"
+    " ON CONFLICT DO NOTHING";
+
+constexpr const char* kAdvanceCursor =
+    "UPDATE deployments SET cursor = greatest(cursor, to_timestamp($2::double precision / 1e6))"
+    " WHERE id = $1::uuid";
+
+constexpr const char* kDueRuns =
+    "SELECT id::text FROM flow_runs WHERE state = 'SCHEDULED' AND scheduled_time <= now()"
+    " ORDER BY scheduled_time, id LIMIT $1";
+
+constexpr const char* kLockDueRun = (
+    "SELECT r.id::text, r.deployment_id::text, r.flow_version, f.spec::text, r.parameters::text,"
+    " baton_us(r.scheduled_time), baton_us(now())"
+    " FROM flow_runs r JOIN deployments d ON d.id = r.deployment_id"
+    " JOIN flows f ON f.name = r.flow_name AND f.version = r.flow_version"
+    " WHERE r.id = $1::uuid AND r.state = 'SCHEDULED' FOR UPDATE OF r SKIP LOCKED");
+
+const std::string kSelectDeploymentById =
+    absl::StrCat("SELECT ", kDeploymentColumns, " FROM deployments d WHERE d.id = $1::uuid");
+
+constexpr const char* kActiveRuns =
+    "SELECT id::text FROM flow_runs WHERE deployment_id = $1::uuid"
+    " AND state IN ('PENDING', 'RUNNING', 'CANCELLING')";
+
+constexpr const char* kEarlierWaiting =
+    "SELECT EXISTS (SELECT 1 FROM flow_runs WHERE deployment_id = $1::uuid"
+    " AND state = 'SCHEDULED' AND scheduled_time < to_timestamp($2::double precision / 1e6))";
+
+constexpr const char* kStartScheduled =
+    "UPDATE flow_runs SET state = 'PENDING', result_tasks = $2::text[], open_tasks = $3,"
+    " late = $4, deadline = CASE WHEN $5 > 0 THEN now() + $5 * interval '1 millisecond' END"
+    " WHERE id = $1::uuid AND state = 'SCHEDULED'";
+
+constexpr const char* kSkipScheduled =
+    "UPDATE flow_runs SET state = 'CANCELLED', error = $2, ended_at = now()"
+    " WHERE id = $1::uuid AND state = 'SCHEDULED'";
+
+constexpr const char* kSkippedFires =
+    "SELECT baton_us(scheduled_time), reason FROM skipped_fires WHERE deployment_id = $1::uuid"
+    " ORDER BY scheduled_time DESC LIMIT $2";
+
+std::optional<FlowVersion> FlowFor(pqxx::work& tx, const DeploymentSpec& spec) {
+  pqxx::result rows = tx.exec_params(kFlowForDeployment, spec.flow, spec.flow_version);
+  if (rows.empty()) return std::nullopt;
+  return FlowVersion{rows[0][0].as<int32_t>(), nlohmann::json::parse(rows[0][1].as<std::string>())};
+}
+
+void InsertRuns(pqxx::work& tx, const DeploymentRecord& d, const std::vector<ScheduledRun>& runs) {
+  const DeploymentSpec& spec = d.spec;
+  const std::string env = DeploymentSpecToJson(spec)["env"].dump();
+  for (const ScheduledRun& run : runs) {
+    pqxx::result inserted = tx.exec_params(
+        kInsertScheduledRun, spec.flow, run.flow_version, run.parameters.dump(), d.id,
+        static_cast<double>(absl::ToUnixMicros(run.scheduled_time)), env, PgTextArray(spec.tags),
+        spec.work_queue);
+    if (inserted.empty()) continue;  // another replica (or an earlier step) made it
+    RecordTransitions(tx, {{"run", inserted[0][0].as<std::string>(), 0, 0, "", "SCHEDULED",
+                            false, "created by the scheduler", ""}});
+  }
+}
+
+void InsertSkips(pqxx::work& tx, const std::string& deployment_id, const ScheduleWrite& write) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& s : write.skipped) {
+    rows.push_back({{"at_us", absl::ToUnixMicros(s.at)}, {"reason", s.reason}});
+  }
+  if (write.skipped_unlisted > 0) {
+    rows.push_back({{"at_us", absl::ToUnixMicros(write.cursor)},
+                    {"reason", absl::StrCat("and ", write.skipped_unlisted,
+                                            " more missed fires up to here, skipped")}});
+  }
+  if (!rows.empty()) tx.exec_params(kInsertSkips, deployment_id, rows.dump());
+}
+
+DueRun DueRunFrom(pqxx::work& tx, const pqxx::row& row) {
+  DueRun due;
+  due.run_id = row[0].as<std::string>();
+  due.deployment_id = row[1].as<std::string>();
+  due.flow = {row[2].as<int32_t>(), nlohmann::json::parse(row[3].as<std::string>())};
+  due.parameters = nlohmann::json::parse(row[4].as<std::string>());
+  due.scheduled_time = TimeFromMicros(row[5]);
+  due.now = TimeFromMicros(row[6]);
+  due.deployment = DeploymentFromRow(tx.exec_params1(kSelectDeploymentById, due.deployment_id)).spec;
+  due.active_runs = static_cast<int>(tx.exec_params(kActiveRuns, due.deployment_id).size());
+  due.earlier_waiting =
+      tx.exec_params1(kEarlierWaiting, due.deployment_id,
+                      static_cast<double>(absl::ToUnixMicros(due.scheduled_time)))[0].as<bool>();
+  return due;
+}
+
+void Start(pqxx::work& tx, const DueRun& due, const Promotion& p) {
+  const engine::RunPlan& plan = *p.plan;
+  tx.exec_params(kStartScheduled, due.run_id, PgTextArray(plan.result_tasks),
+                 static_cast<int>(plan.tasks.size()), p.late,
+                 absl::ToInt64Milliseconds(plan.timeout));
+  const std::string reason = p.late ? absl::StrCat("started late: ", p.reason)
+                                    : "its scheduled time came";
+  InsertTaskRuns(tx, due.run_id, plan, "SCHEDULED", reason);
+}
+
+void Skip(pqxx::work& tx, const DueRun& due, const std::string& reason) {
+  tx.exec_params(kSkipScheduled, due.run_id, reason);
+  RecordTransitions(tx, {{"run", due.run_id, 0, 0, "SCHEDULED", "CANCELLED", true, reason, ""}});
+  nlohmann::json rows = nlohmann::json::array(
+      {{{"at_us", absl::ToUnixMicros(due.scheduled_time)}, {"reason", reason}}});
+  tx.exec_params(kInsertSkips, due.deployment_id, rows.dump());
+}
+
+absl::Status CancelActive(pqxx::work& tx, const DueRun& due) {
+  std::vector<Transition> history;
+  for (const auto& row : tx.exec_params(kActiveRuns, due.deployment_id)) {
+    absl::Status s = BeginCancel(
+        tx, row[0].as<std::string>(), engine::FlowRunState::kCancelled,
+        absl::StrCat("overlap policy cancel_previous: scheduled run ", due.run_id, " starts"),
+        history);
+    if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
+  }
+  RecordTransitions(tx, history);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ScheduleStore::ActiveDeployments() {
+  using Ids = std::vector<std::string>;
+  return pool_.TransactFor<Ids>([&](pqxx::work& tx) -> absl::StatusOr<Ids> {
+    Ids ids;
+    for (const auto& row : tx.exec(kActiveDeployments)) ids.push_back(row[0].as<std::string>());
+    return ids;
+  });
+}
+
+absl::Status ScheduleStore::ScheduleDeployment(
+    const std::string& deployment_id,
+    const std::function<absl::StatusOr<ScheduleWrite>(const DeploymentToPlan&)>& plan) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result rows = tx.exec_params(kLockDeployment, deployment_id);
+    if (rows.empty()) return absl::OkStatus();  // paused, deleted, or another replica has it
+    DeploymentToPlan input{DeploymentFromRow(rows[0]), std::nullopt, TimeFromMicros(rows[0][6])};
+    input.flow = FlowFor(tx, input.deployment.spec);
+    absl::StatusOr<ScheduleWrite> write = plan(input);
+    if (!write.ok()) return write.status();
+    InsertRuns(tx, input.deployment, write->runs);
+    InsertSkips(tx, deployment_id, *write);
+    tx.exec_params(kAdvanceCursor, deployment_id,
+                   static_cast<double>(absl::ToUnixMicros(write->cursor)));
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<std::string>> ScheduleStore::DueRuns(int limit) {
+  using Ids = std::vector<std::string>;
+  return pool_.TransactFor<Ids>([&](pqxx::work& tx) -> absl::StatusOr<Ids> {
+    Ids ids;
+    for (const auto& row : tx.exec_params(kDueRuns, limit)) ids.push_back(row[0].as<std::string>());
+    return ids;
+  });
+}
+
+absl::Status ScheduleStore::PromoteDueRun(
+    const std::string& run_id,
+    const std::function<absl::StatusOr<Promotion>(const DueRun&)>& decide) {
+  return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
+    pqxx::result rows = tx.exec_params(kLockDueRun, run_id);
+    if (rows.empty()) return absl::OkStatus();  // started, skipped, or held by another replica
+    const DueRun due = DueRunFrom(tx, rows[0]);
+    absl::StatusOr<Promotion> p = decide(due);
+    if (!p.ok()) return p.status();
+    switch (p->action) {
+      case OverlapAction::kWait:
+        return absl::OkStatus();
+      case OverlapAction::kSkip:
+        Skip(tx, due, p->reason);
+        return absl::OkStatus();
+      case OverlapAction::kStartAndCancelPrevious:
+        if (auto s = CancelActive(tx, due); !s.ok()) return s;
+        [[fallthrough]];
+      case OverlapAction::kStart:
+        Start(tx, due, *p);
+        return absl::OkStatus();
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<engine::SkippedFire>> ScheduleStore::SkippedFires(
+    const std::string& deployment_id, int limit) {
+  using Skips = std::vector<engine::SkippedFire>;
+  return pool_.TransactFor<Skips>([&](pqxx::work& tx) -> absl::StatusOr<Skips> {
+    Skips out;
+    for (const auto& row : tx.exec_params(kSkippedFires, deployment_id, limit)) {
+      out.push_back({TimeFromMicros(row[0]), row[1].as<std::string>()});
+    }
+    return out;
+  });
+}
+
+}  // namespace baton::store
