@@ -46,6 +46,8 @@ void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& 
                            "how long past an execution timeout a worker may take to report");
   baton::AddDurationOption(app, "--worker-liveness", &o.worker_liveness,
                            "a worker not seen for this long is shown as LOST");
+  baton::AddDurationOption(app, "--health-interval", &o.health_interval,
+                           "how often the database is probed for the gRPC health service");
   app.add_option("--ready-file", ready_file,
                  "write the bound address to this file once serving (for scripts and tests)");
 }

@@ -1,9 +1,12 @@
 #include "orchestrator/orchestrator.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/health_monitor.h"
 #include "orchestrator/scheduler.h"
 #include "orchestrator/timer_loop.h"
 #include "orchestrator/ready_signal.h"
@@ -89,6 +92,8 @@ struct Orchestrator::Parts {
   std::unique_ptr<service::BreakerServiceImpl> breaker_service;
   std::unique_ptr<service::DeploymentServiceImpl> deployment_service;
   std::unique_ptr<grpc::Server> server;
+  std::vector<std::string> service_names;  // reported by grpc.health.v1 besides ""
+  std::unique_ptr<HealthMonitor> health_monitor;
   std::string address;
   bool shut_down = false;
 
@@ -113,6 +118,8 @@ struct Orchestrator::Parts {
   }
 
   absl::Status StartServer() {
+    grpc::EnableDefaultHealthCheckService(true);
+    grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
@@ -126,12 +133,30 @@ struct Orchestrator::Parts {
     builder.RegisterService(cluster_service.get());
     builder.RegisterService(breaker_service.get());
     builder.RegisterService(deployment_service.get());
+    service_names = {v1::WorkerService::service_full_name(), v1::FlowService::service_full_name(),
+                     v1::RunService::service_full_name(), v1::ClusterService::service_full_name(),
+                     v1::BreakerService::service_full_name(),
+                     v1::DeploymentService::service_full_name()};
     server = builder.BuildAndStart();
     if (!server || port == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
     }
     address = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
     return absl::OkStatus();
+  }
+
+  // SERVING while the database answers a probe; the pool has just reached it.
+  void StartHealthMonitor() {
+    grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+    auto publish = [health, names = service_names](bool serving) {
+      health->SetServingStatus(serving);
+      for (const std::string& name : names) health->SetServingStatus(name, serving);
+    };
+    publish(true);
+    store::PgPool* db = pool.get();
+    health_monitor = std::make_unique<HealthMonitor>([db] { return db->Ping(); },
+                                                     std::move(publish), options.health_interval);
+    health_monitor->Start();
   }
 };
 
@@ -165,6 +190,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
                                                  options.scheduler_interval);
   parts->scheduler->Start();
   if (auto s = parts->StartServer(); !s.ok()) return s;
+  parts->StartHealthMonitor();
   spdlog::info("baton-orchestrator listening on {}", parts->address);
   return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
 }
@@ -174,6 +200,9 @@ void Orchestrator::Shutdown() {
   parts_->shut_down = true;
   spdlog::info("shutting down");
   parts_->ready.Shutdown();
+  // Health checks answer NOT_SERVING from here on; later updates are ignored.
+  parts_->server->GetHealthCheckService()->Shutdown();
+  parts_->health_monitor->Stop();
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
   parts_->timer_loop->Stop();

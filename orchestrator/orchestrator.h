@@ -24,6 +24,7 @@ struct OrchestratorOptions {
   absl::Duration scheduler_interval = absl::Seconds(1);
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
+  absl::Duration health_interval = absl::Seconds(2);   // database probe for grpc.health.v1
 };
 
 class Orchestrator {

@@ -9,6 +9,8 @@
 namespace baton::store {
 namespace {
 
+constexpr char kPingQuery[] = "SELECT 1";
+
 std::string Millis(absl::Duration d) { return std::to_string(absl::ToInt64Milliseconds(d)); }
 
 absl::Status FromSqlError(const pqxx::sql_error& e) {
@@ -93,6 +95,13 @@ absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn
   }
   Release(*std::move(conn));
   return status;
+}
+
+absl::Status PgPool::Ping() {
+  return Transact([](pqxx::work& tx) {
+    tx.exec1(kPingQuery);
+    return absl::OkStatus();
+  });
 }
 
 std::string PgTextArray(const std::vector<std::string>& values) {

@@ -51,6 +51,13 @@ class PgPool {
     return out;
   }
 
+  // Runs a trivial query (SELECT 1) in a transaction: OK when the database
+  // answers. Waits at most acquire_timeout for a connection; the query is
+  // bounded by statement_timeout. Errors as for Transact (UNAVAILABLE when the
+  // server is down or the pool is exhausted). A peer that vanishes without
+  // closing its connections is bounded only by the operating system's TCP timeouts.
+  absl::Status Ping();
+
   const PgPoolOptions& options() const { return options_; }
 
  private:
