@@ -7,9 +7,26 @@
 #include "absl/strings/str_cat.h"
 
 namespace baton::cli {
+namespace {
+
+// main.cc admits only the names in kOutputNames.
+Output ParseOutput(const std::string& name) {
+  for (const OutputName& o : kOutputNames) {
+    if (name == o.name) return o.output;
+  }
+  return Output::kTable;
+}
+
+}  // namespace
+
+std::vector<std::string> OutputNames() {
+  std::vector<std::string> names;
+  for (const OutputName& o : kOutputNames) names.push_back(o.name);
+  return names;
+}
 
 CliContext::CliContext(const Globals& globals)
-    : output_(globals.output == "json" ? Output::kJson : Output::kTable),
+    : output_(ParseOutput(globals.output)),
       timeout_(globals.timeout) {
   auto channel = grpc::CreateChannel(globals.address, grpc::InsecureChannelCredentials());
   flows_ = v1::FlowService::NewStub(channel);

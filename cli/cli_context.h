@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -24,7 +25,20 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitError = 1;      // the request failed (message on stderr)
 inline constexpr int kExitRunFailed = 3;  // --wait: the run ended other than COMPLETED
 
-enum class Output { kTable, kJson };
+// How commands print. kCsv and kMarkdown are what `run list` and `run get`
+// offer (cli/report.h); the other commands print a table for them.
+enum class Output { kTable, kJson, kCsv, kMarkdown };
+
+// The names --output accepts.
+struct OutputName {
+  const char* name;
+  Output output;
+};
+inline constexpr OutputName kOutputNames[] = {{"table", Output::kTable},
+                                              {"json", Output::kJson},
+                                              {"csv", Output::kCsv},
+                                              {"markdown", Output::kMarkdown}};
+std::vector<std::string> OutputNames();
 
 struct Globals {
   std::string address = "127.0.0.1:7233";

@@ -11,8 +11,10 @@ int main(int argc, char** argv) {
   app.add_option("--address", globals.address, "orchestrator address host:port")
       ->envname("BATON_ADDRESS")
       ->capture_default_str();
-  app.add_option("-o,--output", globals.output, "table or json")
-      ->check(CLI::IsMember({"table", "json"}))
+  app.add_option("-o,--output", globals.output,
+                 "table, json, csv (RFC 4180, LF line ends) or markdown (GitHub tables); "
+                 "csv and markdown apply to run list and run get, others print a table")
+      ->check(CLI::IsMember(baton::cli::OutputNames()))
       ->capture_default_str();
   baton::AddDurationOption(app, "--timeout", &globals.timeout, "deadline of each call");
   int exit_code = baton::cli::kExitOk;

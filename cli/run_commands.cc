@@ -1,6 +1,7 @@
 #include <iostream>
 #include <thread>
 
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/report.h"
 #include "common/cli_flags.h"
 #include "common/json_util.h"
 #include "common/rpc/grpc_status.h"
@@ -25,6 +27,19 @@ struct StartArgs {
   bool wait = false;
   absl::Duration wait_timeout = absl::Minutes(10);
 };
+
+struct ListArgs {
+  std::string flow;
+  std::string state;
+  std::string deployment;
+  std::string since;  // a duration ago or an RFC 3339 time; empty: unbounded
+  std::string until;
+  int limit = 50;
+};
+
+google::protobuf::Timestamp ToTimestamp(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
 
 bool IsTerminal(v1::FlowRunState s) {
   return s == v1::FLOW_RUN_STATE_COMPLETED || s == v1::FLOW_RUN_STATE_FAILED ||
@@ -119,10 +134,11 @@ void PrintRun(const v1::Run& run) {
 }
 
 void Print(const CliContext& cli, const v1::Run& run) {
-  if (cli.output() == Output::kJson) {
-    std::cout << ToJson(run) << "\n";
-  } else {
-    PrintRun(run);
+  switch (cli.output()) {
+    case Output::kJson: std::cout << ToJson(run) << "\n"; return;
+    case Output::kCsv: std::cout << RunTasksCsv(run); return;
+    case Output::kMarkdown: std::cout << RunMarkdown(run); return;
+    case Output::kTable: PrintRun(run); return;
   }
 }
 
@@ -202,27 +218,35 @@ int Cancel(const Globals& g, const std::string& id, const std::string& reason) {
   return kExitOk;
 }
 
-int List(const Globals& g, const std::string& flow, const std::string& state, int limit) {
-  CliContext cli(g);
-  v1::ListRunsRequest request;
-  request.set_flow_name(flow);
-  request.set_limit(limit);
-  if (!state.empty()) {
+// Sets the filters of `run list` on `request`; INVALID_ARGUMENT for a bad one.
+absl::Status BuildListRequest(const ListArgs& args, v1::ListRunsRequest* request) {
+  request->set_flow_name(args.flow);
+  request->set_limit(args.limit);
+  request->set_deployment_id(args.deployment);
+  if (!args.state.empty()) {
     v1::FlowRunState parsed;
-    if (!v1::FlowRunState_Parse("FLOW_RUN_STATE_" + state, &parsed)) {
-      return cli.Fail("run list", absl::InvalidArgumentError(absl::StrCat(
-                                      "--state \"", state, "\": expected one of PENDING, RUNNING, "
-                                      "COMPLETED, FAILED, CANCELLED, TIMED_OUT, SCHEDULED")));
+    if (!v1::FlowRunState_Parse("FLOW_RUN_STATE_" + args.state, &parsed)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--state \"", args.state, "\": expected one of PENDING, RUNNING, COMPLETED, FAILED, "
+          "CANCELLED, TIMED_OUT, SCHEDULED"));
     }
-    request.set_state(parsed);
+    request->set_state(parsed);
   }
-  v1::ListRunsResponse response;
-  grpc::Status s = cli.runs().ListRuns(cli.Call().get(), request, &response);
-  if (!s.ok()) return cli.Fail("run list", rpc::FromGrpcStatus(s));
-  if (cli.output() == Output::kJson) {
-    std::cout << ToJson(response) << "\n";
-    return kExitOk;
+  const absl::Time now = absl::Now();
+  if (!args.since.empty()) {
+    auto since = ParseTimeBound("--since", args.since, now);
+    if (!since.ok()) return since.status();
+    *request->mutable_created_after() = ToTimestamp(*since);
   }
+  if (!args.until.empty()) {
+    auto until = ParseTimeBound("--until", args.until, now);
+    if (!until.ok()) return until.status();
+    *request->mutable_created_before() = ToTimestamp(*until);
+  }
+  return absl::OkStatus();
+}
+
+void PrintRunTable(const v1::ListRunsResponse& response) {
   std::vector<std::vector<std::string>> rows = {{"RUN", "FLOW", "VERSION", "STATE", "CREATED", "DURATION"}};
   for (const auto& r : response.runs()) {
     rows.push_back({r.id(), r.flow_name(), std::to_string(r.flow_version()), StateName(r.state()),
@@ -230,6 +254,21 @@ int List(const Globals& g, const std::string& flow, const std::string& state, in
                     FormatDuration(r.duration(), r.has_duration())});
   }
   std::cout << FormatTable(rows);
+}
+
+int List(const Globals& g, const ListArgs& args) {
+  CliContext cli(g);
+  v1::ListRunsRequest request;
+  if (auto s = BuildListRequest(args, &request); !s.ok()) return cli.Fail("run list", s);
+  v1::ListRunsResponse response;
+  grpc::Status s = cli.runs().ListRuns(cli.Call().get(), request, &response);
+  if (!s.ok()) return cli.Fail("run list", rpc::FromGrpcStatus(s));
+  switch (cli.output()) {
+    case Output::kJson: std::cout << ToJson(response) << "\n"; break;
+    case Output::kCsv: std::cout << RunListCsv(response); break;
+    case Output::kMarkdown: std::cout << RunListMarkdown(response); break;
+    case Output::kTable: PrintRunTable(response); break;
+  }
   return kExitOk;
 }
 
@@ -264,16 +303,17 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
     *exit_code = Cancel(globals, *cancel_id, *reason);
   });
 
-  auto flow = std::make_shared<std::string>();
-  auto state = std::make_shared<std::string>();
-  auto limit = std::make_shared<int>(50);
+  auto list_args = std::make_shared<ListArgs>();
   CLI::App* list = run->add_subcommand("list", "recent runs, newest first");
-  list->add_option("--flow", *flow, "only runs of this flow");
-  list->add_option("--state", *state, "only runs in this state (e.g. FAILED)");
-  list->add_option("--limit", *limit, "at most this many")->check(CLI::Range(1, 1000));
-  list->callback([&globals, flow, state, limit, exit_code] {
-    *exit_code = List(globals, *flow, *state, *limit);
-  });
+  list->add_option("--flow", list_args->flow, "only runs of this flow");
+  list->add_option("--state", list_args->state, "only runs in this state (e.g. FAILED)");
+  list->add_option("--deployment", list_args->deployment, "only runs of this deployment (its id)");
+  list->add_option("--since", list_args->since,
+                   "only runs created at or after this: a duration ago (1h, 7d) or RFC 3339 time");
+  list->add_option("--until", list_args->until,
+                   "only runs created before this: a duration ago (1h, 7d) or RFC 3339 time");
+  list->add_option("--limit", list_args->limit, "at most this many")->check(CLI::Range(1, 1000));
+  list->callback([&globals, list_args, exit_code] { *exit_code = List(globals, *list_args); });
 }
 
 }  // namespace baton::cli

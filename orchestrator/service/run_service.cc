@@ -1,5 +1,7 @@
 #include "orchestrator/service/run_service.h"
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/flow_spec.h"
 #include "common/json_util.h"
 #include "common/rpc/grpc_status.h"
@@ -10,6 +12,39 @@
 namespace baton::service {
 
 using rpc::ToGrpcStatus;
+
+namespace {
+
+// `ts` as a time; INVALID_ARGUMENT naming `field` when out of the proto range.
+absl::StatusOr<absl::Time> FromTimestamp(const std::string& field,
+                                         const google::protobuf::Timestamp& ts) {
+  if (auto s = CheckRange(field + ".seconds", ts.seconds(), -62135596800, 253402300799); !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckRange(field + ".nanos", ts.nanos(), 0, 999999999); !s.ok()) return s;
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
+absl::Status SetWindow(const v1::ListRunsRequest& request, store::RunFilter* filter) {
+  if (request.has_created_after()) {
+    auto after = FromTimestamp("created_after", request.created_after());
+    if (!after.ok()) return after.status();
+    filter->created_after = *after;
+  }
+  if (request.has_created_before()) {
+    auto before = FromTimestamp("created_before", request.created_before());
+    if (!before.ok()) return before.status();
+    filter->created_before = *before;
+  }
+  if (filter->created_after > filter->created_before) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "created_after (", absl::FormatTime(filter->created_after), ") is later than created_before (",
+        absl::FormatTime(filter->created_before), "); expected an empty or forward window"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& request) {
   if (auto s = CheckName("flow_name", request.flow_name()); !s.ok()) return s;
@@ -49,8 +84,12 @@ grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRe
     if (auto s = CheckName("flow_name", request->flow_name()); !s.ok()) return ToGrpcStatus(s);
   }
   if (auto s = CheckRange("limit", request->limit(), 0, 1000); !s.ok()) return ToGrpcStatus(s);
-  store::RunFilter filter{request->flow_name(), FromProto(request->state()),
-                          request->limit() == 0 ? 50 : request->limit()};
+  store::RunFilter filter;
+  filter.flow_name = request->flow_name();
+  filter.state = FromProto(request->state());
+  filter.limit = request->limit() == 0 ? 50 : request->limit();
+  filter.deployment_id = request->deployment_id();
+  if (auto s = SetWindow(*request, &filter); !s.ok()) return ToGrpcStatus(s);
   auto runs = runs_.ListRuns(filter);
   if (!runs.ok()) return ToGrpcStatus(runs.status());
   for (const auto& run : *runs) ToProto(run, response->add_runs());

@@ -33,9 +33,13 @@ const std::string kSelectRunByKey = absl::StrCat(
 const std::string kSelectRun =
     absl::StrCat("SELECT ", kRunColumns, " FROM flow_runs r WHERE r.id = $1::uuid");
 
+// The window bounds are timestamptz text ('-infinity' and 'infinity' when
+// open), so the created_at indexes bound the scan on both sides.
 const std::string kListRuns = absl::StrCat(
     "SELECT ", kRunColumns, " FROM flow_runs r"
     " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
+    "   AND r.created_at >= $4::timestamptz AND r.created_at < $5::timestamptz"
+    "   AND ($6 = '' OR r.deployment_id = nullif($6, '')::uuid)"
     " ORDER BY r.created_at DESC, r.id LIMIT $3");
 
 // Roots are READY at once, except fallback tasks, which wait for their primary.
@@ -198,6 +202,13 @@ nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
   return rows;
 }
 
+// A timestamptz literal, exact to the microsecond; the infinities as PostgreSQL's.
+std::string PgTimestamp(absl::Time t) {
+  if (t == absl::InfinitePast()) return "-infinity";
+  if (t == absl::InfiniteFuture()) return "infinity";
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6S+00:00", t, absl::UTCTimeZone());
+}
+
 }  // namespace
 
 void InsertTaskRuns(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run,
@@ -289,10 +300,17 @@ absl::StatusOr<RunRecord> RunStore::CancelRun(const std::string& run_id,
 
 absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filter) {
   using Runs = std::vector<RunRecord>;
+  if (!filter.deployment_id.empty() && !IsUuid(filter.deployment_id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "deployment_id \"", filter.deployment_id, "\": expected a UUID"));
+  }
   const std::string state = filter.state ? std::string(engine::Name(*filter.state)) : "";
+  const std::string after = PgTimestamp(filter.created_after);
+  const std::string before = PgTimestamp(filter.created_before);
   return pool_.TransactFor<Runs>([&](pqxx::work& tx) -> absl::StatusOr<Runs> {
     Runs runs;
-    for (const auto& row : tx.exec_params(kListRuns, filter.flow_name, state, filter.limit)) {
+    for (const auto& row : tx.exec_params(kListRuns, filter.flow_name, state, filter.limit, after,
+                                          before, filter.deployment_id)) {
       runs.push_back(RunFromRow(row));
     }
     return runs;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "orchestrator/engine/run_plan.h"
 #include "orchestrator/store/records.h"
 
@@ -17,6 +18,10 @@ struct RunFilter {
   std::string flow_name;                          // empty: any
   std::optional<engine::FlowRunState> state;      // nullopt: any
   int limit = 50;
+  // created_after <= created_at < created_before; the infinities: unbounded.
+  absl::Time created_after = absl::InfinitePast();
+  absl::Time created_before = absl::InfiniteFuture();
+  std::string deployment_id{};  // empty: any; else a UUID. {}: older 3-field inits stay warning-free
 };
 
 class RunStore {
@@ -42,7 +47,8 @@ class RunStore {
   // FAILED_PRECONDITION when it already ended; NOT_FOUND when unknown.
   absl::StatusOr<RunRecord> CancelRun(const std::string& run_id, const std::string& reason);
 
-  // Newest first, without task runs.
+  // Newest first, without task runs. INVALID_ARGUMENT when `deployment_id` is
+  // set but not a UUID.
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
 
  private:
