@@ -24,6 +24,7 @@ struct StartArgs {
   std::vector<std::string> params;  // k=v; v is JSON when it parses, else a string
   std::string params_json;
   std::string idempotency_key;
+  std::string correlation_id;
   bool wait = false;
   absl::Duration wait_timeout = absl::Minutes(10);
 };
@@ -114,7 +115,8 @@ void PrintRun(const v1::Run& run) {
             << FormatTime(run.started_at(), run.has_started_at()) << "  ended "
             << FormatTime(run.ended_at(), run.has_ended_at()) << "  duration "
             << FormatDuration(run.duration(), run.has_duration()) << "\n"
-            << "  parameters " << run.parameters_json() << "\n";
+            << "  parameters " << run.parameters_json() << "\n"
+            << "  correlation id " << run.correlation_id() << "\n";
   if (!run.idempotency_key().empty()) std::cout << "  idempotency key " << run.idempotency_key() << "\n";
   if (!run.result_json().empty()) std::cout << "  result " << run.result_json() << "\n";
   if (!run.error().empty()) std::cout << "  error " << run.error() << "\n";
@@ -177,6 +179,7 @@ int Start(const Globals& g, const StartArgs& args) {
   request.set_flow_version(args.version);
   request.set_parameters_json(params->dump());
   request.set_idempotency_key(args.idempotency_key);
+  request.set_correlation_id(args.correlation_id);
   v1::StartRunResponse response;
   grpc::Status s = cli.runs().StartRun(cli.Call().get(), request, &response);
   if (!s.ok()) return cli.Fail("run start", rpc::FromGrpcStatus(s));
@@ -285,6 +288,8 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   start->add_option("--params-json", args->params_json, "all parameters as a JSON object");
   start->add_option("--idempotency-key", args->idempotency_key,
                     "the same key returns the same run");
+  start->add_option("--correlation-id", args->correlation_id,
+                    "id for tracing this run downstream (default: generated)");
   start->add_flag("--wait", args->wait, "wait for the run to end and print it");
   AddDurationOption(*start, "--wait-timeout", &args->wait_timeout, "longest --wait waits");
   start->callback([&globals, args, exit_code] { *exit_code = Start(globals, *args); });

@@ -28,8 +28,5 @@ inline CLI::Option* AddDurationOption(CLI::App& app, const std::string& name, ab
       ->default_str(absl::FormatDuration(*out));
 }
 
-// Sets up spdlog: level from `level` ("debug", "info", "warn", "error"),
-// messages to stderr with a timestamp and the program name.
-void SetUpLogging(const std::string& program, const std::string& level);
 
 }  // namespace baton

@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/cli_flags.h"
+#include "common/logging.h"
 #include "orchestrator/orchestrator.h"
 #include "spdlog/spdlog.h"
 
@@ -87,14 +88,20 @@ int main(int argc, char** argv) {
   baton::OrchestratorOptions options;
   std::string ready_file;
   std::string log_level = "info";
+  std::string log_format = "text";
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json (one JSON object per line)")
+      ->capture_default_str();
   AddDatabaseOptions(app, options);
   AddServeOptions(app, options, ready_file);
   CLI::App* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
   CLI::App* serve = app.add_subcommand("serve", "serve (the default)");
   (void)serve;
   CLI11_PARSE(app, argc, argv);
-  baton::SetUpLogging("orchestrator", log_level);
+  if (absl::Status s = baton::SetUpLogging("orchestrator", log_level, log_format); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
   if (migrate->parsed()) {
     absl::Status s = baton::MigrateOnly(options);
     if (!s.ok()) {

@@ -30,7 +30,7 @@ absl::StatusOr<nlohmann::json> CallHandler(const Handler& handler, TaskContext& 
 std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time received_at) {
   TaskContext::Identity id{lease.run_id(), lease.flow_name(), lease.task_name(),
                            lease.attempt().task_run_id(), lease.attempt().attempt(),
-                           lease.handler()};
+                           lease.handler(), lease.correlation_id()};
   nlohmann::json config = nlohmann::json::parse(lease.config_json(), nullptr, false);
   if (!config.is_object()) config = nlohmann::json::object();
   absl::Time deadline = absl::InfiniteFuture();

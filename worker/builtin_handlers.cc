@@ -161,6 +161,18 @@ absl::StatusOr<ExecConfig> ParseExecConfig(const json& config) {
   return parsed;
 }
 
+// The run's environment plus who is running: BATON_RUN_ID, BATON_TASK_NAME,
+// BATON_ATTEMPT and BATON_CORRELATION_ID (for tracing downstream logs).
+std::map<std::string, std::string> RunEnvironment(const TaskContext& ctx) {
+  std::map<std::string, std::string> env = ctx.env();
+  const TaskContext::Identity& id = ctx.identity();
+  env["BATON_RUN_ID"] = id.run_id;
+  env["BATON_TASK_NAME"] = id.task_name;
+  env["BATON_ATTEMPT"] = std::to_string(id.attempt);
+  env["BATON_CORRELATION_ID"] = id.correlation_id;
+  return env;
+}
+
 SubprocessOptions ExecOptions(const ExecConfig& config, const json& input,
                               const std::map<std::string, std::string>& run_env) {
   SubprocessOptions options;
@@ -240,7 +252,8 @@ absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
 absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
   ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx.config()));
   absl::StatusOr<SubprocessResult> result =
-      RunSubprocess(ExecOptions(config, input, ctx.env()), [&ctx] { return ctx.cancelled(); });
+      RunSubprocess(ExecOptions(config, input, RunEnvironment(ctx)),
+                    [&ctx] { return ctx.cancelled(); });
   if (!result.ok()) {
     return absl::Status(result.status().code(), absl::StrCat("exec: ", result.status().message()));
   }

@@ -27,6 +27,7 @@ class TaskContext {
     int64_t task_run_id = 0;
     int32_t attempt = 0;
     std::string handler;
+    std::string correlation_id;  // the run's; pass it on to downstream calls
   };
 
   TaskContext(Identity identity, nlohmann::json config,

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
+#include "common/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/attempt_runner.h"
 #include "worker/orchestrator_client.h"
@@ -220,8 +221,12 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
     wid = worker_id;
   }
   auto it = handlers.find(lease.handler());
-  spdlog::info("run {} task {} attempt {}: {} started", lease.run_id(), lease.task_name(),
-               lease.attempt().attempt(), lease.handler());
+  // Every line logged on this thread while the handler runs carries these.
+  ScopedLogContext context({{"run", lease.run_id()},
+                            {"task", lease.task_name()},
+                            {"attempt", std::to_string(lease.attempt().attempt())},
+                            {"correlation_id", lease.correlation_id()}});
+  spdlog::info("{} started", lease.handler());
   const absl::Time start = absl::Now();
   v1::CompleteAttemptRequest completion =
       RunAttempt(it == handlers.end() ? nullptr : &it->second, *ctx, lease, wid);
@@ -238,8 +243,7 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
         break;
     }
   }
-  spdlog::info("run {} task {} attempt {}: {} after {}", lease.run_id(), lease.task_name(),
-               lease.attempt().attempt(), completion.has_error() ? "failed" : "succeeded",
+  spdlog::info("{} {} after {}", lease.handler(), completion.has_error() ? "failed" : "succeeded",
                absl::FormatDuration(absl::Now() - start));
   Report(completion);
   std::lock_guard<std::mutex> lock(mu);

@@ -2,10 +2,12 @@
 
 #include <signal.h>
 
+#include <iostream>
 #include <thread>
 
 #include "CLI/CLI.hpp"
 #include "common/cli_flags.h"
+#include "common/logging.h"
 #include "spdlog/spdlog.h"
 
 namespace baton::worker {
@@ -47,10 +49,16 @@ int WorkerMain(int argc, char** argv, const char* description,
   WorkerOptions options;
   std::vector<std::string> labels;
   std::string log_level = "info";
+  std::string log_format = "text";
   AddWorkerOptions(app, options, labels);
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
+  app.add_option("--log-format", log_format, "text or json (one JSON object per line)")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
-  SetUpLogging("worker", log_level);
+  if (absl::Status s = SetUpLogging("worker", log_level, log_format); !s.ok()) {
+    std::cerr << s.message() << "\n";
+    return 2;
+  }
   if (!ParseLabels(labels, options)) return 2;
 
   sigset_t stop_signals;

@@ -39,6 +39,7 @@ struct RunPlan {
   nlohmann::json env = nlohmann::json::object();  // {"NAME": {"value", "secret"}}
   std::vector<std::string> tags;
   std::string work_queue;  // tasks on the "default" queue were moved here
+  std::string correlation_id;  // empty: generated
 };
 
 // Moves the plan's tasks on the "default" queue to `work_queue` (if not empty).

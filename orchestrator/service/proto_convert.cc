@@ -135,6 +135,7 @@ void ToProto(const store::RunRecord& in, v1::Run* out) {
   for (const auto& t : in.tasks) TaskToProto(t, out->add_tasks());
   out->set_cancel_reason(in.cancel_reason);
   out->set_deployment_id(in.deployment_id);
+  out->set_correlation_id(in.correlation_id);
   MaybeSetTime(in.scheduled_time, out, &v1::Run::mutable_scheduled_time);
   out->set_late(in.late);
   for (const auto& tag : in.tags) out->add_tags(tag);
@@ -194,6 +195,7 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
     *out->mutable_heartbeat_timeout() = ToProtoDuration(in.heartbeat_timeout);
   }
   out->mutable_env()->insert(in.env.begin(), in.env.end());
+  out->set_correlation_id(in.correlation_id);
 }
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {

@@ -38,4 +38,17 @@ absl::Status CheckLength(const std::string& field, const std::string& value, siz
       absl::StrCat(field, ": ", value.size(), " bytes; expected at most ", max));
 }
 
+absl::Status CheckCorrelationId(const std::string& value) {
+  if (auto s = CheckLength("correlation_id", value, 128); !s.ok()) return s;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const unsigned char c = value[i];
+    if (c < 0x21 || c > 0x7e) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "correlation_id: character ", i + 1, " is not printable ASCII; expected letters, "
+          "digits and punctuation without spaces"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace baton::service

@@ -15,5 +15,7 @@ absl::Status CheckNames(const std::string& field,
                         const google::protobuf::RepeatedPtrField<std::string>& values,
                         int max_count);
 absl::Status CheckLength(const std::string& field, const std::string& value, size_t max);
+// Empty, or 1..128 printable ASCII characters.
+absl::Status CheckCorrelationId(const std::string& value);
 
 }  // namespace baton::service

@@ -4,10 +4,12 @@
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
 #include "common/json_util.h"
+#include "common/logging.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/engine/run_rules.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
+#include "spdlog/spdlog.h"
 
 namespace baton::service {
 
@@ -49,6 +51,7 @@ absl::Status SetWindow(const v1::ListRunsRequest& request, store::RunFilter* fil
 absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& request) {
   if (auto s = CheckName("flow_name", request.flow_name()); !s.ok()) return s;
   if (auto s = CheckRange("flow_version", request.flow_version(), 0, INT32_MAX); !s.ok()) return s;
+  if (auto s = CheckCorrelationId(request.correlation_id()); !s.ok()) return s;
   auto params = ParseJsonObject(request.parameters_json(), "parameters_json",
                                 engine::kMaxParametersBytes);
   if (!params.ok()) return params.status();
@@ -56,7 +59,10 @@ absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& 
   if (!flow.ok()) return flow.status();
   auto spec = FlowSpecFromJson(flow->spec, flow->name);
   if (!spec.ok()) return spec.status();
-  return engine::PlanRun(*spec, flow->version, *params, request.idempotency_key());
+  auto plan = engine::PlanRun(*spec, flow->version, *params, request.idempotency_key());
+  if (!plan.ok()) return plan.status();
+  plan->correlation_id = request.correlation_id();
+  return plan;
 }
 
 grpc::Status RunServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRequest* request,
@@ -65,6 +71,11 @@ grpc::Status RunServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRe
   if (!plan.ok()) return ToGrpcStatus(plan.status());
   absl::StatusOr<store::RunStore::Started> started = runs_.StartRun(*plan);
   if (!started.ok()) return ToGrpcStatus(started.status());
+  if (started->created) {
+    ScopedLogContext context({{"run", started->run.id},
+                              {"correlation_id", started->run.correlation_id}});
+    spdlog::info("run of flow {} v{} started", started->run.flow_name, started->run.flow_version);
+  }
   ToProto(started->run, response->mutable_run());
   response->set_created(started->created);
   return grpc::Status::OK;

@@ -56,7 +56,8 @@ constexpr const char* kLeaseTemplate =
     "      FROM task_edges e JOIN task_runs u ON u.id = e.upstream_id"
     "      WHERE e.downstream_id = coalesce((SELECT p.id FROM task_runs p"
     "        WHERE p.run_id = l.run_id AND p.name = l.fallback_for), l.id)),"
-    "   l.execution_timeout_ms, l.heartbeat_timeout_ms, coalesce(r.env::text, '{}')"
+    "   l.execution_timeout_ms, l.heartbeat_timeout_ms, coalesce(r.env::text, '{}'),"
+    "   r.correlation_id"
     " FROM leased l JOIN flow_runs r ON r.id = l.run_id ORDER BY l.id";
 
 // Ready tasks of the worker's queues, oldest first, except those behind a
@@ -135,6 +136,7 @@ LeaseRecord LeaseFromRow(const pqxx::row& row) {
   lease.heartbeat_timeout = absl::Milliseconds(row[13].as<int64_t>());
   const nlohmann::json env = nlohmann::json::parse(row[14].as<std::string>());
   for (const auto& [name, var] : env.items()) lease.env[name] = var.value("value", "");
+  lease.correlation_id = row[15].as<std::string>();
   return lease;
 }
 

@@ -96,6 +96,7 @@ struct RunRecord {
   bool late = false;
   std::vector<std::string> tags;
   nlohmann::json env = nlohmann::json::object();  // {"NAME": {"value", "secret"}}: redact to show
+  std::string correlation_id;
 };
 
 struct WorkerRecord {
@@ -128,6 +129,7 @@ struct LeaseRecord {
   absl::Duration execution_timeout = absl::ZeroDuration();  // zero: none
   absl::Duration heartbeat_timeout = absl::ZeroDuration();  // zero: the orchestrator's lease
   std::map<std::string, std::string> env;                  // the run's environment
+  std::string correlation_id;
 };
 
 }  // namespace baton::store

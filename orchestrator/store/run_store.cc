@@ -16,14 +16,16 @@ constexpr const char* kRunColumns =
     " coalesce(r.error, ''), coalesce(r.idempotency_key, ''), baton_us(r.created_at),"
     " baton_us(r.started_at), baton_us(r.ended_at), coalesce(r.cancel_reason, ''),"
     " baton_us(r.deadline), coalesce(r.deployment_id::text, ''), baton_us(r.scheduled_time),"
-    " r.late, r.tags, coalesce(r.env::text, '{}')";
+    " r.late, r.tags, coalesce(r.env::text, '{}'), r.correlation_id";
 
 const std::string kInsertRun = absl::StrCat(
     "INSERT INTO flow_runs AS r (flow_name, flow_version, state, parameters, result_tasks,"
-    " idempotency_key, open_tasks, deadline, deployment_id, env, tags, work_queue)"
+    " idempotency_key, open_tasks, deadline, deployment_id, env, tags, work_queue,"
+    " correlation_id)"
     " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6,"
     "   CASE WHEN $7 > 0 THEN now() + $7 * interval '1 millisecond' END,"
-    "   nullif($8, '')::uuid, $9::jsonb, $10::text[], nullif($11, ''))"
+    "   nullif($8, '')::uuid, $9::jsonb, $10::text[], nullif($11, ''),"
+    "   coalesce(nullif($12, ''), gen_random_uuid()::text))"
     " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
     " RETURNING ", kRunColumns);
 
@@ -122,6 +124,7 @@ RunRecord RunFromRow(const pqxx::row& row) {
   run.late = row[15].as<bool>();
   run.tags = ParsePgTextArray(row[16]);
   run.env = nlohmann::json::parse(row[17].as<std::string>());
+  run.correlation_id = row[18].as<std::string>();
   return run;
 }
 
@@ -255,7 +258,8 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
         tx.exec_params(kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
                        PgTextArray(run.result_tasks), run.idempotency_key,
                        static_cast<int>(run.tasks.size()), absl::ToInt64Milliseconds(run.timeout),
-                       run.deployment_id, run.env.dump(), PgTextArray(run.tags), run.work_queue);
+                       run.deployment_id, run.env.dump(), PgTextArray(run.tags), run.work_queue,
+                       run.correlation_id);
     if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
       return Started{RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name,
                                                 run.idempotency_key)),

@@ -125,42 +125,53 @@ Health CheckOverall(const std::shared_ptr<grpc::Channel>& channel) {
   return CheckHealth(channel, "").health;
 }
 
+// One ServerReflectionRequest on a bidi stream: writes it, half-closes, and
+// collects the responses until the server's status. (The callback API keeps
+// the connection polled, so it answers the server's GOAWAY at shutdown.)
+class ReflectionCall : public grpc::ClientBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
+ public:
+  ReflectionCall(const std::shared_ptr<grpc::Channel>& channel, const grpc::ByteBuffer& request)
+      : stub_(channel), request_(request) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    stub_.PrepareBidiStreamingCall(&context_, kReflectionInfo, grpc::StubOptions(), this);
+    StartWriteLast(&request_, grpc::WriteOptions());
+    StartRead(&response_);
+    StartCall();
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) return;
+    responses_.push_back(FromBuffer(response_));
+    StartRead(&response_);
+  }
+  void OnDone(const grpc::Status& status) override { done_.set_value(status); }
+
+  // The responses once the call has ended; a test failure unless it ended OK.
+  std::vector<std::string> Wait() {
+    const grpc::Status status = done_.get_future().get();
+    EXPECT_TRUE(status.ok()) << "reflection: " << status.error_message();
+    return responses_;
+  }
+
+ private:
+  grpc::GenericStub stub_;
+  grpc::ClientContext context_;
+  grpc::ByteBuffer request_;
+  grpc::ByteBuffer response_;
+  std::vector<std::string> responses_;
+  std::promise<grpc::Status> done_;
+};
+
 // One ServerReflectionRequest with `field` set to `value`; the response
-// message, or "" (and a test failure) when the call fails.
+// message, or "" (and a test failure) when there is not exactly one.
 std::string AskReflection(const std::shared_ptr<grpc::Channel>& channel, int field,
-                              const std::string& value) {
-  grpc::GenericStub stub(channel);
-  grpc::CompletionQueue cq;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  auto await = [&cq] {
-    void* tag = nullptr;
-    bool ok = false;
-    return cq.Next(&tag, &ok) && ok;
-  };
-  auto call = stub.PrepareCall(&context, kReflectionInfo, &cq);
-  call->StartCall(nullptr);
-  EXPECT_TRUE(await()) << "reflection: call did not start";
+                          const std::string& value) {
   UnknownFieldSet request;
   request.AddLengthDelimited(field, value);
-  call->Write(ToBuffer(request), nullptr);
-  EXPECT_TRUE(await()) << "reflection: write failed";
-  call->WritesDone(nullptr);
-  EXPECT_TRUE(await());
-  grpc::ByteBuffer response;
-  call->Read(&response, nullptr);
-  const bool got_response = await();
-  grpc::Status status;
-  call->Finish(&status, nullptr);
-  EXPECT_TRUE(await());
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_TRUE(got_response) << "reflection: no response";
-  cq.Shutdown();
-  void* tag = nullptr;
-  bool ok = false;
-  while (cq.Next(&tag, &ok)) {
-  }
-  return got_response ? FromBuffer(response) : "";
+  ReflectionCall call(channel, ToBuffer(request));
+  const std::vector<std::string> responses = call.Wait();
+  EXPECT_EQ(responses.size(), 1u) << "reflection: responses to one request";
+  return responses.size() == 1 ? responses[0] : "";
 }
 
 // ServerReflectionRequest.list_services (7) -> list_services_response (6).service (1).name (1)
@@ -320,6 +331,13 @@ TEST(HealthEndToEnd, ReflectionListsAndDescribesTheServices) {
   ASSERT_NO_FATAL_FAILURE(cluster.StartOrchestrator());
   const auto& channel = cluster.channel();
 
+  if (getenv("DBG")) {
+    std::cout << "T list " << absl::Now() << " " << ListServices(channel).size() << std::endl;
+    cluster.orchestrator().Signal(SIGTERM);
+    cluster.orchestrator().WaitExit(absl::Seconds(10));
+    std::cout << "T stopped " << absl::Now() << "\n" << cluster.orchestrator().Log();
+    return;
+  }
   EXPECT_THAT(ListServices(channel),
               IsSupersetOf({"baton.v1.WorkerService", "baton.v1.FlowService",
                             "baton.v1.RunService", "baton.v1.ClusterService",

@@ -41,7 +41,7 @@ pid_t WaitForPidFile(const std::string& path) {
 
 
 TaskContext::Identity TestIdentity(const std::string& handler) {
-  return {"run-1", "flow", "task", 1, 1, handler};
+  return {"run-1", "flow", "task", 1, 1, handler, ""};
 }
 
 const json kInput = {{"params", {{"day", "2024-05-01"}}},
