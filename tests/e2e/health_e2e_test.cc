@@ -24,6 +24,7 @@
 #include <google/protobuf/descriptor.pb.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/support/client_callback.h>
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
@@ -331,13 +332,6 @@ TEST(HealthEndToEnd, ReflectionListsAndDescribesTheServices) {
   ASSERT_NO_FATAL_FAILURE(cluster.StartOrchestrator());
   const auto& channel = cluster.channel();
 
-  if (getenv("DBG")) {
-    std::cout << "T list " << absl::Now() << " " << ListServices(channel).size() << std::endl;
-    cluster.orchestrator().Signal(SIGTERM);
-    cluster.orchestrator().WaitExit(absl::Seconds(10));
-    std::cout << "T stopped " << absl::Now() << "\n" << cluster.orchestrator().Log();
-    return;
-  }
   EXPECT_THAT(ListServices(channel),
               IsSupersetOf({"baton.v1.WorkerService", "baton.v1.FlowService",
                             "baton.v1.RunService", "baton.v1.ClusterService",
@@ -348,6 +342,13 @@ TEST(HealthEndToEnd, ReflectionListsAndDescribesTheServices) {
   EXPECT_THAT(ServicesInFileOf(channel, "baton.v1.RunService"), Contains("baton.v1.RunService"));
   EXPECT_THAT(ServicesInFileOf(channel, "baton.v1.WorkerService"),
               Contains("baton.v1.WorkerService"));
+
+  const absl::Time stop = absl::Now();
+  cluster.orchestrator().Signal(SIGTERM);
+  auto exit = cluster.orchestrator().WaitExit(absl::Seconds(10));
+  ASSERT_TRUE(exit.has_value()) << "orchestrator did not stop within 10 s";
+  EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0) << cluster.orchestrator().Log();
+  std::cout << "stopped " << absl::FormatDuration(absl::Now() - stop) << " after SIGTERM\n";
 }
 
 }  // namespace
