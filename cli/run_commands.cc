@@ -1,6 +1,8 @@
 #include <iostream>
+#include <optional>
 #include <thread>
 
+#include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
@@ -26,6 +28,12 @@ struct StartArgs {
   std::string idempotency_key;
   std::string correlation_id;
   bool wait = false;
+  bool watch = false;
+  absl::Duration wait_timeout = absl::Minutes(10);
+};
+
+struct WatchArgs {
+  std::string id;
   absl::Duration wait_timeout = absl::Minutes(10);
 };
 
@@ -170,6 +178,67 @@ absl::StatusOr<v1::Run> WaitForEnd(CliContext& cli, const std::string& id, absl:
   }
 }
 
+// One line per state change: time, entity, task/attempt, from -> to, reason.
+std::string TransitionLine(const v1::Transition& t) {
+  std::string subject = t.entity() == "breaker" ? t.breaker_key() : t.task_name();
+  if (t.attempt() > 0) absl::StrAppend(&subject, " #", t.attempt());
+  if (subject.empty()) subject = "-";
+  return absl::StrCat(FormatTime(t.at(), t.has_at()), "  ", t.entity(), "  ", subject, "  ",
+                      t.from_state().empty() ? "-" : t.from_state(), " -> ", t.to_state(),
+                      t.reason().empty() ? "" : "  ", t.reason());
+}
+
+std::string JsonLine(const google::protobuf::Message& message) {
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string out;
+  (void)google::protobuf::util::MessageToJsonString(message, &out, options);
+  return out;
+}
+
+// Follows the run over WatchRun, printing each event, until it ends; the
+// finished run, or the stream's error (DEADLINE_EXCEEDED after `timeout`).
+absl::StatusOr<v1::Run> Watch(CliContext& cli, const std::string& id, absl::Duration timeout) {
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::WatchRunRequest request;
+  request.set_run_id(id);
+  std::unique_ptr<grpc::ClientReader<v1::RunEvent>> reader = cli.runs().WatchRun(&context, request);
+  v1::RunEvent event;
+  std::optional<v1::Run> finished;
+  while (reader->Read(&event)) {
+    if (cli.output() == Output::kJson) {
+      std::cout << JsonLine(event) << std::endl;
+    } else if (event.has_transition()) {
+      std::cout << TransitionLine(event.transition()) << std::endl;
+    }
+    if (event.has_run()) finished = event.run();
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  if (!finished) {
+    return absl::InternalError(absl::StrCat("the watch of run ", id, " ended without the run"));
+  }
+  return *finished;
+}
+
+// Watches the run, then prints it as `run get` does; the exit code of --wait.
+int WatchAndPrint(CliContext& cli, const std::string& what, const std::string& id,
+                  absl::Duration timeout) {
+  auto run = Watch(cli, id, timeout);
+  if (!run.ok()) return cli.Fail(what, run.status());
+  if (cli.output() != Output::kJson) {
+    if (cli.output() == Output::kTable) std::cout << "\n";
+    Print(cli, *run);
+  }
+  return run->state() == v1::FLOW_RUN_STATE_COMPLETED ? kExitOk : kExitRunFailed;
+}
+
+int WatchCommand(const Globals& g, const WatchArgs& args) {
+  CliContext cli(g);
+  return WatchAndPrint(cli, "run watch", args.id, args.wait_timeout);
+}
+
 int Start(const Globals& g, const StartArgs& args) {
   CliContext cli(g);
   auto params = BuildParameters(args);
@@ -183,6 +252,13 @@ int Start(const Globals& g, const StartArgs& args) {
   v1::StartRunResponse response;
   grpc::Status s = cli.runs().StartRun(cli.Call().get(), request, &response);
   if (!s.ok()) return cli.Fail("run start", rpc::FromGrpcStatus(s));
+  if (args.watch) {
+    if (cli.output() != Output::kJson) {
+      std::cout << "run " << response.run().id() << (response.created() ? " started" : " exists")
+                << std::endl;
+    }
+    return WatchAndPrint(cli, "run start --watch", response.run().id(), args.wait_timeout);
+  }
   if (!args.wait) {
     if (cli.output() == Output::kJson) {
       std::cout << ToJson(response) << "\n";
@@ -291,13 +367,23 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   start->add_option("--correlation-id", args->correlation_id,
                     "id for tracing this run downstream (default: generated)");
   start->add_flag("--wait", args->wait, "wait for the run to end and print it");
-  AddDurationOption(*start, "--wait-timeout", &args->wait_timeout, "longest --wait waits");
+  start->add_flag("--watch", args->watch,
+                  "print each state change as it happens, then the run (like `run watch`)");
+  AddDurationOption(*start, "--wait-timeout", &args->wait_timeout, "longest --wait or --watch waits");
   start->callback([&globals, args, exit_code] { *exit_code = Start(globals, *args); });
 
   auto id = std::make_shared<std::string>();
   CLI::App* get = run->add_subcommand("get", "a run with its tasks and attempts");
   get->add_option("id", *id, "run id")->required();
   get->callback([&globals, id, exit_code] { *exit_code = Get(globals, *id); });
+
+  auto watch_args = std::make_shared<WatchArgs>();
+  CLI::App* watch = run->add_subcommand("watch", "follow a run's state changes until it ends");
+  watch->add_option("id", watch_args->id, "run id")->required();
+  AddDurationOption(*watch, "--wait-timeout", &watch_args->wait_timeout, "longest the watch lasts");
+  watch->callback([&globals, watch_args, exit_code] {
+    *exit_code = WatchCommand(globals, *watch_args);
+  });
 
   auto cancel_id = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();

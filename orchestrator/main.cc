@@ -49,6 +49,8 @@ void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& 
                            "a worker not seen for this long is shown as LOST");
   baton::AddDurationOption(app, "--health-interval", &o.health_interval,
                            "how often the database is probed for the gRPC health service");
+  baton::AddDurationOption(app, "--max-watch", &o.max_watch,
+                           "longest a `run watch` stream lasts before DEADLINE_EXCEEDED");
   app.add_option("--ready-file", ready_file,
                  "write the bound address to this file once serving (for scripts and tests)");
 }

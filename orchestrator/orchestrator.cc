@@ -109,7 +109,8 @@ struct Orchestrator::Parts {
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
                                                                   *workers, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
-    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs);
+    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs, ready,
+                                                            options.max_watch);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
     breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);

@@ -25,6 +25,7 @@ struct OrchestratorOptions {
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
   absl::Duration health_interval = absl::Seconds(2);   // database probe for grpc.health.v1
+  absl::Duration max_watch = absl::Hours(1);           // longest a WatchRun stream lasts
 };
 
 class Orchestrator {

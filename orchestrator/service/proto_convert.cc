@@ -66,6 +66,7 @@ void TransitionToProto(const store::TransitionRecord& in, v1::Transition* out) {
   out->set_to_state(in.to_state);
   out->set_reason(in.reason);
   MaybeSetTime(in.at, out, &v1::Transition::mutable_at);
+  out->set_id(in.id);
 }
 
 void TaskToProto(const store::TaskRunRecord& in, v1::TaskRun* out) {
@@ -201,5 +202,7 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {
   return {ref.task_run_id(), ref.attempt(), ref.lease_token()};
 }
+
+void ToProto(const store::TransitionRecord& in, v1::Transition* out) { TransitionToProto(in, out); }
 
 }  // namespace baton::service

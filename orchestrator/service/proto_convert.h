@@ -19,6 +19,7 @@ std::optional<engine::FlowRunState> FromProto(v1::FlowRunState state);  // nullo
 
 void ToProto(const store::FlowRecord& in, v1::Flow* out);
 void ToProto(const store::RunRecord& in, v1::Run* out);  // with tasks when present
+void ToProto(const store::TransitionRecord& in, v1::Transition* out);
 void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out);
 void ToProto(const store::LeaseRecord& in, v1::Lease* out);
 void ToProto(const store::BreakerRecord& in, v1::Breaker* out);

@@ -1,5 +1,7 @@
 #include "orchestrator/service/run_service.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
@@ -44,6 +46,30 @@ absl::Status SetWindow(const v1::ListRunsRequest& request, store::RunFilter* fil
         absl::FormatTime(filter->created_before), "); expected an empty or forward window"));
   }
   return absl::OkStatus();
+}
+
+constexpr absl::Duration kWatchPollInterval = absl::Milliseconds(250);
+constexpr int kWatchPage = 500;
+
+// Sleeps `d`, waking early only when the server shuts down.
+void SleepUnlessShutDown(const ReadySignal& shutdown, absl::Duration d) {
+  const absl::Time until = absl::Now() + d;
+  for (absl::Time now = absl::Now(); now < until && !shutdown.shut_down(); now = absl::Now()) {
+    shutdown.WaitFor(shutdown.generation(), until - now);
+  }
+}
+
+// Writes one event per transition; false when the client has gone.
+bool WriteTransitions(const std::vector<store::TransitionRecord>& transitions,
+                      grpc::ServerWriter<v1::RunEvent>* writer, int64_t* last_id) {
+  for (const auto& t : transitions) {
+    v1::RunEvent event;
+    ToProto(t, event.mutable_transition());
+    event.set_transition_id(t.id);
+    if (!writer->Write(event)) return false;
+    *last_id = t.id;
+  }
+  return true;
 }
 
 }  // namespace
@@ -113,6 +139,46 @@ grpc::Status RunServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRun
   absl::StatusOr<store::RunRecord> run = runs_.CancelRun(request->run_id(), request->reason());
   if (!run.ok()) return ToGrpcStatus(run.status());
   ToProto(*run, response);
+  return grpc::Status::OK;
+}
+
+grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
+                                      const v1::WatchRunRequest* request,
+                                      grpc::ServerWriter<v1::RunEvent>* writer) {
+  if (auto s = CheckRange("after_transition_id", request->after_transition_id(), int64_t{0},
+                          INT64_MAX);
+      !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  const absl::Time give_up = absl::Now() + max_watch_;
+  int64_t last_id = request->after_transition_id();
+  while (true) {
+    auto page = runs_.TransitionsAfter(request->run_id(), last_id, kWatchPage);
+    if (!page.ok()) return ToGrpcStatus(page.status());
+    if (!WriteTransitions(page->transitions, writer, &last_id)) {
+      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    }
+    if (page->transitions.size() == static_cast<size_t>(kWatchPage)) continue;
+    if (engine::IsTerminal(page->run_state)) break;
+    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    if (shutdown_.shut_down()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the orchestrator is shutting down");
+    }
+    const absl::Time now = absl::Now();
+    if (now >= give_up) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          absl::StrCat("run ", request->run_id(), " still active after ",
+                                       absl::FormatDuration(max_watch_),
+                                       " (the server's --max-watch)"));
+    }
+    SleepUnlessShutDown(shutdown_, std::min(kWatchPollInterval, give_up - now));
+  }
+  absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
+  if (!run.ok()) return ToGrpcStatus(run.status());
+  v1::RunEvent last;
+  ToProto(*run, last.mutable_run());
+  last.set_transition_id(last_id);
+  writer->Write(last);
   return grpc::Status::OK;
 }
 

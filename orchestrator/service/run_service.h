@@ -1,7 +1,9 @@
 // gRPC glue for runs. Thread-safe.
 #pragma once
 
+#include "absl/time/time.h"
 #include "baton/v1/run_service.grpc.pb.h"
+#include "orchestrator/ready_signal.h"
 #include "orchestrator/store/flow_store.h"
 #include "orchestrator/store/run_store.h"
 
@@ -9,7 +11,10 @@ namespace baton::service {
 
 class RunServiceImpl final : public v1::RunService::Service {
  public:
-  RunServiceImpl(store::FlowStore& flows, store::RunStore& runs) : flows_(flows), runs_(runs) {}
+  // `shutdown` ends watches when the server stops; `max_watch` bounds each one.
+  RunServiceImpl(store::FlowStore& flows, store::RunStore& runs, const ReadySignal& shutdown,
+                 absl::Duration max_watch = absl::Hours(1))
+      : flows_(flows), runs_(runs), shutdown_(shutdown), max_watch_(max_watch) {}
 
   grpc::Status StartRun(grpc::ServerContext*, const v1::StartRunRequest* request,
                         v1::StartRunResponse* response) override;
@@ -19,6 +24,9 @@ class RunServiceImpl final : public v1::RunService::Service {
                         v1::ListRunsResponse* response) override;
   grpc::Status CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* request,
                          v1::Run* response) override;
+  // Polls the store every kWatchPollInterval; one query per poll per watch.
+  grpc::Status WatchRun(grpc::ServerContext* context, const v1::WatchRunRequest* request,
+                        grpc::ServerWriter<v1::RunEvent>* writer) override;
 
  private:
   // The plan of the run `request` asks for: flow version, parameters, tasks.
@@ -26,6 +34,8 @@ class RunServiceImpl final : public v1::RunService::Service {
 
   store::FlowStore& flows_;
   store::RunStore& runs_;
+  const ReadySignal& shutdown_;
+  const absl::Duration max_watch_;
 };
 
 }  // namespace baton::service

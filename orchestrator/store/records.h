@@ -64,6 +64,7 @@ struct TaskRunRecord {
 };
 
 struct TransitionRecord {
+  int64_t id = 0;      // state_transitions.id: orders a run's transitions
   std::string entity;  // run, task, attempt, breaker
   int64_t task_run_id = 0;
   std::string task_name;

@@ -93,12 +93,19 @@ constexpr const char* kSelectAttempts =
     " LEFT JOIN workers w ON w.id = a.worker_id"
     " WHERE t.run_id = $1::uuid ORDER BY a.task_run_id, a.number";
 
-constexpr const char* kSelectHistory =
+constexpr const char* kSelectTransitions =
     "SELECT s.entity, s.task_run_id, coalesce(t.name, ''), s.attempt,"
     " coalesce(s.breaker_key, ''), coalesce(s.from_state, ''), s.to_state, s.reason,"
-    " baton_us(s.at)"
-    " FROM state_transitions s LEFT JOIN task_runs t ON t.id = s.task_run_id"
-    " WHERE s.run_id = $1::uuid ORDER BY s.id LIMIT 10000";
+    " baton_us(s.at), s.id"
+    " FROM state_transitions s LEFT JOIN task_runs t ON t.id = s.task_run_id";
+
+const std::string kSelectHistory =
+    absl::StrCat(kSelectTransitions, " WHERE s.run_id = $1::uuid ORDER BY s.id LIMIT 10000");
+
+const std::string kSelectTransitionsAfter = absl::StrCat(
+    kSelectTransitions, " WHERE s.run_id = $1::uuid AND s.id > $2 ORDER BY s.id LIMIT $3");
+
+constexpr const char* kSelectRunState = "SELECT state FROM flow_runs WHERE id = $1::uuid";
 
 nlohmann::json JsonOrNull(const pqxx::field& field) {
   return field.is_null() ? nlohmann::json() : nlohmann::json::parse(field.as<std::string>());
@@ -182,6 +189,7 @@ TransitionRecord TransitionFromRow(const pqxx::row& row) {
   t.to_state = row[6].as<std::string>();
   t.reason = row[7].as<std::string>();
   t.at = TimeFromMicros(row[8]);
+  t.id = row[9].as<int64_t>();
   return t;
 }
 
@@ -319,6 +327,26 @@ absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filte
     }
     return runs;
   });
+}
+
+absl::StatusOr<RunStore::TransitionsPage> RunStore::TransitionsAfter(const std::string& run_id,
+                                                                      int64_t after_id,
+                                                                      int limit) {
+  if (!IsUuid(run_id)) {
+    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
+  }
+  return pool_.TransactFor<TransitionsPage>(
+      [&](pqxx::work& tx) -> absl::StatusOr<TransitionsPage> {
+        // The state first: READ COMMITTED gives each statement a fresh snapshot,
+        // so transitions committed with a terminal state are in the next one.
+        pqxx::result state = tx.exec_params(kSelectRunState, run_id);
+        if (state.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+        TransitionsPage page{engine::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
+        for (const auto& row : tx.exec_params(kSelectTransitionsAfter, run_id, after_id, limit)) {
+          page.transitions.push_back(TransitionFromRow(row));
+        }
+        return page;
+      });
 }
 
 }  // namespace baton::store

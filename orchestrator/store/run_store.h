@@ -51,6 +51,18 @@ class RunStore {
   // set but not a UUID.
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
 
+  struct TransitionsPage {
+    engine::FlowRunState run_state;         // read before the transitions
+    std::vector<TransitionRecord> transitions;  // id > after_id, by id, at most `limit`
+  };
+
+  // The run's transitions with an id above `after_id`, oldest first, and the
+  // run's state read just before them (so a terminal state means the page
+  // holds everything up to the end, unless it is full). NOT_FOUND when no such
+  // run; INVALID_ARGUMENT when `run_id` is not a UUID.
+  absl::StatusOr<TransitionsPage> TransitionsAfter(const std::string& run_id, int64_t after_id,
+                                                   int limit);
+
  private:
   PgPool& pool_;
 };
