@@ -25,6 +25,7 @@ find_package(yaml-cpp CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 baton_require_version("nlohmann_json" "${nlohmann_json_VERSION}" 3.11 nlohmann-json3-dev)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)  # core + pull (/metrics over HTTP); 1.0.1 ships no version file
 
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)

@@ -23,6 +23,23 @@ void AddDatabaseOptions(CLI::App& app, baton::OrchestratorOptions& o) {
       ->capture_default_str();
 }
 
+void AddMetricsOptions(CLI::App& app, baton::OrchestratorOptions& o,
+                       std::string& metrics_ready_file) {
+  app.add_option("--metrics-address", o.metrics_address,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port); "
+                 "empty: off")
+      ->envname("BATON_METRICS_ADDRESS");
+  app.add_option("--metrics-ready-file", metrics_ready_file,
+                 "write the bound metrics address to this file once serving");
+}
+
+// Written under a temporary name and renamed: a reader never sees half a line.
+void WriteReadyFile(const std::string& path, const std::string& address) {
+  if (path.empty()) return;
+  std::ofstream(path + ".tmp") << address << "\n";
+  std::rename((path + ".tmp").c_str(), path.c_str());
+}
+
 void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& ready_file) {
   app.add_option("--listen", o.listen, "gRPC listen address (port 0: any free port)")
       ->envname("BATON_LISTEN")
@@ -65,17 +82,16 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-int Serve(const baton::OrchestratorOptions& options, const std::string& ready_file) {
+int Serve(const baton::OrchestratorOptions& options, const std::string& ready_file,
+          const std::string& metrics_ready_file) {
   const sigset_t stop_signals = BlockStopSignals();
   auto orchestrator = baton::Orchestrator::Start(options);
   if (!orchestrator.ok()) {
     spdlog::error("cannot start: {}", orchestrator.status().ToString());
     return 1;
   }
-  if (!ready_file.empty()) {
-    std::ofstream(ready_file + ".tmp") << (*orchestrator)->address() << "\n";
-    std::rename((ready_file + ".tmp").c_str(), ready_file.c_str());
-  }
+  WriteReadyFile(metrics_ready_file, (*orchestrator)->metrics_address());
+  WriteReadyFile(ready_file, (*orchestrator)->address());
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
   spdlog::info("received signal {}", signal_number);
@@ -89,6 +105,7 @@ int main(int argc, char** argv) {
   CLI::App app{"baton-orchestrator: the Baton workflow orchestrator"};
   baton::OrchestratorOptions options;
   std::string ready_file;
+  std::string metrics_ready_file;
   std::string log_level = "info";
   std::string log_format = "text";
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
@@ -96,6 +113,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   AddDatabaseOptions(app, options);
   AddServeOptions(app, options, ready_file);
+  AddMetricsOptions(app, options, metrics_ready_file);
   CLI::App* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
   CLI::App* serve = app.add_subcommand("serve", "serve (the default)");
   (void)serve;
@@ -112,5 +130,5 @@ int main(int argc, char** argv) {
     }
     return 0;
   }
-  return Serve(options, ready_file);
+  return Serve(options, ready_file, metrics_ready_file);
 }

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/health_monitor.h"
+#include "orchestrator/metrics.h"
 #include "orchestrator/scheduler.h"
 #include "orchestrator/timer_loop.h"
 #include "orchestrator/ready_signal.h"
@@ -19,6 +20,7 @@
 #include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/deployment_store.h"
 #include "orchestrator/store/flow_store.h"
+#include "orchestrator/store/metrics_store.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/ready_listener.h"
@@ -81,6 +83,9 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::TimerStore> timers;
   std::unique_ptr<store::DeploymentStore> deployments;
   std::unique_ptr<store::ScheduleStore> schedules;
+  std::unique_ptr<store::MetricsStore> metrics_store;
+  std::unique_ptr<OrchestratorMetrics> metrics;  // null when off
+  std::string metrics_address;
   std::unique_ptr<Scheduler> scheduler;
   ReadySignal ready;
   std::unique_ptr<store::ReadyListener> listener;
@@ -128,6 +133,11 @@ struct Orchestrator::Parts {
     quota.SetMaxThreads(kMaxServerThreads);
     builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    if (metrics) {
+      std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counters;
+      counters.push_back(metrics->RpcCounterFactory());
+      builder.experimental().SetInterceptorCreators(std::move(counters));
+    }
     builder.RegisterService(worker_service.get());
     builder.RegisterService(flow_service.get());
     builder.RegisterService(run_service.get());
@@ -143,6 +153,20 @@ struct Orchestrator::Parts {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
     }
     address = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
+    return absl::OkStatus();
+  }
+
+  absl::Status StartMetrics() {
+    if (options.metrics_address.empty()) return absl::OkStatus();
+    metrics_store = std::make_unique<store::MetricsStore>(*pool);
+    OrchestratorMetricsOptions metrics_options;
+    metrics_options.address = options.metrics_address;
+    metrics_options.worker_liveness = options.worker_liveness;
+    auto started = OrchestratorMetrics::Start(metrics_options, *metrics_store);
+    if (!started.ok()) return started.status();
+    metrics = *std::move(started);
+    metrics_address = metrics->address();
+    spdlog::info("metrics on http://{}/metrics", metrics_address);
     return absl::OkStatus();
   }
 
@@ -167,6 +191,8 @@ Orchestrator::~Orchestrator() { Shutdown(); }
 
 const std::string& Orchestrator::address() const { return parts_->address; }
 
+const std::string& Orchestrator::metrics_address() const { return parts_->metrics_address; }
+
 absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
     const OrchestratorOptions& options) {
   auto parts = std::make_unique<Parts>();
@@ -190,6 +216,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   parts->scheduler = std::make_unique<Scheduler>(*parts->schedules, options.schedule_horizon,
                                                  options.scheduler_interval);
   parts->scheduler->Start();
+  if (auto s = parts->StartMetrics(); !s.ok()) return s;
   if (auto s = parts->StartServer(); !s.ok()) return s;
   parts->StartHealthMonitor();
   spdlog::info("baton-orchestrator listening on {}", parts->address);
@@ -209,6 +236,7 @@ void Orchestrator::Shutdown() {
   parts_->timer_loop->Stop();
   parts_->scheduler->Stop();
   parts_->listener.reset();
+  parts_->metrics.reset();  // scrapes read the pool
   parts_->pool.reset();
   if (parts_->db.embedded) {
     absl::Status s = parts_->db.embedded->Stop();

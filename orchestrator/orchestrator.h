@@ -25,6 +25,7 @@ struct OrchestratorOptions {
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
   absl::Duration health_interval = absl::Seconds(2);   // database probe for grpc.health.v1
+  std::string metrics_address;    // Prometheus /metrics on host:port; empty: off
   absl::Duration max_watch = absl::Hours(1);           // longest a WatchRun stream lasts
 };
 
@@ -36,6 +37,8 @@ class Orchestrator {
 
   // "host:port" actually bound (useful with port 0).
   const std::string& address() const;
+  // "host:port" of /metrics actually bound; empty when metrics are off.
+  const std::string& metrics_address() const;
 
   // Stops accepting calls, wakes long polls, waits up to shutdown_grace for
   // calls in flight, stops loops and the embedded database. Idempotent.

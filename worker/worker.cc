@@ -43,6 +43,14 @@ absl::Duration ToAbsl(const google::protobuf::Duration& d) {
   return absl::Milliseconds(TimeUtil::DurationToMilliseconds(d));
 }
 
+// For WorkerHooks::attempt_finished.
+std::string Outcome(const v1::CompleteAttemptRequest& completion) {
+  if (!completion.has_error()) return "succeeded";
+  if (completion.error().type() == "ExecutionTimeout") return "timed_out";
+  if (completion.error().type() == "Cancelled") return "cancelled";
+  return "failed";
+}
+
 }  // namespace
 
 absl::Status NonRetryable(absl::Status status) {
@@ -243,6 +251,7 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
         break;
     }
   }
+  if (options.hooks.attempt_finished) options.hooks.attempt_finished(Outcome(completion));
   spdlog::info("{} {} after {}", lease.handler(), completion.has_error() ? "failed" : "succeeded",
                absl::FormatDuration(absl::Now() - start));
   Report(completion);
@@ -324,6 +333,7 @@ void Worker::Impl::HeartbeatOnce() {
   std::lock_guard<std::mutex> lock(mu);
   const absl::Time now = absl::Now();
   if (!directives.ok()) {
+    if (options.hooks.heartbeat_failed) options.hooks.heartbeat_failed();
     spdlog::warn("heartbeat: {}", directives.status().ToString());
     for (auto& [task_run_id, r] : running) {
       const absl::Duration lease = std::min(lease_duration, r.heartbeat_timeout);
@@ -412,6 +422,8 @@ absl::Status Worker::Run() {
   spdlog::info("worker stopped");
   return absl::OkStatus();
 }
+
+int Worker::BusySlots() const { return impl_->options.slots - impl_->FreeSlots(); }
 
 void Worker::Stop() {
   {

@@ -12,6 +12,7 @@
 //   return worker.Run().ok() ? 0 : 1;
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,14 @@
 
 namespace baton::worker {
 
+// Called on worker threads as things happen (for metrics); each must be
+// thread-safe and quick. Unset hooks are skipped.
+struct WorkerHooks {
+  // outcome: "succeeded", "failed", "timed_out" (execution timeout) or "cancelled".
+  std::function<void(const std::string& outcome)> attempt_finished;
+  std::function<void()> heartbeat_failed;
+};
+
 struct WorkerOptions {
   std::string orchestrator = "127.0.0.1:7233";
   std::string name;                            // empty: hostname:pid
@@ -33,6 +42,7 @@ struct WorkerOptions {
   absl::Duration rpc_timeout = absl::Seconds(10);    // every RPC but the long poll
   absl::Duration drain_timeout = absl::Seconds(30);  // on Stop()
   absl::Duration max_backoff = absl::Seconds(10);    // reconnecting
+  WorkerHooks hooks;
 };
 
 // Marks a handler error as final: the orchestrator will not retry it.
@@ -57,6 +67,9 @@ class Worker {
   // Starts a drain; Run() returns when it is done. Thread-safe; may be called
   // before Run() (then Run() returns at once).
   void Stop();
+
+  // Slots holding an attempt (queued or running). Thread-safe.
+  int BusySlots() const;
 
   struct Impl;
 

@@ -2,6 +2,8 @@
 
 #include <signal.h>
 
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -9,6 +11,7 @@
 #include "common/cli_flags.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
+#include "worker/worker_metrics.h"
 
 namespace baton::worker {
 namespace {
@@ -27,6 +30,35 @@ void AddWorkerOptions(CLI::App& app, WorkerOptions& o, std::vector<std::string>&
   AddDurationOption(app, "--poll-wait", &o.poll_wait, "how long one poll waits for work");
   AddDurationOption(app, "--drain-timeout", &o.drain_timeout,
                     "on SIGTERM, how long running attempts may take before being cancelled");
+}
+
+struct MetricsFlags {
+  std::string address;
+  std::string ready_file;
+};
+
+void AddMetricsOptions(CLI::App& app, MetricsFlags& m) {
+  app.add_option("--metrics-address", m.address,
+                 "serve Prometheus metrics at http://HOST:PORT/metrics (port 0: any free port); "
+                 "empty: off")
+      ->envname("BATON_WORKER_METRICS_ADDRESS");
+  app.add_option("--metrics-ready-file", m.ready_file,
+                 "write the bound metrics address to this file once serving");
+}
+
+// Starts the endpoint (null when off) and makes `options` count into it.
+absl::StatusOr<std::unique_ptr<WorkerMetrics>> StartMetrics(const MetricsFlags& m,
+                                                            WorkerOptions& options) {
+  if (m.address.empty()) return nullptr;
+  auto metrics = WorkerMetrics::Start(m.address);
+  if (!metrics.ok()) return metrics.status();
+  options.hooks = (*metrics)->Hooks();
+  spdlog::info("metrics on http://{}/metrics", (*metrics)->address());
+  if (!m.ready_file.empty()) {
+    std::ofstream(m.ready_file + ".tmp") << (*metrics)->address() << "\n";
+    std::rename((m.ready_file + ".tmp").c_str(), m.ready_file.c_str());
+  }
+  return metrics;
 }
 
 bool ParseLabels(const std::vector<std::string>& labels, WorkerOptions& o) {
@@ -50,7 +82,9 @@ int WorkerMain(int argc, char** argv, const char* description,
   std::vector<std::string> labels;
   std::string log_level = "info";
   std::string log_format = "text";
+  MetricsFlags metrics_flags;
   AddWorkerOptions(app, options, labels);
+  AddMetricsOptions(app, metrics_flags);
   app.add_option("--log-level", log_level, "debug, info, warn or error")->capture_default_str();
   app.add_option("--log-format", log_format, "text or json (one JSON object per line)")
       ->capture_default_str();
@@ -67,7 +101,13 @@ int WorkerMain(int argc, char** argv, const char* description,
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  auto metrics = StartMetrics(metrics_flags, options);
+  if (!metrics.ok()) {
+    spdlog::error("{}", metrics.status().ToString());
+    return 1;
+  }
   Worker worker(options);
+  if (*metrics) (*metrics)->WatchSlots([&worker] { return worker.BusySlots(); }, options.slots);
   register_handlers(worker);
   std::thread signals([&] {
     int sig = 0;
@@ -78,6 +118,7 @@ int WorkerMain(int argc, char** argv, const char* description,
   absl::Status s = worker.Run();
   // Run() only returns after Stop(), which the signal thread called.
   signals.join();
+  metrics->reset();  // scrapes ask `worker`, which goes next
   if (!s.ok()) {
     spdlog::error("{}", s.ToString());
     return 1;
