@@ -15,13 +15,9 @@ const std::string kInsertWorker = absl::StrCat(
     "INSERT INTO workers AS w (name, queues, labels, handlers, slots, version)"
     " VALUES ($1, $2::text[], $3::jsonb, $4::text[], $5, $6) RETURNING ", kWorkerColumns);
 
-// Polls and heartbeats come often: the row is rewritten at most once a
-// second per worker, so most calls are a read-only transaction (no WAL flush).
 const std::string kTouchWorker = absl::StrCat(
-    "WITH touched AS ("
-    "  UPDATE workers SET last_seen_at = now() WHERE id = $1::uuid AND stopped_at IS NULL"
-    "    AND last_seen_at < now() - interval '1 second'"
-    ") SELECT ", kWorkerColumns, " FROM workers w WHERE w.id = $1::uuid AND w.stopped_at IS NULL");
+    "UPDATE workers w SET last_seen_at = now() WHERE w.id = $1::uuid AND w.stopped_at IS NULL"
+    " RETURNING ", kWorkerColumns);
 
 constexpr const char* kStopWorker =
     "UPDATE workers SET stopped_at = now() WHERE id = $1::uuid AND stopped_at IS NULL";

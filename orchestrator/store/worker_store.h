@@ -21,7 +21,7 @@ class WorkerStore {
 
   // The worker with `id`, which must be registered and not stopped:
   // NOT_FOUND otherwise (the worker should register again). Also records that
-  // it was seen now (to the second: the row is rewritten at most once a second).
+  // it was seen now.
   absl::StatusOr<WorkerRecord> TouchWorker(const std::string& id);
 
   // Marks the worker stopped. NOT_FOUND when unknown.
