@@ -5,32 +5,17 @@
 namespace baton {
 
 HealthMonitor::HealthMonitor(Probe probe, Publish publish, absl::Duration interval)
-    : probe_(std::move(probe)), publish_(std::move(publish)), interval_(interval) {}
+    : probe_(std::move(probe)),
+      publish_(std::move(publish)),
+      thread_(interval, [this] { CheckOnce(); }) {}
 
-void HealthMonitor::Start() { thread_ = std::thread([this] { Loop(); }); }
+void HealthMonitor::Start() { thread_.Start(); }
 
-void HealthMonitor::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+void HealthMonitor::Stop() { thread_.Stop(); }
 
 bool HealthMonitor::serving() const {
   std::lock_guard<std::mutex> lock(mu_);
   return serving_;
-}
-
-void HealthMonitor::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    CheckOnce();
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
-  }
 }
 
 void HealthMonitor::CheckOnce() {

@@ -15,6 +15,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/periodic_thread.h"
 
 namespace baton {
 
@@ -26,7 +27,7 @@ class HealthMonitor {
   // The published state starts as SERVING (the caller has just reached the
   // database); `publish` is called only on a change.
   HealthMonitor(Probe probe, Publish publish, absl::Duration interval);
-  ~HealthMonitor() { Stop(); }
+  ~HealthMonitor() = default;  // stops the thread
   HealthMonitor(const HealthMonitor&) = delete;
   HealthMonitor& operator=(const HealthMonitor&) = delete;
 
@@ -37,17 +38,13 @@ class HealthMonitor {
   bool serving() const;
 
  private:
-  void Loop();
   void CheckOnce();
 
   const Probe probe_;
   const Publish publish_;
-  const absl::Duration interval_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
   bool serving_ = true;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace baton

@@ -100,25 +100,4 @@ void Scheduler::Step() {
   }
 }
 
-void Scheduler::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void Scheduler::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void Scheduler::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    Step();
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
-  }
-}
-
 }  // namespace baton

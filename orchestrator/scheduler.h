@@ -5,12 +5,9 @@
 // are taken with SKIP LOCKED.
 #pragma once
 
-#include <condition_variable>
-#include <mutex>
-#include <thread>
-
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/periodic_thread.h"
 #include "orchestrator/store/schedule_store.h"
 
 namespace baton {
@@ -18,13 +15,13 @@ namespace baton {
 class Scheduler {
  public:
   Scheduler(store::ScheduleStore& store, absl::Duration horizon, absl::Duration interval)
-      : store_(store), horizon_(horizon), interval_(interval) {}
-  ~Scheduler() { Stop(); }
+      : store_(store), horizon_(horizon), thread_(interval, [this] { Step(); }) {}
+  ~Scheduler() = default;  // stops the thread
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
 
-  void Start();
-  void Stop();  // bounded by one step
+  void Start() { thread_.Start(); }
+  void Stop() { thread_.Stop(); }  // bounded by one step
 
   // One step, as the loop does it (exposed for tests).
   void Step();
@@ -36,15 +33,9 @@ class Scheduler {
   static absl::StatusOr<store::Promotion> Decide(const store::DueRun& due);
 
  private:
-  void Loop();
-
   store::ScheduleStore& store_;
   const absl::Duration horizon_;
-  const absl::Duration interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace baton

@@ -9,7 +9,7 @@ constexpr int kBatch = 500;
 
 TimerLoop::TimerLoop(store::LeaseStore& leases, store::TimerStore& timers,
                      absl::Duration interval)
-    : interval_(interval) {
+    : thread_(interval, [this] { SweepOnce(); }) {
   sweeps_ = {
       {"expired lease or execution timeout", [&leases](int n) { return leases.ExpireLeases(n); }},
       {"retry delay over", [&timers](int n) { return timers.WakeRetries(n); }},
@@ -17,27 +17,6 @@ TimerLoop::TimerLoop(store::LeaseStore& leases, store::TimerStore& timers,
       {"short-circuited by an open breaker", [&timers](int n) { return timers.ShortCircuit(n); }},
       {"flow timeout", [&timers](int n) { return timers.TimeOutRuns(n); }},
   };
-}
-
-void TimerLoop::Start() { thread_ = std::thread([this] { Loop(); }); }
-
-void TimerLoop::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void TimerLoop::Loop() {
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    SweepOnce();
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(interval_), [this] { return stop_; });
-  }
 }
 
 void TimerLoop::SweepOnce() {

@@ -4,15 +4,13 @@
 // run in every orchestrator replica: the store claims rows with SKIP LOCKED.
 #pragma once
 
-#include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/periodic_thread.h"
 #include "orchestrator/store/lease_store.h"
 #include "orchestrator/store/timer_store.h"
 
@@ -21,12 +19,12 @@ namespace baton {
 class TimerLoop {
  public:
   TimerLoop(store::LeaseStore& leases, store::TimerStore& timers, absl::Duration interval);
-  ~TimerLoop() { Stop(); }
+  ~TimerLoop() = default;  // stops the thread
   TimerLoop(const TimerLoop&) = delete;
   TimerLoop& operator=(const TimerLoop&) = delete;
 
-  void Start();
-  void Stop();  // bounded by one sweep
+  void Start() { thread_.Start(); }
+  void Stop() { thread_.Stop(); }  // bounded by one sweep
 
  private:
   struct Sweep {
@@ -34,15 +32,10 @@ class TimerLoop {
     std::function<absl::StatusOr<int>(int limit)> run;
   };
 
-  void Loop();
   void SweepOnce();
 
   std::vector<Sweep> sweeps_;
-  const absl::Duration interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 }  // namespace baton

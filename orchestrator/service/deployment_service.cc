@@ -19,14 +19,6 @@ using rpc::ToGrpcStatus;
 
 constexpr int kRecentSkips = 20;
 
-google::protobuf::Timestamp ToProtoTime(absl::Time t) {
-  google::protobuf::Timestamp ts;
-  const int64_t us = absl::ToUnixMicros(t);
-  ts.set_seconds(us / 1000000 - (us % 1000000 < 0 ? 1 : 0));
-  ts.set_nanos(static_cast<int32_t>(((us % 1000000) + 1000000) % 1000000) * 1000);
-  return ts;
-}
-
 void ScheduleToProto(const ScheduleSpec& in, v1::Schedule* out) {
   out->set_cron(in.cron);
   out->set_timezone(in.timezone);

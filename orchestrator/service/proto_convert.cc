@@ -13,10 +13,7 @@ using google::protobuf::Timestamp;
 template <typename Msg, typename Setter>
 void MaybeSetTime(absl::Time t, Msg* msg, Setter mutable_field) {
   if (t == absl::InfinitePast()) return;
-  const int64_t us = absl::ToUnixMicros(t);
-  Timestamp* ts = (msg->*mutable_field)();
-  ts->set_seconds(us / 1000000 - (us % 1000000 < 0 ? 1 : 0));
-  ts->set_nanos(static_cast<int32_t>(((us % 1000000) + 1000000) % 1000000) * 1000);
+  *(msg->*mutable_field)() = ToProtoTime(t);
 }
 
 template <typename Msg, typename Setter>
@@ -27,6 +24,10 @@ void MaybeSetDuration(absl::Time from, absl::Time to, Msg* msg, Setter mutable_f
 }
 
 }  // namespace
+
+google::protobuf::Timestamp ToProtoTime(absl::Time t) {
+  return google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
 
 google::protobuf::Duration ToProtoDuration(absl::Duration d) {
   return google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));

@@ -24,6 +24,7 @@ void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out);
 void ToProto(const store::LeaseRecord& in, v1::Lease* out);
 void ToProto(const store::BreakerRecord& in, v1::Breaker* out);
 google::protobuf::Duration ToProtoDuration(absl::Duration d);
+google::protobuf::Timestamp ToProtoTime(absl::Time t);  // finite times only
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref);
 

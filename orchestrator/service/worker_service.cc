@@ -56,7 +56,7 @@ void FillDirective(const v1::AttemptRef& ref, const store::HeartbeatOutcome& out
                                          : v1::AttemptDirective::CONTINUE);
   if (outcome.cancel_requested) d->set_reason("the run is being cancelled or timed out");
   *d->mutable_lease_expires_at() =
-      TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(outcome.lease_expires_at));
+      ToProtoTime(outcome.lease_expires_at);
 }
 
 }  // namespace
