@@ -9,12 +9,18 @@
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
 #include "gmock/gmock.h"
+#include "tests/unit/flow_spec_test_util.h"
 #include "gtest/gtest.h"
 
 namespace baton {
 namespace {
 
 using json = nlohmann::json;
+using flow_spec_testing::FromJsonError;
+using flow_spec_testing::InvalidMessage;
+using flow_spec_testing::ParseError;
+using flow_spec_testing::ParseOk;
+using flow_spec_testing::ValidateError;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using DelayKind = RetryPolicy::DelayKind;
@@ -87,28 +93,6 @@ std::string FlowWithTask(absl::string_view fields) {
   return Flow(absl::StrCat("  - {name: a, handler: h, ", fields, "}\n"));
 }
 
-FlowSpec ParseOk(absl::string_view text) {
-  absl::StatusOr<FlowSpec> spec = ParseFlowSpec(text, "flow.yaml");
-  EXPECT_TRUE(spec.ok()) << spec.status();
-  return spec.ok() ? *std::move(spec) : FlowSpec();
-}
-
-std::string InvalidMessage(const absl::Status& status) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  return std::string(status.message());
-}
-
-std::string ParseError(absl::string_view text) {
-  return InvalidMessage(ParseFlowSpec(text, "flow.yaml").status());
-}
-
-std::string ValidateError(const FlowSpec& spec) {
-  return InvalidMessage(ValidateFlowSpec(spec, "spec"));
-}
-
-std::string FromJsonError(const json& flow) {
-  return InvalidMessage(FlowSpecFromJson(flow, "stored").status());
-}
 
 // The canonical JSON of a one-task flow with `task_fields` merged into the
 // task: how a stored flow with a bad value looks.

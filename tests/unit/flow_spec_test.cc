@@ -7,12 +7,18 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "tests/unit/flow_spec_test_util.h"
 #include "gtest/gtest.h"
 
 namespace baton {
 namespace {
 
 using json = nlohmann::json;
+using flow_spec_testing::FromJsonError;
+using flow_spec_testing::InvalidMessage;
+using flow_spec_testing::ParseError;
+using flow_spec_testing::ParseOk;
+using flow_spec_testing::ValidateError;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -66,29 +72,6 @@ std::string FlowWithTasks(size_t n) {
   return text;
 }
 
-FlowSpec ParseOk(absl::string_view text) {
-  absl::StatusOr<FlowSpec> spec = ParseFlowSpec(text, "flow.yaml");
-  EXPECT_TRUE(spec.ok()) << spec.status();
-  return spec.ok() ? *std::move(spec) : FlowSpec();
-}
-
-// The message of the INVALID_ARGUMENT error that `status` must be.
-std::string InvalidMessage(const absl::Status& status) {
-  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
-  return std::string(status.message());
-}
-
-std::string ParseError(absl::string_view text) {
-  return InvalidMessage(ParseFlowSpec(text, "flow.yaml").status());
-}
-
-std::string ValidateError(const FlowSpec& spec) {
-  return InvalidMessage(ValidateFlowSpec(spec, "spec"));
-}
-
-std::string FromJsonError(const json& flow) {
-  return InvalidMessage(FlowSpecFromJson(flow, "stored").status());
-}
 
 TaskSpec Task(std::string name, std::vector<std::string> depends_on = {}) {
   TaskSpec task;
