@@ -139,12 +139,16 @@ std::string MarkdownCell(std::string_view text) {
   return out;
 }
 
+std::string MarkdownRow(const std::vector<std::string>& cells) {
+  std::string out = "|";
+  for (const auto& cell : cells) absl::StrAppend(&out, " ", MarkdownCell(cell), " |");
+  return out + "\n";
+}
+
 std::string FormatMarkdownTable(const Rows& rows) {
   std::string out;
   for (size_t r = 0; r < rows.size(); ++r) {
-    out += '|';
-    for (const auto& cell : rows[r]) absl::StrAppend(&out, " ", MarkdownCell(cell), " |");
-    out += '\n';
+    out += MarkdownRow(rows[r]);
     if (r == 0) {
       out += '|';
       for (size_t i = 0; i < rows[0].size(); ++i) out += "---|";
@@ -152,6 +156,23 @@ std::string FormatMarkdownTable(const Rows& rows) {
     }
   }
   return out;
+}
+
+std::vector<std::string> RunLogHeader() {
+  return {"id", "time", "task", "attempt", "stream", "level", "message"};
+}
+
+std::vector<std::string> RunLogRow(const v1::RunLogEntry& e) {
+  return {absl::StrCat(e.id()),       FormatTime(e.line().time(), e.line().has_time()),
+          e.task_name(),              absl::StrCat(e.attempt()),
+          e.line().stream(),          e.line().level(),
+          e.line().message()};
+}
+
+std::string RunLogText(const v1::RunLogEntry& e) {
+  return absl::StrCat(FormatTime(e.line().time(), e.line().has_time()), "  ", e.task_name(), " #",
+                      e.attempt(), "  ", absl::AsciiStrToUpper(e.line().level()), "  ",
+                      e.line().stream(), "  ", e.line().message());
 }
 
 std::string DurationSeconds(const Duration& d, bool set) {

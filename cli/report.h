@@ -33,6 +33,8 @@ std::string CsvField(std::string_view text);
 std::string FormatCsv(const Rows& rows);
 std::string MarkdownCell(std::string_view text);
 std::string FormatMarkdownTable(const Rows& rows);
+// One table row ("| a | b |\n"), cells escaped as above.
+std::string MarkdownRow(const std::vector<std::string>& cells);
 
 // Seconds with three decimals ("12.345"), or "" when unset.
 std::string DurationSeconds(const google::protobuf::Duration& d, bool set);
@@ -51,6 +53,13 @@ std::string RunTasksCsv(const v1::Run& run);
 // `run get`: a "# Run <id>" heading, then tables of the run's metadata, its
 // tasks and every attempt (with the retry delay chosen after it).
 std::string RunMarkdown(const v1::Run& run);
+
+// `run logs`: id, time, task, attempt, stream, level, message (whole, also
+// in Markdown: a log line is never cut).
+std::vector<std::string> RunLogHeader();
+std::vector<std::string> RunLogRow(const v1::RunLogEntry& e);
+// One line of `run logs` text: time, task #attempt, LEVEL, stream, message.
+std::string RunLogText(const v1::RunLogEntry& e);
 
 // The instant a `--since`/`--until` value names: an RFC 3339 time, or a
 // duration before `now` ("90s", "1h30m", "7d"). INVALID_ARGUMENT naming

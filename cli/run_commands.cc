@@ -37,6 +37,13 @@ struct WatchArgs {
   absl::Duration wait_timeout = absl::Minutes(10);
 };
 
+struct LogsArgs {
+  std::string id;
+  std::string task;
+  bool follow = false;
+  absl::Duration wait_timeout = absl::Minutes(10);
+};
+
 struct ListArgs {
   std::string flow;
   std::string state;
@@ -234,6 +241,35 @@ int WatchAndPrint(CliContext& cli, const std::string& what, const std::string& i
   return run->state() == v1::FLOW_RUN_STATE_COMPLETED ? kExitOk : kExitRunFailed;
 }
 
+// Prints the run's log lines as they stream in, in the chosen output.
+int Logs(const Globals& g, const LogsArgs& args) {
+  CliContext cli(g);
+  grpc::ClientContext context;
+  const absl::Duration timeout = args.follow ? args.wait_timeout : g.timeout;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  v1::StreamRunLogsRequest request;
+  request.set_run_id(args.id);
+  request.set_task_name(args.task);
+  request.set_follow(args.follow);
+  std::unique_ptr<grpc::ClientReader<v1::RunLogEntry>> reader =
+      cli.runs().StreamRunLogs(&context, request);
+  if (cli.output() == Output::kCsv) std::cout << FormatCsv({RunLogHeader()});
+  if (cli.output() == Output::kMarkdown) std::cout << FormatMarkdownTable({RunLogHeader()});
+  v1::RunLogEntry entry;
+  while (reader->Read(&entry)) {
+    switch (cli.output()) {
+      case Output::kJson: std::cout << JsonLine(entry) << "\n"; break;
+      case Output::kCsv: std::cout << FormatCsv({RunLogRow(entry)}); break;
+      case Output::kMarkdown: std::cout << MarkdownRow(RunLogRow(entry)); break;
+      case Output::kTable: std::cout << RunLogText(entry) << "\n"; break;
+    }
+    if (args.follow) std::cout.flush();
+  }
+  grpc::Status s = reader->Finish();
+  if (!s.ok()) return cli.Fail("run logs", rpc::FromGrpcStatus(s));
+  return kExitOk;
+}
+
 int WatchCommand(const Globals& g, const WatchArgs& args) {
   CliContext cli(g);
   return WatchAndPrint(cli, "run watch", args.id, args.wait_timeout);
@@ -384,6 +420,15 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   watch->callback([&globals, watch_args, exit_code] {
     *exit_code = WatchCommand(globals, *watch_args);
   });
+
+  auto logs_args = std::make_shared<LogsArgs>();
+  CLI::App* logs = run->add_subcommand("logs", "the log lines a run's attempts wrote");
+  logs->add_option("id", logs_args->id, "run id")->required();
+  logs->add_option("--task", logs_args->task, "only this task's lines");
+  logs->add_flag("-f,--follow", logs_args->follow, "keep printing new lines until the run ends");
+  AddDurationOption(*logs, "--wait-timeout", &logs_args->wait_timeout,
+                    "longest --follow lasts");
+  logs->callback([&globals, logs_args, exit_code] { *exit_code = Logs(globals, *logs_args); });
 
   auto cancel_id = std::make_shared<std::string>();
   auto reason = std::make_shared<std::string>();

@@ -41,4 +41,11 @@ bool ContainsNulCharacter(const nlohmann::json& value) {
   return false;
 }
 
+std::string ValidUtf8(absl::string_view text) {
+  using nlohmann::json;
+  std::string quoted =
+      json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+  return json::parse(quoted).get<std::string>();
+}
+
 }  // namespace baton

@@ -20,4 +20,8 @@ absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::str
 // allows and PostgreSQL's jsonb refuses.
 bool ContainsNulCharacter(const nlohmann::json& value);
 
+// `text` as valid UTF-8: each invalid byte becomes U+FFFD. Proto strings and
+// JSON must be UTF-8; process output and handler text need not be.
+std::string ValidUtf8(absl::string_view text);
+
 }  // namespace baton

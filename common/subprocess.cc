@@ -494,6 +494,9 @@ absl::StatusOr<size_t> Supervisor::ReadOnce(Fd& fd) {
     ssize_t n = read(fd.get(), chunk, sizeof chunk);
     if (n > 0) {
       buffer.Append(chunk, n);
+      if (options_.on_output) {
+        options_.on_output(&fd == &stderr_, absl::string_view(chunk, static_cast<size_t>(n)));
+      }
       return n;
     }
     if (n == 0) {

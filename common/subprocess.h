@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace baton {
@@ -27,6 +28,10 @@ struct SubprocessOptions {
   // Only the last this-many bytes of each stream are kept.
   size_t max_stdout_bytes = 1 << 20;
   size_t max_stderr_bytes = 64 << 10;
+  // Called on the calling thread with each chunk read from the child's stdout
+  // (`is_stderr` false) or stderr, as it arrives (chunks are not lines).
+  // May be empty. The tails above are kept either way.
+  std::function<void(bool is_stderr, absl::string_view chunk)> on_output;
   // Time between SIGTERM and SIGKILL once `should_stop` turns true.
   absl::Duration kill_grace = absl::Seconds(5);
 };

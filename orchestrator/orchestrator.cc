@@ -20,6 +20,7 @@
 #include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/deployment_store.h"
 #include "orchestrator/store/flow_store.h"
+#include "orchestrator/store/log_store.h"
 #include "orchestrator/store/metrics_store.h"
 #include "orchestrator/store/migrations.h"
 #include "orchestrator/store/pg_pool.h"
@@ -77,6 +78,7 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::PgPool> pool;
   std::unique_ptr<store::FlowStore> flows;
   std::unique_ptr<store::RunStore> runs;
+  std::unique_ptr<store::LogStore> logs;
   std::unique_ptr<store::LeaseStore> leases;
   std::unique_ptr<store::WorkerStore> workers;
   std::unique_ptr<store::BreakerStore> breakers;
@@ -105,6 +107,7 @@ struct Orchestrator::Parts {
   void MakeStoresAndServices() {
     flows = std::make_unique<store::FlowStore>(*pool);
     runs = std::make_unique<store::RunStore>(*pool);
+    logs = std::make_unique<store::LogStore>(*pool);
     leases = std::make_unique<store::LeaseStore>(*pool, options.execution_grace);
     workers = std::make_unique<store::WorkerStore>(*pool);
     breakers = std::make_unique<store::BreakerStore>(*pool);
@@ -112,9 +115,9 @@ struct Orchestrator::Parts {
     deployments = std::make_unique<store::DeploymentStore>(*pool);
     schedules = std::make_unique<store::ScheduleStore>(*pool);
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
-                                                                  *workers, ready);
+                                                                  *workers, *logs, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
-    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs, ready,
+    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs, *logs, ready,
                                                             options.max_watch);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);

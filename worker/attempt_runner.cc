@@ -39,8 +39,9 @@ std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time rece
                absl::Nanoseconds(lease.execution_timeout().nanos());
   }
   std::map<std::string, std::string> env(lease.env().begin(), lease.env().end());
+  std::vector<std::string> secret_env(lease.secret_env().begin(), lease.secret_env().end());
   return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline,
-                                       std::move(env));
+                                       std::move(env), secret_env);
 }
 
 v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
@@ -68,7 +69,7 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
     message = absl::StrCat(ctx.cancel_reason(), message.empty() ? "" : " (", message,
                            message.empty() ? "" : ")");
   }
-  SetError(out, message, IsNonRetryable(result.status()),
+  SetError(out, ctx.Redact(message), IsNonRetryable(result.status()),
            absl::StatusCodeToString(result.status().code()));
   return out;
 }

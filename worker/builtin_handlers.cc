@@ -11,6 +11,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
+#include "common/json_util.h"
+#include "common/log_text.h"
 #include "common/status_macros.h"
 #include "common/subprocess.h"
 
@@ -21,13 +23,6 @@ using nlohmann::json;
 
 constexpr size_t kMaxValueInMessage = 60;
 constexpr size_t kStderrInMessage = 2048;
-
-// Results and messages travel as JSON and proto strings, which must be UTF-8;
-// process output need not be.
-std::string ValidUtf8(absl::string_view text) {
-  std::string quoted = json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
-  return json::parse(quoted).get<std::string>();
-}
 
 std::string Describe(const json& value) {
   std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -251,9 +246,18 @@ absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
 
 absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
   ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx.config()));
+  SubprocessOptions options = ExecOptions(config, input, RunEnvironment(ctx));
+  // Each line the command writes goes to the attempt's log as it comes.
+  LineSplitter out_lines, err_lines;
+  options.on_output = [&](bool is_stderr, absl::string_view chunk) {
+    for (const std::string& line : (is_stderr ? err_lines : out_lines).Feed(chunk)) {
+      ctx.LogOutput(is_stderr ? "stderr" : "stdout", line);
+    }
+  };
   absl::StatusOr<SubprocessResult> result =
-      RunSubprocess(ExecOptions(config, input, RunEnvironment(ctx)),
-                    [&ctx] { return ctx.cancelled(); });
+      RunSubprocess(options, [&ctx] { return ctx.cancelled(); });
+  for (const std::string& line : out_lines.Finish()) ctx.LogOutput("stdout", line);
+  for (const std::string& line : err_lines.Finish()) ctx.LogOutput("stderr", line);
   if (!result.ok()) {
     return absl::Status(result.status().code(), absl::StrCat("exec: ", result.status().message()));
   }

@@ -97,6 +97,16 @@ absl::Status OrchestratorClient::Complete(const v1::CompleteAttemptRequest& requ
   return rpc::FromGrpcStatus(impl_->stub->CompleteAttempt(&ctx, request, &response));
 }
 
+absl::StatusOr<v1::AppendLogsResponse> OrchestratorClient::AppendLogs(
+    const v1::AppendLogsRequest& request) {
+  grpc::ClientContext ctx;
+  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  v1::AppendLogsResponse response;
+  grpc::Status s = impl_->stub->AppendLogs(&ctx, request, &response);
+  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  return response;
+}
+
 absl::Status OrchestratorClient::Deregister(const std::string& worker_id) {
   grpc::ClientContext ctx;
   impl_->SetDeadline(ctx, impl_->rpc_timeout);

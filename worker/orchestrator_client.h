@@ -27,6 +27,7 @@ class OrchestratorClient {
   absl::StatusOr<std::vector<v1::AttemptDirective>> Heartbeat(
       const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts);
   absl::Status Complete(const v1::CompleteAttemptRequest& request);
+  absl::StatusOr<v1::AppendLogsResponse> AppendLogs(const v1::AppendLogsRequest& request);
   absl::Status Deregister(const std::string& worker_id);
 
   struct Impl;

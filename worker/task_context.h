@@ -8,14 +8,20 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
+#include "worker/attempt_log.h"
 
 namespace baton::worker {
 
-// Identity and options of one leased attempt, plus its cancellation signal.
+enum class LogLevel { kDebug, kInfo, kWarn, kError };
+
+// Identity and options of one leased attempt, plus its cancellation signal
+// and its log.
 // Thread-safe: the worker's heartbeat loop cancels it while a handler thread
 // reads it.
 class TaskContext {
@@ -30,13 +36,11 @@ class TaskContext {
     std::string correlation_id;  // the run's; pass it on to downstream calls
   };
 
+  // `secret_env` names the entries of `env` whose values are masked in logs.
   TaskContext(Identity identity, nlohmann::json config,
               absl::Time deadline = absl::InfiniteFuture(),
-              std::map<std::string, std::string> env = {})
-      : identity_(std::move(identity)),
-        config_(std::move(config)),
-        deadline_(deadline),
-        env_(std::move(env)) {}
+              std::map<std::string, std::string> env = {},
+              const std::vector<std::string>& secret_env = {});
   TaskContext(const TaskContext&) = delete;
   TaskContext& operator=(const TaskContext&) = delete;
 
@@ -51,6 +55,25 @@ class TaskContext {
   // The run's environment (a deployment's env, secrets included): `exec`
   // commands get it; handlers read it here. Never log it.
   const std::map<std::string, std::string>& env() const { return env_; }
+
+  // Logs `message` for this attempt: shipped to the orchestrator (`baton run
+  // logs`) and written to the worker's own log, with the run's secret values
+  // masked. Bounded per attempt; lines past the bound are counted, not kept.
+  void Log(LogLevel level, absl::string_view message);
+  void Info(absl::string_view message) { Log(LogLevel::kInfo, message); }
+  void Warn(absl::string_view message) { Log(LogLevel::kWarn, message); }
+  void Error(absl::string_view message) { Log(LogLevel::kError, message); }
+
+  // One line a command wrote ("stdout" or "stderr"): shipped like Log, and
+  // written to the worker's own log at debug level.
+  void LogOutput(absl::string_view stream, absl::string_view line);
+
+  // `text` with the run's secret values masked, for anything that leaves the
+  // handler (error messages included).
+  std::string Redact(absl::string_view text) const { return log_.Mask(text); }
+
+  // The lines waiting to be shipped (the worker runtime takes them).
+  AttemptLog& log() { return log_; }
 
   // True once the attempt must stop: the run was cancelled, the lease was
   // lost, or the worker is shutting down. Handlers that run long should check
@@ -69,6 +92,7 @@ class TaskContext {
   const nlohmann::json config_;
   const absl::Time deadline_;
   const std::map<std::string, std::string> env_;
+  AttemptLog log_;
   std::atomic<bool> cancelled_{false};
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/strings/str_join.h"
 #include "common/backoff.h"
+#include "common/log_text.h"
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/attempt_runner.h"
@@ -25,6 +26,8 @@ using google::protobuf::util::TimeUtil;
 
 constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
 constexpr int kMaxCompletionTries = 8;
+// One AppendLogs request carries about this many message bytes at most.
+constexpr size_t kMaxLogRequestBytes = 1 << 20;
 // After cancelling handlers at the end of a drain, how long to wait for them.
 constexpr absl::Duration kCancelGrace = absl::Seconds(10);
 
@@ -37,6 +40,13 @@ std::string DefaultName() {
 bool IsTransient(const absl::Status& s) {
   return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsAborted(s) ||
          absl::IsResourceExhausted(s) || absl::IsInternal(s) || absl::IsUnknown(s);
+}
+
+void ToProto(const LogEntry& in, v1::LogLine* out) {
+  *out->mutable_time() = TimeUtil::NanosecondsToTimestamp(absl::ToUnixNanos(in.time));
+  out->set_stream(in.stream);
+  out->set_level(in.level);
+  out->set_message(in.message);
 }
 
 absl::Duration ToAbsl(const google::protobuf::Duration& d) {
@@ -88,6 +98,9 @@ struct Worker::Impl {
   absl::Duration lease_duration = absl::Seconds(30);
   std::deque<v1::Lease> queued;
   std::map<int64_t, Running> running;  // by task run id
+  std::mutex ship_mu;  // one log shipment at a time: an attempt's lines stay in order
+
+  using LogSource = std::pair<v1::AttemptRef, std::shared_ptr<TaskContext>>;
 
   // Sleeps up to `d` unless stopping; returns false when stopping.
   bool SleepUnlessStopping(absl::Duration d) {
@@ -108,6 +121,10 @@ struct Worker::Impl {
   void Execute(const v1::Lease& lease);
   void Report(const v1::CompleteAttemptRequest& completion);
   void HeartbeatLoop();
+  void LogShipLoop();
+  void ShipLogs(const std::vector<LogSource>& sources);
+  void SendLogs(const v1::AppendLogsRequest& request,
+                const std::vector<std::pair<TaskContext*, int>>& counts);
   absl::Duration HeartbeatEvery();
   void EnforceDeadlines();
   void HeartbeatOnce();
@@ -254,6 +271,7 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
   if (options.hooks.attempt_finished) options.hooks.attempt_finished(Outcome(completion));
   spdlog::info("{} {} after {}", lease.handler(), completion.has_error() ? "failed" : "succeeded",
                absl::FormatDuration(absl::Now() - start));
+  ShipLogs({{lease.attempt(), ctx}});  // the last lines land before the outcome
   Report(completion);
   std::lock_guard<std::mutex> lock(mu);
   running.erase(id);
@@ -295,6 +313,81 @@ void Worker::Impl::HeartbeatLoop() {
     if (absl::Now() - last < HeartbeatEvery()) continue;
     HeartbeatOnce();
     last = absl::Now();
+  }
+}
+
+void Worker::Impl::LogShipLoop() {
+  while (true) {
+    std::vector<LogSource> sources;
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      const auto done = [this] { return finished || (polling_done && running.empty()); };
+      if (cv.wait_for(lock, absl::ToChronoMilliseconds(options.log_flush_interval), done)) return;
+      for (const auto& [id, r] : running) sources.emplace_back(r.ref, r.ctx);
+    }
+    ShipLogs(sources);
+  }
+}
+
+// Sends what the attempts logged since their last shipment, in requests of
+// bounded size. Lines that cannot be delivered are counted as dropped.
+void Worker::Impl::ShipLogs(const std::vector<LogSource>& sources) {
+  std::lock_guard<std::mutex> ship_lock(ship_mu);
+  v1::AppendLogsRequest request;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    request.set_worker_id(worker_id);
+  }
+  std::vector<std::pair<TaskContext*, int>> counts;  // lines per batch in `request`
+  size_t bytes = 0;
+  const auto flush = [&] {
+    if (request.attempts_size() > 0) SendLogs(request, counts);
+    request.clear_attempts();
+    counts.clear();
+    bytes = 0;
+  };
+  for (const auto& [ref, ctx] : sources) {
+    AttemptLog::Pending pending = ctx->log().Take();
+    if (pending.lines.empty() && pending.dropped == 0) continue;
+    v1::AttemptLogs* batch = nullptr;
+    const auto start_batch = [&] {
+      batch = request.add_attempts();
+      *batch->mutable_attempt() = ref;
+      counts.emplace_back(ctx.get(), 0);
+    };
+    start_batch();
+    batch->set_dropped(pending.dropped);
+    for (const LogEntry& line : pending.lines) {
+      if (bytes + line.message.size() > kMaxLogRequestBytes) {
+        flush();
+        start_batch();
+      } else if (batch->lines_size() >= kMaxLogLinesPerBatch) {
+        start_batch();
+      }
+      ToProto(line, batch->add_lines());
+      ++counts.back().second;
+      bytes += line.message.size();
+    }
+  }
+  flush();
+}
+
+void Worker::Impl::SendLogs(const v1::AppendLogsRequest& request,
+                            const std::vector<std::pair<TaskContext*, int>>& counts) {
+  if (request.worker_id().empty()) return;
+  auto response = client->AppendLogs(request);
+  if (!response.ok()) {
+    spdlog::warn("shipping log lines: {}", response.status().ToString());
+    for (const auto& [ctx, lines] : counts) ctx->log().CountLost(lines);
+    return;
+  }
+  for (int i = 0; i < response->results_size(); ++i) {
+    const v1::AppendLogsResult& r = response->results(i);
+    if (!r.refused().empty()) {
+      spdlog::debug("log lines of task run {} attempt {} refused: {}",
+                    request.attempts(i).attempt().task_run_id(),
+                    request.attempts(i).attempt().attempt(), r.refused());
+    }
   }
 }
 
@@ -395,6 +488,7 @@ absl::Status Worker::Run() {
   std::vector<std::thread> slots;
   for (int i = 0; i < w.options.slots; ++i) slots.emplace_back([&w] { w.SlotLoop(); });
   std::thread heartbeats([&w] { w.HeartbeatLoop(); });
+  std::thread log_shipper([&w] { w.LogShipLoop(); });
   w.PollLoop();  // returns once Stop() was called
   w.Drain();
   bool abandoned = false;
@@ -405,6 +499,7 @@ absl::Status Worker::Run() {
     w.cv.notify_all();
   }
   heartbeats.join();
+  log_shipper.join();
   for (auto& t : slots) {
     // A handler that ignored cancellation cannot be joined within a bound.
     if (abandoned) t.detach(); else t.join();

@@ -40,6 +40,7 @@ struct WorkerOptions {
   int slots = 4;
   absl::Duration poll_wait = absl::Seconds(20);
   absl::Duration rpc_timeout = absl::Seconds(10);    // every RPC but the long poll
+  absl::Duration log_flush_interval = absl::Seconds(1);  // attempts' log lines shipped this often
   absl::Duration drain_timeout = absl::Seconds(30);  // on Stop()
   absl::Duration max_backoff = absl::Seconds(10);    // reconnecting
   WorkerHooks hooks;

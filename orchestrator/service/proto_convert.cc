@@ -2,6 +2,10 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/str_cat.h"
+#include "common/log_text.h"
+#include "orchestrator/service/request_checks.h"
+
 namespace baton::service {
 namespace {
 
@@ -55,6 +59,8 @@ void AttemptToProto(const store::AttemptRecord& in, v1::Attempt* out) {
   if (in.retry_base_delay) *out->mutable_retry_base_delay() = ToProtoDuration(*in.retry_base_delay);
   if (in.jitter_sample) out->set_jitter_sample(*in.jitter_sample);
   MaybeSetTime(in.execution_deadline, out, &v1::Attempt::mutable_execution_deadline);
+  out->set_log_lines(in.log_lines);
+  out->set_log_lines_dropped(in.log_lines_dropped);
 }
 
 void TransitionToProto(const store::TransitionRecord& in, v1::Transition* out) {
@@ -177,6 +183,57 @@ void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out) {
   MaybeSetTime(in.last_seen_at, out, &v1::WorkerInfo::mutable_last_seen_at);
 }
 
+absl::StatusOr<store::LogBatch> FromProto(const v1::AttemptLogs& in, const std::string& path,
+                                          absl::Time now) {
+  if (in.lines_size() > kMaxLogLinesPerBatch) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ".lines: ", in.lines_size(),
+                                                   " lines; expected at most ",
+                                                   kMaxLogLinesPerBatch, " per batch"));
+  }
+  if (auto s = CheckRange(path + ".dropped", in.dropped(), 0, INT32_MAX); !s.ok()) return s;
+  store::LogBatch batch;
+  batch.claim = FromProto(in.attempt());
+  batch.dropped_by_worker = in.dropped();
+  for (int i = 0; i < in.lines_size(); ++i) {
+    const v1::LogLine& line = in.lines(i);
+    const std::string at = absl::StrCat(path, ".lines[", i, "]");
+    if (!IsLogStream(line.stream())) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".stream: \"", line.stream().substr(0, 40),
+                                                     "\"; expected log, stdout or stderr"));
+    }
+    if (!IsLogLevel(line.level())) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".level: \"", line.level().substr(0, 40),
+                                                     "\"; expected debug, info, warn or error"));
+    }
+    if (auto s = CheckLength(at + ".message", line.message(), kMaxLogLineBytes); !s.ok()) return s;
+    if (line.message().find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(at, ".message: contains a NUL character; expected text without one"));
+    }
+    absl::Time time = now;
+    if (line.has_time()) {
+      auto parsed = FromTimestamp(at + ".time", line.time());
+      if (!parsed.ok()) return parsed.status();
+      time = *parsed;
+    }
+    batch.lines.push_back({time, line.stream(), line.level(), line.message()});
+  }
+  return batch;
+}
+
+void ToProto(const store::RunLogRecord& in, v1::RunLogEntry* out) {
+  out->set_id(in.id);
+  out->set_task_name(in.task_name);
+  out->set_task_run_id(in.task_run_id);
+  out->set_attempt(in.attempt);
+  out->set_worker_id(in.worker_id);
+  v1::LogLine* line = out->mutable_line();
+  *line->mutable_time() = ToProtoTime(in.line.time);
+  line->set_stream(in.line.stream);
+  line->set_level(in.line.level);
+  line->set_message(in.line.message);
+}
+
 void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
   v1::AttemptRef* ref = out->mutable_attempt();
   ref->set_task_run_id(in.task_run_id);
@@ -197,6 +254,7 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
     *out->mutable_heartbeat_timeout() = ToProtoDuration(in.heartbeat_timeout);
   }
   out->mutable_env()->insert(in.env.begin(), in.env.end());
+  for (const std::string& name : in.secret_env) out->add_secret_env(name);
   out->set_correlation_id(in.correlation_id);
 }
 

@@ -8,6 +8,7 @@
 #include "baton/v1/worker_service.pb.h"
 #include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/lease_store.h"
+#include "orchestrator/store/log_store.h"
 #include "orchestrator/store/records.h"
 
 namespace baton::service {
@@ -23,6 +24,12 @@ void ToProto(const store::TransitionRecord& in, v1::Transition* out);
 void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out);
 void ToProto(const store::LeaseRecord& in, v1::Lease* out);
 void ToProto(const store::BreakerRecord& in, v1::Breaker* out);
+void ToProto(const store::RunLogRecord& in, v1::RunLogEntry* out);
+// One batch of log lines, checked field by field: INVALID_ARGUMENT names the
+// path under `path`, e.g. `attempts[0].lines[3].stream`. Lines without a
+// time get `now`.
+absl::StatusOr<store::LogBatch> FromProto(const v1::AttemptLogs& in, const std::string& path,
+                                          absl::Time now);
 google::protobuf::Duration ToProtoDuration(absl::Duration d);
 google::protobuf::Timestamp ToProtoTime(absl::Time t);  // finite times only
 

@@ -51,4 +51,13 @@ absl::Status CheckCorrelationId(const std::string& value) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<absl::Time> FromTimestamp(const std::string& field,
+                                         const google::protobuf::Timestamp& ts) {
+  if (auto s = CheckRange(field + ".seconds", ts.seconds(), -62135596800, 253402300799); !s.ok()) {
+    return s;
+  }
+  if (auto s = CheckRange(field + ".nanos", ts.nanos(), 0, 999999999); !s.ok()) return s;
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
 }  // namespace baton::service

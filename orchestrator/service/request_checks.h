@@ -5,6 +5,9 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/repeated_field.h"
 
 namespace baton::service {
@@ -17,5 +20,9 @@ absl::Status CheckNames(const std::string& field,
 absl::Status CheckLength(const std::string& field, const std::string& value, size_t max);
 // Empty, or 1..128 printable ASCII characters.
 absl::Status CheckCorrelationId(const std::string& value);
+
+// `ts` as a time; INVALID_ARGUMENT naming `field` when out of the proto range.
+absl::StatusOr<absl::Time> FromTimestamp(const std::string& field,
+                                         const google::protobuf::Timestamp& ts);
 
 }  // namespace baton::service

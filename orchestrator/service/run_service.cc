@@ -19,16 +19,6 @@ using rpc::ToGrpcStatus;
 
 namespace {
 
-// `ts` as a time; INVALID_ARGUMENT naming `field` when out of the proto range.
-absl::StatusOr<absl::Time> FromTimestamp(const std::string& field,
-                                         const google::protobuf::Timestamp& ts) {
-  if (auto s = CheckRange(field + ".seconds", ts.seconds(), -62135596800, 253402300799); !s.ok()) {
-    return s;
-  }
-  if (auto s = CheckRange(field + ".nanos", ts.nanos(), 0, 999999999); !s.ok()) return s;
-  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
-}
-
 absl::Status SetWindow(const v1::ListRunsRequest& request, store::RunFilter* filter) {
   if (request.has_created_after()) {
     auto after = FromTimestamp("created_after", request.created_after());
@@ -142,6 +132,30 @@ grpc::Status RunServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRun
   return grpc::Status::OK;
 }
 
+grpc::Status RunServiceImpl::Follow(grpc::ServerContext* context, const std::string& run_id,
+                                    bool follow, const std::function<FollowStep()>& step) const {
+  const absl::Time give_up = absl::Now() + max_watch_;
+  while (true) {
+    const FollowStep done = step();
+    if (!done.status.ok()) return ToGrpcStatus(done.status);
+    if (done.client_gone) return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    if (done.full_page) continue;
+    if (done.run_ended || !follow) return grpc::Status::OK;
+    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
+    if (shutdown_.shut_down()) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the orchestrator is shutting down");
+    }
+    const absl::Time now = absl::Now();
+    if (now >= give_up) {
+      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                          absl::StrCat("run ", run_id, " still active after ",
+                                       absl::FormatDuration(max_watch_),
+                                       " (the server's --max-watch)"));
+    }
+    SleepUnlessShutDown(shutdown_, std::min(kWatchPollInterval, give_up - now));
+  }
+}
+
 grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
                                       const v1::WatchRunRequest* request,
                                       grpc::ServerWriter<v1::RunEvent>* writer) {
@@ -150,29 +164,20 @@ grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
       !s.ok()) {
     return ToGrpcStatus(s);
   }
-  const absl::Time give_up = absl::Now() + max_watch_;
   int64_t last_id = request->after_transition_id();
-  while (true) {
+  grpc::Status followed = Follow(context, request->run_id(), /*follow=*/true, [&] {
+    FollowStep step;
     auto page = runs_.TransitionsAfter(request->run_id(), last_id, kWatchPage);
-    if (!page.ok()) return ToGrpcStatus(page.status());
-    if (!WriteTransitions(page->transitions, writer, &last_id)) {
-      return grpc::Status(grpc::StatusCode::CANCELLED, "the client went away");
+    if (!page.ok()) {
+      step.status = page.status();
+      return step;
     }
-    if (page->transitions.size() == static_cast<size_t>(kWatchPage)) continue;
-    if (engine::IsTerminal(page->run_state)) break;
-    if (context->IsCancelled()) return grpc::Status(grpc::StatusCode::CANCELLED, "cancelled");
-    if (shutdown_.shut_down()) {
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "the orchestrator is shutting down");
-    }
-    const absl::Time now = absl::Now();
-    if (now >= give_up) {
-      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                          absl::StrCat("run ", request->run_id(), " still active after ",
-                                       absl::FormatDuration(max_watch_),
-                                       " (the server's --max-watch)"));
-    }
-    SleepUnlessShutDown(shutdown_, std::min(kWatchPollInterval, give_up - now));
-  }
+    step.client_gone = !WriteTransitions(page->transitions, writer, &last_id);
+    step.full_page = page->transitions.size() == static_cast<size_t>(kWatchPage);
+    step.run_ended = engine::IsTerminal(page->run_state);
+    return step;
+  });
+  if (!followed.ok()) return followed;
   absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());
   v1::RunEvent last;
@@ -180,6 +185,38 @@ grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
   last.set_transition_id(last_id);
   writer->Write(last);
   return grpc::Status::OK;
+}
+
+grpc::Status RunServiceImpl::StreamRunLogs(grpc::ServerContext* context,
+                                           const v1::StreamRunLogsRequest* request,
+                                           grpc::ServerWriter<v1::RunLogEntry>* writer) {
+  if (auto s = CheckRange("after_id", request->after_id(), int64_t{0}, INT64_MAX); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
+  if (!request->task_name().empty()) {
+    if (auto s = CheckName("task_name", request->task_name()); !s.ok()) return ToGrpcStatus(s);
+  }
+  int64_t last_id = request->after_id();
+  return Follow(context, request->run_id(), request->follow(), [&] {
+    FollowStep step;
+    auto page = logs_.LinesAfter(request->run_id(), request->task_name(), last_id, kWatchPage);
+    if (!page.ok()) {
+      step.status = page.status();
+      return step;
+    }
+    for (const store::RunLogRecord& line : page->lines) {
+      v1::RunLogEntry entry;
+      ToProto(line, &entry);
+      if (!writer->Write(entry)) {
+        step.client_gone = true;
+        return step;
+      }
+      last_id = line.id;
+    }
+    step.full_page = page->lines.size() == static_cast<size_t>(kWatchPage);
+    step.run_ended = engine::IsTerminal(page->run_state);
+    return step;
+  });
 }
 
 }  // namespace baton::service

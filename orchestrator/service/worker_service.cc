@@ -153,6 +153,33 @@ grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
   return ToGrpcStatus(leases_.CompleteAttempt(FromProto(request->attempt()), outcome));
 }
 
+grpc::Status WorkerServiceImpl::AppendLogs(grpc::ServerContext*,
+                                           const v1::AppendLogsRequest* request,
+                                           v1::AppendLogsResponse* response) {
+  if (request->attempts_size() > kMaxHeartbeatBatch) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("attempts: expected at most ", kMaxHeartbeatBatch, " batches per call")));
+  }
+  const absl::Time now = absl::Now();
+  std::vector<store::LogBatch> batches;
+  for (int i = 0; i < request->attempts_size(); ++i) {
+    auto batch = FromProto(request->attempts(i), absl::StrCat("attempts[", i, "]"), now);
+    if (!batch.ok()) return ToGrpcStatus(batch.status());
+    batches.push_back(*std::move(batch));
+  }
+  absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
+  if (!worker.ok()) return ToGrpcStatus(worker.status());
+  auto outcomes = logs_.Append(worker->id, batches);
+  if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
+  for (const store::AppendOutcome& o : *outcomes) {
+    v1::AppendLogsResult* r = response->add_results();
+    r->set_stored(o.stored);
+    r->set_dropped(o.dropped);
+    r->set_refused(std::string(o.refused.message()));
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status WorkerServiceImpl::DeregisterWorker(grpc::ServerContext*,
                                                  const v1::DeregisterWorkerRequest* request,
                                                  v1::DeregisterWorkerResponse*) {

@@ -6,6 +6,7 @@
 #include "baton/v1/worker_service.grpc.pb.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/store/lease_store.h"
+#include "orchestrator/store/log_store.h"
 #include "orchestrator/store/worker_store.h"
 
 namespace baton::service {
@@ -23,8 +24,8 @@ struct WorkerServiceOptions {
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   WorkerServiceImpl(WorkerServiceOptions options, store::LeaseStore& leases,
-                    store::WorkerStore& workers, const ReadySignal& ready)
-      : options_(options), leases_(leases), workers_(workers), ready_(ready) {}
+                    store::WorkerStore& workers, store::LogStore& logs, const ReadySignal& ready)
+      : options_(options), leases_(leases), workers_(workers), logs_(logs), ready_(ready) {}
 
   grpc::Status RegisterWorker(grpc::ServerContext*, const v1::RegisterWorkerRequest* request,
                               v1::RegisterWorkerResponse* response) override;
@@ -34,6 +35,8 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
                          v1::HeartbeatResponse* response) override;
   grpc::Status CompleteAttempt(grpc::ServerContext*, const v1::CompleteAttemptRequest* request,
                                v1::CompleteAttemptResponse*) override;
+  grpc::Status AppendLogs(grpc::ServerContext*, const v1::AppendLogsRequest* request,
+                          v1::AppendLogsResponse* response) override;
   grpc::Status DeregisterWorker(grpc::ServerContext*, const v1::DeregisterWorkerRequest* request,
                                 v1::DeregisterWorkerResponse*) override;
 
@@ -44,6 +47,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   const WorkerServiceOptions options_;
   store::LeaseStore& leases_;
   store::WorkerStore& workers_;
+  store::LogStore& logs_;
   const ReadySignal& ready_;
 };
 

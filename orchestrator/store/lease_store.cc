@@ -135,7 +135,10 @@ LeaseRecord LeaseFromRow(const pqxx::row& row) {
   lease.execution_timeout = absl::Milliseconds(row[12].as<int64_t>());
   lease.heartbeat_timeout = absl::Milliseconds(row[13].as<int64_t>());
   const nlohmann::json env = nlohmann::json::parse(row[14].as<std::string>());
-  for (const auto& [name, var] : env.items()) lease.env[name] = var.value("value", "");
+  for (const auto& [name, var] : env.items()) {
+    lease.env[name] = var.value("value", "");
+    if (var.value("secret", false)) lease.secret_env.push_back(name);
+  }
   lease.correlation_id = row[15].as<std::string>();
   return lease;
 }

@@ -39,6 +39,8 @@ struct AttemptRecord {
   std::optional<absl::Duration> retry_base_delay;
   std::optional<double> jitter_sample;
   absl::Time execution_deadline = absl::InfinitePast();
+  int32_t log_lines = 0;          // lines of its log kept
+  int32_t log_lines_dropped = 0;  // over the bound per attempt, or lost in transit
 };
 
 struct TaskRunRecord {
@@ -130,6 +132,7 @@ struct LeaseRecord {
   absl::Duration execution_timeout = absl::ZeroDuration();  // zero: none
   absl::Duration heartbeat_timeout = absl::ZeroDuration();  // zero: the orchestrator's lease
   std::map<std::string, std::string> env;                  // the run's environment
+  std::vector<std::string> secret_env;                     // names in env that are secret
   std::string correlation_id;
 };
 

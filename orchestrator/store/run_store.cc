@@ -88,7 +88,8 @@ constexpr const char* kSelectAttempts =
     " coalesce(w.name, ''), baton_us(a.leased_at), baton_us(a.last_heartbeat_at),"
     " baton_us(a.lease_expires_at), baton_us(a.ended_at), coalesce(a.error, ''),"
     " coalesce(a.error_type, ''), coalesce(a.decision, ''), a.retry_delay_ms,"
-    " a.retry_base_delay_ms, a.jitter_sample, baton_us(a.execution_deadline)"
+    " a.retry_base_delay_ms, a.jitter_sample, baton_us(a.execution_deadline),"
+    " a.log_lines, a.log_dropped"
     " FROM attempts a JOIN task_runs t ON t.id = a.task_run_id"
     " LEFT JOIN workers w ON w.id = a.worker_id"
     " WHERE t.run_id = $1::uuid ORDER BY a.task_run_id, a.number";
@@ -175,6 +176,8 @@ AttemptRecord AttemptFromRow(const pqxx::row& row) {
   if (!row[13].is_null()) a.retry_base_delay = absl::Milliseconds(row[13].as<int64_t>());
   if (!row[14].is_null()) a.jitter_sample = row[14].as<double>();
   a.execution_deadline = TimeFromMicros(row[15]);
+  a.log_lines = row[16].as<int32_t>();
+  a.log_lines_dropped = row[17].as<int32_t>();
   return a;
 }
 
