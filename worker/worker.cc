@@ -356,7 +356,6 @@ void Worker::Impl::ShipLogs(const std::vector<LogSource>& sources) {
       counts.emplace_back(ctx.get(), 0);
     };
     start_batch();
-    batch->set_dropped(pending.dropped);
     for (const LogEntry& line : pending.lines) {
       if (bytes + line.message.size() > kMaxLogRequestBytes) {
         flush();
@@ -368,6 +367,9 @@ void Worker::Impl::ShipLogs(const std::vector<LogSource>& sources) {
       ++counts.back().second;
       bytes += line.message.size();
     }
+    // Lines are dropped after the kept ones (the bound) or were lost before
+    // them; either way the count goes with the attempt's last batch.
+    batch->set_dropped(pending.dropped);
   }
   flush();
 }
@@ -378,7 +380,10 @@ void Worker::Impl::SendLogs(const v1::AppendLogsRequest& request,
   auto response = client->AppendLogs(request);
   if (!response.ok()) {
     spdlog::warn("shipping log lines: {}", response.status().ToString());
-    for (const auto& [ctx, lines] : counts) ctx->log().CountLost(lines);
+    for (size_t i = 0; i < counts.size(); ++i) {
+      const int batch_dropped = request.attempts(static_cast<int>(i)).dropped();
+      counts[i].first->log().CountLost(counts[i].second + batch_dropped);
+    }
     return;
   }
   for (int i = 0; i < response->results_size(); ++i) {

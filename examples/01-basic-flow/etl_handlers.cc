@@ -1,6 +1,7 @@
 #include "examples/01-basic-flow/etl_handlers.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
 
 namespace baton::examples {
 namespace {
@@ -23,10 +24,11 @@ absl::StatusOr<json> Extract(worker::TaskContext& ctx, const json& input) {
   }
   auto items = Field(input, "/params/items");
   if (!items.ok()) return items.status();
+  ctx.Info(absl::StrCat("extracted ", items->size(), " items"));
   return json{{"items", *items}};
 }
 
-absl::StatusOr<json> Transform(worker::TaskContext&, const json& input) {
+absl::StatusOr<json> Transform(worker::TaskContext& ctx, const json& input) {
   auto items = Field(input, "/upstream/extract/items");
   auto factor = Field(input, "/params/factor");
   if (!items.ok()) return items.status();
@@ -43,12 +45,14 @@ absl::StatusOr<json> Transform(worker::TaskContext&, const json& input) {
       values.push_back(item.get<double>() * factor->get<double>());
     }
   }
+  ctx.Info(absl::StrCat("transformed ", values.size(), " items by a factor of ", factor->dump()));
   return values;
 }
 
-absl::StatusOr<json> Load(worker::TaskContext&, const json& input) {
+absl::StatusOr<json> Load(worker::TaskContext& ctx, const json& input) {
   auto values = Field(input, "/upstream/transform");
   if (!values.ok()) return values.status();
+  ctx.Info(absl::StrCat("loaded ", values->size(), " values"));
   return json{{"count", values->size()}};
 }
 
