@@ -28,12 +28,19 @@ std::vector<std::string> OutputNames() {
 CliContext::CliContext(const Globals& globals)
     : output_(ParseOutput(globals.output)),
       timeout_(globals.timeout) {
-  auto channel = grpc::CreateChannel(globals.address, grpc::InsecureChannelCredentials());
+  const std::shared_ptr<grpc::Channel>& channel = globals.channel;
   flows_ = v1::FlowService::NewStub(channel);
   runs_ = v1::RunService::NewStub(channel);
   cluster_ = v1::ClusterService::NewStub(channel);
   breakers_ = v1::BreakerService::NewStub(channel);
   deployments_ = v1::DeploymentService::NewStub(channel);
+}
+
+absl::Status OpenGlobalChannel(Globals* globals) {
+  auto channel = rpc::OpenChannel(globals->connection);
+  if (!channel.ok()) return channel.status();
+  globals->channel = *std::move(channel);
+  return absl::OkStatus();
 }
 
 std::unique_ptr<grpc::ClientContext> CliContext::Call() const {

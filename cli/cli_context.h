@@ -13,6 +13,7 @@
 #include "baton/v1/deployment_service.grpc.pb.h"
 #include "baton/v1/flow_service.grpc.pb.h"
 #include "baton/v1/run_service.grpc.pb.h"
+#include "common/rpc/client_channel.h"
 
 namespace grpc {
 class ClientContext;
@@ -41,10 +42,16 @@ inline constexpr OutputName kOutputNames[] = {{"table", Output::kTable},
 std::vector<std::string> OutputNames();
 
 struct Globals {
-  std::string address = "127.0.0.1:7233";
+  // --address (one or several), TLS and the token; `channel` is built from it
+  // by OpenGlobalChannel() once the flags are parsed, before any command runs.
+  rpc::ChannelOptions connection{"127.0.0.1:7233"};
+  std::shared_ptr<grpc::Channel> channel;
   std::string output = "table";
   absl::Duration timeout = absl::Seconds(10);
 };
+
+// Opens `globals->channel` from `globals->connection`.
+absl::Status OpenGlobalChannel(Globals* globals);
 
 class CliContext {
  public:

@@ -2,15 +2,22 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "common/cli_flags.h"
+#include "common/rpc/client_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"baton: submit and inspect Baton flows and runs"};
   app.require_subcommand(1);
   app.fallthrough();
   baton::cli::Globals globals;
-  app.add_option("--address", globals.address, "orchestrator address host:port")
-      ->envname("BATON_ADDRESS")
-      ->capture_default_str();
+  baton::rpc::AddAddressesOption(app, "--address", globals.connection.addresses);
+  baton::rpc::AddClientSecurityOptions(app, globals.connection.security);
+  // Before any command runs (commands are callbacks of their subcommands).
+  app.parse_complete_callback([&globals] {
+    absl::Status s = baton::cli::OpenGlobalChannel(&globals);
+    if (!s.ok()) {
+      throw CLI::ParseError("baton: connection: " + s.ToString(), baton::cli::kExitError);
+    }
+  });
   app.add_option("-o,--output", globals.output,
                  "table, json, csv (RFC 4180, LF line ends) or markdown (GitHub tables); "
                  "csv and markdown apply to run list and run get, others print a table")

@@ -33,6 +33,25 @@ void AddMetricsOptions(CLI::App& app, baton::OrchestratorOptions& o,
                  "write the bound metrics address to this file once serving");
 }
 
+// Files only (or the variables named in --help): a secret on the command line
+// is visible to every user of the host.
+void AddSecurityOptions(CLI::App& app, baton::ServerSecurityOptions& s) {
+  app.add_option("--tls-cert", s.tls_cert_file,
+                 "PEM certificate chain; with --tls-key: TLS on the port")
+      ->envname("BATON_TLS_CERT");
+  app.add_option("--tls-key", s.tls_key_file, "PEM private key of --tls-cert")
+      ->envname("BATON_TLS_KEY");
+  app.add_option("--tls-client-ca", s.tls_client_ca_file,
+                 "PEM CA: every client must present a certificate it signed (mutual TLS)")
+      ->envname("BATON_TLS_CLIENT_CA");
+  app.add_option("--worker-token-file", s.worker_token_file,
+                 "file holding the bearer token of workers; else $BATON_WORKER_TOKEN")
+      ->envname("BATON_WORKER_TOKEN_FILE");
+  app.add_option("--operator-token-file", s.operator_token_file,
+                 "file holding the bearer token of operators (the CLI); else $BATON_OPERATOR_TOKEN")
+      ->envname("BATON_OPERATOR_TOKEN_FILE");
+}
+
 // Written under a temporary name and renamed: a reader never sees half a line.
 void WriteReadyFile(const std::string& path, const std::string& address) {
   if (path.empty()) return;
@@ -114,6 +133,7 @@ int main(int argc, char** argv) {
   AddDatabaseOptions(app, options);
   AddServeOptions(app, options, ready_file);
   AddMetricsOptions(app, options, metrics_ready_file);
+  AddSecurityOptions(app, options.security);
   CLI::App* migrate = app.add_subcommand("migrate", "apply database migrations and exit");
   CLI::App* serve = app.add_subcommand("serve", "serve (the default)");
   (void)serve;

@@ -96,6 +96,7 @@ struct Orchestrator::Parts {
   std::unique_ptr<service::FlowServiceImpl> flow_service;
   std::unique_ptr<service::RunServiceImpl> run_service;
   std::unique_ptr<service::ClusterServiceImpl> cluster_service;
+  ServerSecurity security;  // the port's credentials, built before anything starts
   std::unique_ptr<service::BreakerServiceImpl> breaker_service;
   std::unique_ptr<service::DeploymentServiceImpl> deployment_service;
   std::unique_ptr<grpc::Server> server;
@@ -131,7 +132,7 @@ struct Orchestrator::Parts {
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
     int port = 0;
-    builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+    builder.AddListeningPort(options.listen, security.credentials, &port);
     grpc::ResourceQuota quota("baton-orchestrator");
     quota.SetMaxThreads(kMaxServerThreads);
     builder.SetResourceQuota(quota);
@@ -209,6 +210,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   if (options.migrate) {
     if (auto s = Migrate(*parts->pool); !s.ok()) return s;
   }
+  auto security = MakeServerSecurity(options.security);  // bad files fail before the database
+  if (!security.ok()) return security.status();
+  parts->security = *std::move(security);
   parts->MakeStoresAndServices();
   ReadySignal* ready = &parts->ready;
   parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
@@ -222,7 +226,8 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   if (auto s = parts->StartMetrics(); !s.ok()) return s;
   if (auto s = parts->StartServer(); !s.ok()) return s;
   parts->StartHealthMonitor();
-  spdlog::info("baton-orchestrator listening on {}", parts->address);
+  spdlog::info("baton-orchestrator listening on {} ({})", parts->address,
+               parts->security.summary);
   return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "orchestrator/server_security.h"
 #include "orchestrator/service/worker_service.h"
 
 namespace baton {
@@ -26,6 +27,7 @@ struct OrchestratorOptions {
   absl::Duration shutdown_grace = absl::Seconds(5);
   absl::Duration health_interval = absl::Seconds(2);   // database probe for grpc.health.v1
   std::string metrics_address;    // Prometheus /metrics on host:port; empty: off
+  ServerSecurityOptions security;  // TLS and bearer tokens; default: plaintext, no tokens
   absl::Duration max_watch = absl::Hours(1);           // longest a WatchRun stream lasts
 };
 

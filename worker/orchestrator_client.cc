@@ -13,6 +13,7 @@ namespace baton::worker {
 using google::protobuf::util::TimeUtil;
 
 struct OrchestratorClient::Impl {
+  absl::Status status;
   std::unique_ptr<v1::WorkerService::Stub> stub;
   absl::Duration rpc_timeout;
   std::mutex mu;
@@ -24,17 +25,21 @@ struct OrchestratorClient::Impl {
   }
 };
 
-OrchestratorClient::OrchestratorClient(const std::string& address, absl::Duration rpc_timeout)
+OrchestratorClient::OrchestratorClient(const rpc::ChannelOptions& channel,
+                                       absl::Duration rpc_timeout)
     : impl_(std::make_unique<Impl>()) {
-  grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 5000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
-  impl_->stub = v1::WorkerService::NewStub(
-      grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
   impl_->rpc_timeout = rpc_timeout;
+  auto opened = rpc::OpenChannel(channel);
+  if (!opened.ok()) {
+    impl_->status = opened.status();
+    return;
+  }
+  impl_->stub = v1::WorkerService::NewStub(*opened);
 }
 
 OrchestratorClient::~OrchestratorClient() = default;
+
+const absl::Status& OrchestratorClient::status() const { return impl_->status; }
 
 absl::StatusOr<v1::RegisterWorkerResponse> OrchestratorClient::Register(
     const v1::RegisterWorkerRequest& request) {

@@ -10,13 +10,19 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "baton/v1/worker_service.pb.h"
+#include "common/rpc/client_channel.h"
 
 namespace baton::worker {
 
 class OrchestratorClient {
  public:
-  OrchestratorClient(const std::string& address, absl::Duration rpc_timeout);
+  // Builds the channel (rpc::OpenChannel); when that fails, status() says why
+  // and no call may be made.
+  OrchestratorClient(const rpc::ChannelOptions& channel, absl::Duration rpc_timeout);
   ~OrchestratorClient();
+
+  // OK when the channel was built (it still connects lazily).
+  const absl::Status& status() const;
 
   absl::StatusOr<v1::RegisterWorkerResponse> Register(const v1::RegisterWorkerRequest& request);
   // Waits up to `wait` for leases; its deadline is `wait` plus the RPC timeout.

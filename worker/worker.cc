@@ -25,6 +25,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 
 constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
+// HTTP/2 pings during calls, so a dead orchestrator is noticed mid-poll.
+constexpr absl::Duration kKeepalive = absl::Seconds(30);
 constexpr int kMaxCompletionTries = 8;
 // One AppendLogs request carries about this many message bytes at most.
 constexpr size_t kMaxLogRequestBytes = 1 << 20;
@@ -474,8 +476,9 @@ void Worker::Impl::Drain() {
 Worker::Worker(WorkerOptions options) : impl_(std::make_unique<Impl>()) {
   if (options.name.empty()) options.name = DefaultName();
   impl_->options = std::move(options);
-  impl_->client = std::make_unique<OrchestratorClient>(impl_->options.orchestrator,
-                                                       impl_->options.rpc_timeout);
+  impl_->client = std::make_unique<OrchestratorClient>(
+      rpc::ChannelOptions{impl_->options.orchestrator, impl_->options.security, kKeepalive},
+      impl_->options.rpc_timeout);
 }
 
 Worker::~Worker() = default;
@@ -487,6 +490,7 @@ void Worker::Register(const std::string& name, Handler handler) {
 absl::Status Worker::Run() {
   Impl& w = *impl_;
   if (w.options.slots < 1 || w.options.slots > 1024) {
+  if (!w.client->status().ok()) return w.client->status();
     return absl::InvalidArgumentError(
         absl::StrCat("slots: ", w.options.slots, " is out of range; expected 1..1024"));
   }

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/rpc/client_channel.h"
 #include "worker/task_context.h"
 
 namespace baton::worker {
@@ -33,7 +34,10 @@ struct WorkerHooks {
 };
 
 struct WorkerOptions {
+  // One address, several (comma-separated IP:port) or a gRPC target; see
+  // rpc::ChannelOptions::addresses.
   std::string orchestrator = "127.0.0.1:7233";
+  rpc::ClientSecurity security;  // TLS and the bearer token
   std::string name;                            // empty: hostname:pid
   std::vector<std::string> queues = {"default"};
   std::map<std::string, std::string> labels;

@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "common/cli_flags.h"
 #include "common/logging.h"
+#include "common/rpc/client_flags.h"
 #include "spdlog/spdlog.h"
 #include "worker/worker_metrics.h"
 
@@ -17,9 +18,8 @@ namespace baton::worker {
 namespace {
 
 void AddWorkerOptions(CLI::App& app, WorkerOptions& o, std::vector<std::string>& labels) {
-  app.add_option("--orchestrator", o.orchestrator, "orchestrator address host:port")
-      ->envname("BATON_ADDRESS")
-      ->capture_default_str();
+  rpc::AddAddressesOption(app, "--orchestrator", o.orchestrator);
+  rpc::AddClientSecurityOptions(app, o.security);
   app.add_option("--name", o.name, "worker name (default hostname:pid)");
   app.add_option("--queue", o.queues, "queue to take tasks from (repeatable)")
       ->capture_default_str();
@@ -116,7 +116,9 @@ int WorkerMain(int argc, char** argv, const char* description,
     worker.Stop();
   });
   absl::Status s = worker.Run();
-  // Run() only returns after Stop(), which the signal thread called.
+  // Run() returns after Stop(), which the signal thread called, or at once on
+  // bad options (e.g. an unreadable certificate): then wake that thread.
+  if (!s.ok()) pthread_kill(signals.native_handle(), SIGTERM);
   signals.join();
   metrics->reset();  // scrapes ask `worker`, which goes next
   if (!s.ok()) {

@@ -9,7 +9,9 @@
 
 namespace baton::worker {
 
-// Flags: --orchestrator (env BATON_ADDRESS), --name, --queue (repeatable),
+// Flags: --orchestrator (env BATON_ADDRESS; repeatable or comma-separated),
+// --tls, --tls-ca, --tls-cert, --tls-key, --tls-server-name, --token-file
+// (else env BATON_TOKEN), --name, --queue (repeatable),
 // --label k=v (repeatable), --slots, --poll-wait, --drain-timeout,
 // --log-level. SIGTERM/SIGINT start a drain. Returns the process exit code.
 int WorkerMain(int argc, char** argv, const char* description,
