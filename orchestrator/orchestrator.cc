@@ -8,8 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "orchestrator/health_monitor.h"
 #include "orchestrator/metrics.h"
-#include "orchestrator/scheduler.h"
-#include "orchestrator/timer_loop.h"
+#include "orchestrator/background_loops.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/service/breaker_service.h"
 #include "orchestrator/service/cluster_service.h"
@@ -27,7 +26,6 @@
 #include "orchestrator/store/ready_listener.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/schedule_store.h"
-#include "orchestrator/store/timer_store.h"
 #include "spdlog/spdlog.h"
 
 namespace baton {
@@ -82,16 +80,14 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::LeaseStore> leases;
   std::unique_ptr<store::WorkerStore> workers;
   std::unique_ptr<store::BreakerStore> breakers;
-  std::unique_ptr<store::TimerStore> timers;
   std::unique_ptr<store::DeploymentStore> deployments;
   std::unique_ptr<store::ScheduleStore> schedules;
   std::unique_ptr<store::MetricsStore> metrics_store;
   std::unique_ptr<OrchestratorMetrics> metrics;  // null when off
   std::string metrics_address;
-  std::unique_ptr<Scheduler> scheduler;
   ReadySignal ready;
   std::unique_ptr<store::ReadyListener> listener;
-  std::unique_ptr<TimerLoop> timer_loop;
+  std::unique_ptr<BackgroundLoops> loops;  // timers and scheduler, each led by one replica
   std::unique_ptr<service::WorkerServiceImpl> worker_service;
   std::unique_ptr<service::FlowServiceImpl> flow_service;
   std::unique_ptr<service::RunServiceImpl> run_service;
@@ -112,7 +108,6 @@ struct Orchestrator::Parts {
     leases = std::make_unique<store::LeaseStore>(*pool, options.execution_grace);
     workers = std::make_unique<store::WorkerStore>(*pool);
     breakers = std::make_unique<store::BreakerStore>(*pool);
-    timers = std::make_unique<store::TimerStore>(*pool);
     deployments = std::make_unique<store::DeploymentStore>(*pool);
     schedules = std::make_unique<store::ScheduleStore>(*pool);
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
@@ -157,6 +152,21 @@ struct Orchestrator::Parts {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
     }
     address = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", port);
+    return absl::OkStatus();
+  }
+
+  absl::Status StartLoops() {
+    BackgroundLoopOptions loop_options;
+    loop_options.database_url = db.url;
+    loop_options.replica = ReplicaName(options.listen);
+    loop_options.reaper_interval = options.reaper_interval;
+    loop_options.execution_grace = options.execution_grace;
+    loop_options.lease_duration = options.worker.lease_duration;
+    loop_options.schedule_horizon = options.schedule_horizon;
+    loop_options.scheduler_interval = options.scheduler_interval;
+    auto started = BackgroundLoops::Start(loop_options);
+    if (!started.ok()) return started.status();
+    loops = *std::move(started);
     return absl::OkStatus();
   }
 
@@ -217,12 +227,7 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   ReadySignal* ready = &parts->ready;
   parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
   parts->listener->Start();
-  parts->timer_loop =
-      std::make_unique<TimerLoop>(*parts->leases, *parts->timers, options.reaper_interval);
-  parts->timer_loop->Start();
-  parts->scheduler = std::make_unique<Scheduler>(*parts->schedules, options.schedule_horizon,
-                                                 options.scheduler_interval);
-  parts->scheduler->Start();
+  if (auto s = parts->StartLoops(); !s.ok()) return s;
   if (auto s = parts->StartMetrics(); !s.ok()) return s;
   if (auto s = parts->StartServer(); !s.ok()) return s;
   parts->StartHealthMonitor();
@@ -241,8 +246,7 @@ void Orchestrator::Shutdown() {
   parts_->health_monitor->Stop();
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
-  parts_->timer_loop->Stop();
-  parts_->scheduler->Stop();
+  parts_->loops.reset();  // closing its connections hands the leads to another replica
   parts_->listener.reset();
   parts_->metrics.reset();  // scrapes read the pool
   parts_->pool.reset();

@@ -1,9 +1,12 @@
 // The scheduler loop: plans each deployment's fires ahead of time (bounded
 // horizon) and promotes scheduled runs when their time comes, applying the
-// catch-up and overlap policies (engine/schedule_rules.h). Safe in every
-// replica: one run per (deployment, fire) is a unique constraint, and rows
-// are taken with SKIP LOCKED.
+// catch-up and overlap policies (engine/schedule_rules.h). Every replica runs
+// it; `lead` is asked before each step, so only the leader steps
+// (store::Leadership). Even two leaders would be safe: one run per
+// (deployment, fire) is a unique constraint, and rows are taken with SKIP LOCKED.
 #pragma once
+
+#include <functional>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -14,8 +17,12 @@ namespace baton {
 
 class Scheduler {
  public:
-  Scheduler(store::ScheduleStore& store, absl::Duration horizon, absl::Duration interval)
-      : store_(store), horizon_(horizon), thread_(interval, [this] { Step(); }) {}
+  // `lead` (empty: always) says whether this replica steps this tick.
+  Scheduler(store::ScheduleStore& store, absl::Duration horizon, absl::Duration interval,
+            std::function<bool()> lead = {})
+      : store_(store), horizon_(horizon), lead_(std::move(lead)), thread_(interval, [this] {
+          if (!lead_ || lead_()) Step();
+        }) {}
   ~Scheduler() = default;  // stops the thread
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -35,6 +42,7 @@ class Scheduler {
  private:
   store::ScheduleStore& store_;
   const absl::Duration horizon_;
+  const std::function<bool()> lead_;
   PeriodicThread thread_;  // last: stopped before the rest goes
 };
 

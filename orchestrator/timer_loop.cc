@@ -8,8 +8,10 @@ constexpr int kBatch = 500;
 }  // namespace
 
 TimerLoop::TimerLoop(store::LeaseStore& leases, store::TimerStore& timers,
-                     absl::Duration interval)
-    : thread_(interval, [this] { SweepOnce(); }) {
+                     absl::Duration interval, std::function<bool()> lead)
+    : lead_(std::move(lead)), thread_(interval, [this] {
+        if (!lead_ || lead_()) SweepOnce();
+      }) {
   sweeps_ = {
       {"expired lease or execution timeout", [&leases](int n) { return leases.ExpireLeases(n); }},
       {"retry delay over", [&timers](int n) { return timers.WakeRetries(n); }},

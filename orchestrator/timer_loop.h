@@ -1,7 +1,9 @@
 // The background loop that drives every deadline kept in the database: lost
 // leases and execution timeouts, retry delays, schedule-to-start timeouts,
-// circuit breakers short-circuiting to fallbacks, and flow timeouts. Safe to
-// run in every orchestrator replica: the store claims rows with SKIP LOCKED.
+// circuit breakers short-circuiting to fallbacks, and flow timeouts. Every
+// replica runs it, but only the leader sweeps: `lead` is asked before each
+// sweep (store::Leadership::Lead), so that a lease is never ended by a replica
+// that has not granted the outage rule's fresh leases.
 #pragma once
 
 #include <functional>
@@ -18,7 +20,9 @@ namespace baton {
 
 class TimerLoop {
  public:
-  TimerLoop(store::LeaseStore& leases, store::TimerStore& timers, absl::Duration interval);
+  // `lead` (empty: always) says whether this replica sweeps this tick.
+  TimerLoop(store::LeaseStore& leases, store::TimerStore& timers, absl::Duration interval,
+            std::function<bool()> lead = {});
   ~TimerLoop() = default;  // stops the thread
   TimerLoop(const TimerLoop&) = delete;
   TimerLoop& operator=(const TimerLoop&) = delete;
@@ -35,6 +39,7 @@ class TimerLoop {
   void SweepOnce();
 
   std::vector<Sweep> sweeps_;
+  const std::function<bool()> lead_;
   PeriodicThread thread_;  // last: stopped before the rest goes
 };
 

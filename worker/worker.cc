@@ -17,6 +17,7 @@
 #include "common/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/attempt_runner.h"
+#include "worker/lease_presumption.h"
 #include "worker/orchestrator_client.h"
 
 namespace baton::worker {
@@ -437,7 +438,7 @@ void Worker::Impl::HeartbeatOnce() {
     spdlog::warn("heartbeat: {}", directives.status().ToString());
     for (auto& [task_run_id, r] : running) {
       const absl::Duration lease = std::min(lease_duration, r.heartbeat_timeout);
-      if (now - r.lease_confirmed_at > lease) {
+      if (PresumeLeaseLost(directives.status(), now - r.lease_confirmed_at, lease)) {
         Stop(r, StopReason::kLeaseLost,
              absl::StrCat("lease presumed lost: no heartbeat accepted for ",
                           absl::FormatDuration(now - r.lease_confirmed_at)));

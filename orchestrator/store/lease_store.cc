@@ -78,6 +78,8 @@ constexpr const char* kPickProbe =
 const std::string kLeaseTasks = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickReady}});
 const std::string kLeaseProbe = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickProbe}});
 
+// Extends the current attempts' leases. A lease that ran out before the
+// database last started is held, not lost (engine::LeaseLapsedInOutage).
 constexpr const char* kHeartbeat =
     "WITH claims AS ("
     "  SELECT * FROM unnest($1::bigint[], $2::integer[], $3::uuid[]) AS c (id, attempt, token)"
@@ -87,7 +89,8 @@ constexpr const char* kHeartbeat =
     "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $4 END"
     "    * interval '1 millisecond')"
     "  FROM claims c WHERE t.id = c.id AND t.attempt = c.attempt AND t.lease_token = c.token"
-    "    AND t.state = 'RUNNING' AND t.lease_expires_at > now()"
+    "    AND t.state = 'RUNNING'"
+    "    AND (t.lease_expires_at > now() OR t.lease_expires_at <= pg_postmaster_start_time())"
     "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at, t.cancel_requested"
     "), touched AS ("
     "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at"
@@ -96,9 +99,23 @@ constexpr const char* kHeartbeat =
     " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at), cancel_requested"
     " FROM extended";
 
+// Every running attempt's lease lasts at least one more lease from now: its
+// task's heartbeat timeout, or $1 ms.
+constexpr const char* kGrantLeases =
+    "WITH granted AS ("
+    "  UPDATE task_runs t SET lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
+    "    THEN t.heartbeat_timeout_ms ELSE $1 END * interval '1 millisecond'"
+    "  WHERE t.state = 'RUNNING' AND t.lease_expires_at < now() + CASE WHEN"
+    "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $1 END"
+    "    * interval '1 millisecond'"
+    "  RETURNING t.id, t.attempt, t.lease_expires_at"
+    ") UPDATE attempts a SET lease_expires_at = g.lease_expires_at"
+    " FROM granted g WHERE a.task_run_id = g.id AND a.number = g.attempt RETURNING a.task_run_id";
+
 constexpr const char* kLeaseViews =
     "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at),"
-    " baton_us(now()) FROM task_runs WHERE id = ANY ($1::bigint[])";
+    " baton_us(now()), baton_us(pg_postmaster_start_time())"
+    " FROM task_runs WHERE id = ANY ($1::bigint[])";
 
 const std::string kLockExpiredAttempts = absl::StrCat(
     "SELECT ", kTaskRowColumns, " FROM task_runs t WHERE t.state = 'RUNNING' AND"
@@ -113,6 +130,7 @@ engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   view.attempt = row[2].as<int32_t>();
   view.lease_token = row[3].as<std::string>();
   view.lease_expires_at = TimeFromMicros(row[4]);
+  view.database_started_at = TimeFromMicros(row[6]);
   return view;
 }
 
@@ -273,6 +291,13 @@ absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
       ++ended;
     }
     return ended;
+  });
+}
+
+absl::StatusOr<int> LeaseStore::GrantLeases(absl::Duration lease) {
+  const int64_t lease_ms = absl::ToInt64Milliseconds(lease);
+  return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
+    return static_cast<int>(tx.exec_params(kGrantLeases, lease_ms).size());
   });
 }
 

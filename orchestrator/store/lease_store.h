@@ -63,6 +63,13 @@ class LeaseStore {
   // engine::kMinAttemptsForLostLeases attempts. Returns how many.
   absl::StatusOr<int> ExpireLeases(int limit);
 
+  // The outage rule's grant: extends every running attempt's lease to at
+  // least now + its heartbeat timeout (or `lease` when it has none), so that
+  // no lease runs out before its worker had a full lease to heartbeat again.
+  // The timer leader does this each time it takes over, before it expires
+  // anything (see engine::LeaseLapsedInOutage). Returns how many it extended.
+  absl::StatusOr<int> GrantLeases(absl::Duration lease);
+
  private:
   PgPool& pool_;
   const absl::Duration execution_grace_;

@@ -33,11 +33,22 @@ std::string WithSessionOptions(const PgPoolOptions& o) {
   const std::string opts = absl::StrCat(
       "-c statement_timeout=", Millis(o.statement_timeout), " -c lock_timeout=",
       Millis(o.lock_timeout), " -c idle_in_transaction_session_timeout=",
-      Millis(o.statement_timeout * 3), " -c TimeZone=UTC");
+      Millis(o.statement_timeout * 3), " -c TimeZone=UTC",
+      o.extra_settings.empty() ? "" : " ", o.extra_settings);
   const bool uri = o.url.rfind("postgres://", 0) == 0 || o.url.rfind("postgresql://", 0) == 0;
-  if (!uri) return absl::StrCat(o.url, " options='", opts, "'");
-  const std::string encoded = absl::StrReplaceAll(opts, {{" ", "%20"}, {"=", "%3D"}});
-  return absl::StrCat(o.url, o.url.find('?') == std::string::npos ? "?" : "&", "options=", encoded);
+  std::map<std::string, std::string> parameters = o.parameters;
+  parameters["options"] = opts;
+  std::string out = o.url;
+  for (const auto& [name, value] : parameters) {
+    if (uri) {
+      const std::string encoded =
+          absl::StrReplaceAll(value, {{"%", "%25"}, {" ", "%20"}, {"=", "%3D"}, {"&", "%26"}});
+      absl::StrAppend(&out, out.find('?') == std::string::npos ? "?" : "&", name, "=", encoded);
+    } else {
+      absl::StrAppend(&out, " ", name, "='", absl::StrReplaceAll(value, {{"'", "\\'"}}), "'");
+    }
+  }
+  return out;
 }
 
 absl::Status StatusFromException(const std::exception& e) {
@@ -83,12 +94,21 @@ void PgPool::Release(std::unique_ptr<pqxx::connection> conn) {
 }
 
 absl::Status PgPool::Transact(const std::function<absl::Status(pqxx::work&)>& fn) {
+  return Run(fn, true);
+}
+
+absl::Status PgPool::TransactUnfenced(const std::function<absl::Status(pqxx::work&)>& fn) {
+  return Run(fn, false);
+}
+
+absl::Status PgPool::Run(const std::function<absl::Status(pqxx::work&)>& fn, bool fenced) {
   auto conn = Acquire();
   if (!conn.ok()) return conn.status();
   absl::Status status;
   try {
     pqxx::work tx(**conn);
-    status = fn(tx);
+    if (fenced && options_.fence) status = options_.fence(tx);
+    if (status.ok()) status = fn(tx);
     if (status.ok()) tx.commit();
   } catch (const std::exception& e) {
     status = StatusFromException(e);

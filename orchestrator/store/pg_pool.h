@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,6 +26,12 @@ struct PgPoolOptions {
   absl::Duration acquire_timeout = absl::Seconds(5);   // waiting for a free connection
   absl::Duration statement_timeout = absl::Seconds(10);
   absl::Duration lock_timeout = absl::Seconds(5);
+  std::string extra_settings;                          // more "-c name=value" session settings
+  // More libpq connection parameters (application_name, keepalives_idle, ...).
+  std::map<std::string, std::string> parameters;
+  // Runs first in every transaction of Transact(); a status other than OK
+  // rolls the transaction back and is returned (the leadership fence).
+  std::function<absl::Status(pqxx::work&)> fence;
 };
 
 class PgPool {
@@ -39,6 +46,9 @@ class PgPool {
   // anything else -> INTERNAL. A pool with no free connection within
   // acquire_timeout -> UNAVAILABLE.
   absl::Status Transact(const std::function<absl::Status(pqxx::work&)>& fn);
+
+  // Transact() without options.fence: for the code that establishes the fence.
+  absl::Status TransactUnfenced(const std::function<absl::Status(pqxx::work&)>& fn);
 
   template <typename T>
   absl::StatusOr<T> TransactFor(const std::function<absl::StatusOr<T>(pqxx::work&)>& fn) {
@@ -64,6 +74,7 @@ class PgPool {
   explicit PgPool(PgPoolOptions options) : options_(std::move(options)) {}
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire();
   void Release(std::unique_ptr<pqxx::connection> conn);
+  absl::Status Run(const std::function<absl::Status(pqxx::work&)>& fn, bool fenced);
 
   const PgPoolOptions options_;
   std::mutex mu_;

@@ -13,8 +13,10 @@ const char* const kTaskRowColumns =
 
 namespace {
 
+// With the database's start time, for the outage rule of the fence.
 const std::string kLockTaskRow =
-    absl::StrCat("SELECT ", kTaskRowColumns, " FROM task_runs t WHERE t.id = $1 FOR UPDATE");
+    absl::StrCat("SELECT ", kTaskRowColumns, ", baton_us(pg_postmaster_start_time())"
+                 " FROM task_runs t WHERE t.id = $1 FOR UPDATE");
 
 }  // namespace
 
@@ -45,7 +47,9 @@ TaskRow TaskRowFrom(const pqxx::row& row) {
 std::optional<TaskRow> LockTaskRow(pqxx::work& tx, int64_t task_run_id) {
   pqxx::result rows = tx.exec_params(kLockTaskRow, task_run_id);
   if (rows.empty()) return std::nullopt;
-  return TaskRowFrom(rows[0]);
+  TaskRow task = TaskRowFrom(rows[0]);
+  task.lease.database_started_at = TimeFromMicros(rows[0][14]);
+  return task;
 }
 
 }  // namespace baton::store

@@ -131,5 +131,52 @@ TEST(ExtendLeaseTest, NoCurrentLease) {
   EXPECT_EQ(ExtendLease(absl::InfinitePast(), now, absl::Seconds(10)), now + absl::Seconds(10));
 }
 
+// --- the outage rule ---
+
+TEST(LeaseLapsedInOutageTest, ALeaseThatRanOutBeforeTheDatabaseStartedLapsedInTheOutage) {
+  EXPECT_TRUE(LeaseLapsedInOutage(kExpiry, kExpiry + absl::Seconds(4)));
+  EXPECT_TRUE(LeaseLapsedInOutage(kExpiry, kExpiry));  // ran out at the very instant
+  EXPECT_FALSE(LeaseLapsedInOutage(kExpiry, kExpiry - absl::Microseconds(1)));
+  EXPECT_FALSE(LeaseLapsedInOutage(kExpiry, absl::InfinitePast()));  // start unknown
+}
+
+TEST(CheckFenceTest, LeaseThatLapsedWhileTheDatabaseWasDownIsHeld) {
+  // The lease ran out at 10:00:03 while PostgreSQL was down; it started
+  // again at 10:00:07. The worker's first heartbeat after that, or its
+  // report, is accepted however late it comes, until the leader's grant
+  // gives the attempt a lease of its own again.
+  TaskLeaseView view = Running();
+  view.database_started_at = kExpiry + absl::Seconds(4);
+  for (absl::Duration late : {absl::Seconds(5), absl::Seconds(30), absl::Hours(1)}) {
+    EXPECT_TRUE(CheckFence(view, Claim(), kExpiry + late).ok()) << late;
+    EXPECT_FALSE(LeaseExpired(view, kExpiry + late)) << late;
+  }
+}
+
+TEST(CheckFenceTest, LeaseThatRanOutAfterTheDatabaseStartedIsExpired) {
+  TaskLeaseView view = Running();
+  view.database_started_at = kExpiry - absl::Seconds(60);
+  absl::Status s = CheckFence(view, Claim(), kExpiry + absl::Seconds(1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("lease expired at"));
+  EXPECT_TRUE(LeaseExpired(view, kExpiry));
+}
+
+TEST(CheckFenceTest, HeldLeaseStillNeedsTheCurrentAttemptAndToken) {
+  TaskLeaseView view = Running();
+  view.database_started_at = kExpiry + absl::Seconds(4);
+  AttemptClaim stale = Claim();
+  stale.attempt = 1;
+  EXPECT_EQ(CheckFence(view, stale, kExpiry + absl::Seconds(5)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  AttemptClaim forged = Claim();
+  forged.lease_token = "0b9c6f1e-2d3a-4c5b-8e7f-112233445566";
+  EXPECT_EQ(CheckFence(view, forged, kExpiry + absl::Seconds(5)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  view.state = TaskRunState::kReady;  // the reaper ended it: nothing is held
+  EXPECT_EQ(CheckFence(view, Claim(), kExpiry + absl::Seconds(5)).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace baton::engine
