@@ -33,6 +33,7 @@
 #include "gtest/gtest.h"
 #include "orchestrator/store/embedded_postgres.h"
 #include "tests/support/child_process.h"
+#include "tests/support/grpc_health.h"
 #include "tests/support/test_cluster.h"
 
 namespace baton::testing {
@@ -43,37 +44,12 @@ using ::google::protobuf::UnknownFieldSet;
 using ::testing::Contains;
 using ::testing::IsSupersetOf;
 
-constexpr char kHealthCheck[] = "/grpc.health.v1.Health/Check";
 constexpr char kReflectionInfo[] = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
-
-// grpc.health.v1.HealthCheckResponse.ServingStatus
-enum class Health { kUnknown = 0, kServing = 1, kNotServing = 2, kCallFailed = -1 };
-
-std::string ToString(Health h) {
-  switch (h) {
-    case Health::kUnknown: return "UNKNOWN";
-    case Health::kServing: return "SERVING";
-    case Health::kNotServing: return "NOT_SERVING";
-    case Health::kCallFailed: return "call failed";
-  }
-  return "?";
-}
-
-// --- wire encoding of the few messages used here ---
 
 grpc::ByteBuffer ToBuffer(const UnknownFieldSet& fields) {
   std::string bytes;
   fields.SerializeToString(&bytes);
-  grpc::Slice slice(bytes);
-  return grpc::ByteBuffer(&slice, 1);
-}
-
-std::string FromBuffer(const grpc::ByteBuffer& buffer) {
-  std::vector<grpc::Slice> slices;
-  (void)buffer.Dump(&slices);
-  std::string out;
-  for (const grpc::Slice& s : slices) out.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  return out;
+  return testing::ToBuffer(bytes);
 }
 
 // The length-delimited values of field `number` in message `bytes`, in order.
@@ -91,36 +67,6 @@ std::vector<std::string> Strings(const std::string& bytes, int number) {
 }
 
 // --- the calls ---
-
-struct HealthAnswer {
-  grpc::Status status;
-  Health health = Health::kCallFailed;
-};
-
-HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
-  grpc::GenericStub stub(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
-  UnknownFieldSet request;
-  request.AddLengthDelimited(1, service);  // HealthCheckRequest.service
-  const grpc::ByteBuffer request_buffer = ToBuffer(request);
-  grpc::ByteBuffer response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&context, kHealthCheck, grpc::StubOptions(), &request_buffer, &response,
-                 [&done](grpc::Status s) { done.set_value(std::move(s)); });
-  HealthAnswer answer;
-  answer.status = done.get_future().get();
-  if (!answer.status.ok()) return answer;
-  answer.health = Health::kUnknown;  // proto3: an absent enum is its zero value
-  UnknownFieldSet fields;
-  EXPECT_TRUE(fields.ParseFromString(FromBuffer(response)));
-  for (int i = 0; i < fields.field_count(); ++i) {
-    if (fields.field(i).number() == 1 && fields.field(i).type() == UnknownField::TYPE_VARINT) {
-      answer.health = static_cast<Health>(fields.field(i).varint());  // .status
-    }
-  }
-  return answer;
-}
 
 Health CheckOverall(const std::shared_ptr<grpc::Channel>& channel) {
   return CheckHealth(channel, "").health;
