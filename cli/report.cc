@@ -82,15 +82,23 @@ Rows TaskRows(const v1::Run& run) {
   return rows;
 }
 
+// "12", "2000 (+1001 dropped)", or "-" when the attempt logged nothing.
+std::string LogLinesCell(const v1::Attempt& a) {
+  if (a.log_lines() == 0 && a.log_lines_dropped() == 0) return "-";
+  if (a.log_lines_dropped() == 0) return absl::StrCat(a.log_lines());
+  return absl::StrCat(a.log_lines(), " (+", a.log_lines_dropped(), " dropped)");
+}
+
 Rows AttemptRows(const v1::Run& run) {
   Rows rows = {{"task", "attempt", "state", "worker", "started", "ended", "duration", "error",
-                "retry delay"}};
+                "retry delay", "log lines"}};
   for (const auto& t : run.tasks()) {
     for (const auto& a : t.attempts()) {
       rows.push_back({t.name(), std::to_string(a.number()), StateName(a.state()),
                       OrDash(a.worker_name()), FormatTime(a.leased_at(), a.has_leased_at()),
                       FormatTime(a.ended_at(), a.has_ended_at()), AttemptDuration(a),
-                      OrDash(Cut(a.error())), FormatDuration(a.retry_delay(), a.has_retry_delay())});
+                      OrDash(Cut(a.error())), FormatDuration(a.retry_delay(), a.has_retry_delay()),
+                      LogLinesCell(a)});
     }
   }
   return rows;

@@ -61,12 +61,15 @@ v1::Run RunWithTasks() {
   *first->mutable_ended_at() = At("2024-05-01T12:00:00.400Z");
   first->set_error("connection reset | retrying\nline two");
   *first->mutable_retry_delay() = Millis(250);
+  first->set_log_lines(2000);
+  first->set_log_lines_dropped(31);
   v1::Attempt* second = extract->add_attempts();
   second->set_number(2);
   second->set_state(v1::ATTEMPT_STATE_SUCCEEDED);
   second->set_worker_name("w2");
   *second->mutable_leased_at() = At("2024-05-01T12:00:00.650Z");
   *second->mutable_ended_at() = At("2024-05-01T12:00:01Z");
+  second->set_log_lines(4);
   v1::TaskRun* load = run.add_tasks();
   load->set_name("load");
   load->set_state(v1::TASK_RUN_STATE_FAILED);
@@ -190,12 +193,12 @@ TEST(RunMarkdown, HeadingMetadataTasksAndAttempts) {
   EXPECT_THAT(md, HasSubstr("| load | FAILED | 1 | - | - | - | - | error: disk \"full\", "
                             "giving up |"));
   EXPECT_THAT(md, HasSubstr("\n## Attempts\n\n| task | attempt | state | worker | started | ended "
-                            "| duration | error | retry delay |\n"));
+                            "| duration | error | retry delay | log lines |\n"));
   EXPECT_THAT(md, HasSubstr("| extract | 1 | FAILED | w1 | 2024-05-01T12:00:00.300Z | "
                             "2024-05-01T12:00:00.400Z | 100ms | connection reset \\| retrying "
-                            "line two | 250ms |"));
+                            "line two | 250ms | 2000 (+31 dropped) |"));
   EXPECT_THAT(md, HasSubstr("| extract | 2 | SUCCEEDED | w2 | 2024-05-01T12:00:00.650Z | "
-                            "2024-05-01T12:00:01.000Z | 350ms | - | - |"));
+                            "2024-05-01T12:00:01.000Z | 350ms | - | - | 4 |"));
 }
 
 TEST(RunMarkdown, RunWithoutTasksHasOnlyTheMetadata) {
