@@ -1,6 +1,7 @@
 #include "worker/worker_main.h"
 
 #include <signal.h>
+#include <stdlib.h>
 
 #include <cstdio>
 #include <fstream>
@@ -73,6 +74,14 @@ bool ParseLabels(const std::vector<std::string>& labels, WorkerOptions& o) {
   return true;
 }
 
+// Handlers (exec above all) inherit the environment: the worker keeps its
+// token to itself. Done before any thread starts.
+void TakeTokenFromEnvironment(rpc::ClientSecurity& security) {
+  const char* token = std::getenv(rpc::kTokenEnv);
+  if (token != nullptr && security.token_file.empty()) security.token = token;
+  unsetenv(rpc::kTokenEnv);
+}
+
 }  // namespace
 
 int WorkerMain(int argc, char** argv, const char* description,
@@ -94,6 +103,7 @@ int WorkerMain(int argc, char** argv, const char* description,
     return 2;
   }
   if (!ParseLabels(labels, options)) return 2;
+  TakeTokenFromEnvironment(options.security);
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);

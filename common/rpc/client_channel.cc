@@ -6,6 +6,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/rpc/secrets.h"
@@ -56,8 +57,15 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(const C
   return grpc::SslCredentials(ssl);
 }
 
+absl::StatusOr<std::string> Token(const ClientSecurity& s) {
+  if (!s.token_file.empty() || s.token.empty()) return ReadToken(s.token_file, kTokenEnv);
+  std::string token(absl::StripAsciiWhitespace(s.token));
+  if (absl::Status bad = CheckTokenCharacters(token, "the bearer token"); !bad.ok()) return bad;
+  return token;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(const ClientSecurity& s) {
-  auto token = ReadToken(s.token_file, kTokenEnv);
+  auto token = Token(s);
   if (!token.ok()) return token.status();
   if (!s.UsesTls()) {
     if (!token->empty()) {

@@ -26,7 +26,8 @@ struct ClientSecurity {
   std::string cert_file;    // client certificate chain, for mutual TLS
   std::string key_file;     // its private key
   std::string server_name;  // the name checked in the server's certificate
-  std::string token_file;   // bearer token; empty: $BATON_TOKEN; neither: none
+  std::string token_file;   // bearer token; empty: `token`, else $BATON_TOKEN; none: no token
+  std::string token;        // the token itself, when the program already holds it
 
   bool UsesTls() const { return tls || !ca_file.empty() || !cert_file.empty(); }
 };

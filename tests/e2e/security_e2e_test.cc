@@ -40,9 +40,12 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kFlow[] =
-    "name: secure\ntasks:\n  - {name: a, handler: noop}\n  - {name: b, handler: noop, "
-    "depends_on: [a]}\n";
+// Task a fails if the worker's token leaked into the environment of handlers.
+constexpr char kFlow[] = R"(name: secure
+tasks:
+  - {name: a, handler: exec, config: {command: sh, args: ["-c", 'test -z "$BATON_TOKEN"']}}
+  - {name: b, handler: noop, depends_on: [a]}
+)";
 
 // A CA, a server certificate for localhost / 127.0.0.1, a client certificate,
 // a second CA with a client certificate of its own, and three tokens.
