@@ -28,10 +28,11 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/limits.h"
 
 namespace baton::cron {
 
-inline constexpr size_t kMaxExpressionLength = 256;
+inline constexpr size_t kMaxExpressionLength = kMaxCronExpressionLength;  // common/limits.h
 // NextFire looks at most this far past `after` (local calendar years).
 inline constexpr int kMaxSearchYears = 30;
 

@@ -35,15 +35,12 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/cron.h"
+#include "common/limits.h"
 #include "nlohmann/json.hpp"
 
 namespace baton {
 
-inline constexpr size_t kMaxDeploymentFileBytes = 256 * 1024;
-inline constexpr size_t kMaxSchedulesPerDeployment = 20;
-inline constexpr size_t kMaxEnvVars = 100;
-inline constexpr size_t kMaxEnvValueBytes = 8 * 1024;
-inline constexpr size_t kMaxTags = 50;
+// Bounds (kMaxDeploymentFileBytes, kMaxEnvVars, kMaxTags, ...): common/limits.h.
 
 struct ScheduleSpec {
   // Exactly one of cron / interval.

@@ -30,20 +30,13 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/limits.h"
 #include "nlohmann/json.hpp"
 
 namespace baton {
 
-// Bounds on what a flow file may contain. Exceeding any is INVALID_ARGUMENT.
-inline constexpr size_t kMaxFlowFileBytes = 1 << 20;        // 1 MiB of text
-inline constexpr size_t kMaxTasksPerFlow = 1000;
-inline constexpr size_t kMaxDependenciesPerTask = 100;
-inline constexpr size_t kMaxNameLength = 128;               // flow, task, queue, parameter
-inline constexpr size_t kMaxHandlerNameLength = 128;
-inline constexpr size_t kMaxDescriptionLength = 4096;
-inline constexpr size_t kMaxParameters = 100;
-inline constexpr size_t kMaxTaskConfigBytes = 64 * 1024;    // serialized JSON
-inline constexpr size_t kMaxParameterValueBytes = 64 * 1024; // one default, serialized
+// Bounds on what a flow file may contain (kMaxFlowFileBytes, kMaxTasksPerFlow,
+// ...) are in common/limits.h. Exceeding any is INVALID_ARGUMENT.
 
 struct ParameterSpec {
   std::string name;

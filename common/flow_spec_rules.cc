@@ -135,6 +135,19 @@ std::optional<Issue> TasksIssue(const FlowSpec& spec, Form form) {
   return DuplicateTaskIssue(spec);
 }
 
+// Each value was checked on its own; here all of them together, serialized.
+std::optional<Issue> ValuesSizeIssue(const FlowSpec& spec, Form) {
+  size_t total = 0;
+  for (const ParameterSpec& param : spec.parameters) total += param.default_value.dump().size();
+  for (const TaskSpec& task : spec.tasks) total += task.config.dump().size();
+  if (total <= kMaxFlowValuesBytes) return std::nullopt;
+  return Issue{"tasks",
+               absl::StrFormat("task configs and parameter defaults are %d bytes as JSON "
+                               "all together",
+                               total),
+               absl::StrFormat("at most %d bytes in all", kMaxFlowValuesBytes), false};
+}
+
 std::optional<Issue> GraphIssue(const FlowSpec& spec, Form form) {
   if (auto issue = DependencyIssue(spec)) return issue;
   if (auto issue = FallbackIssue(spec)) return issue;
@@ -281,7 +294,7 @@ std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,
 
 std::optional<Issue> FindIssue(const FlowSpec& spec, Form form) {
   for (auto* rules :
-       {&FlowFieldsIssue, &ParametersIssue, &TasksIssue, &GraphIssue}) {
+       {&FlowFieldsIssue, &ParametersIssue, &TasksIssue, &ValuesSizeIssue, &GraphIssue}) {
     if (auto issue = rules(spec, form)) return issue;
   }
   return std::nullopt;

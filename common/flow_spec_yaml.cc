@@ -8,6 +8,7 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/json_util.h"
 #include "common/status_macros.h"
 
 namespace baton::flow_spec_internal {
@@ -214,6 +215,21 @@ absl::Status ReadFlow(YamlContext& context, const YAML::Node& root,
   return ReadTasks(context, tasks->value, &spec->tasks);
 }
 
+// The line and column (0-based, as yaml-cpp counts) of byte `offset`.
+YAML::Mark MarkAt(absl::string_view text, size_t offset) {
+  YAML::Mark mark;
+  mark.pos = static_cast<int>(offset);
+  for (size_t i = 0; i < offset; ++i) {
+    if (text[i] == '\n') {
+      ++mark.line;
+      mark.column = 0;
+    } else {
+      ++mark.column;
+    }
+  }
+  return mark;
+}
+
 }  // namespace
 
 absl::Status YamlContext::Fail(const Issue& issue,
@@ -242,6 +258,12 @@ absl::StatusOr<YAML::Node> LoadYamlDocument(const YamlContext& context,
         Issue{"", absl::StrFormat("the file is %d bytes", text.size()),
               absl::StrFormat("at most %d bytes", max_bytes)},
         YAML::Mark::null_mark());
+  }
+  if (auto at = FindExcessNesting(text, kMaxFileDepth, TextSyntax::kYaml)) {
+    return context.Fail(
+        Issue{"", absl::StrFormat("the file nests more than %d levels of [ and {", kMaxFileDepth),
+              absl::StrFormat("at most %d levels", kMaxFileDepth)},
+        MarkAt(text, *at));
   }
   std::vector<YAML::Node> documents;
   try {

@@ -63,7 +63,7 @@ absl::StatusOr<std::vector<YamlEntry>> YamlMapEntries(
     absl::string_view expected);
 
 // How deeply a config or default value may nest.
-inline constexpr int kMaxYamlValueDepth = 64;
+inline constexpr int kMaxYamlValueDepth = kMaxJsonDepth;
 
 // Converts a YAML value to JSON. Plain scalars follow the YAML 1.2 core schema
 // (null, true/false, integers incl. 0x/0o, floats); quoted or !!str scalars

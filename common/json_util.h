@@ -2,16 +2,39 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/limits.h"
 #include "nlohmann/json.hpp"
 
 namespace baton {
 
+// How FindExcessNesting reads quotes: JSON has only "..." strings; YAML also
+// has '...' scalars and # comments, a quote opening a scalar only after a
+// space, a line start or [ { , :.
+enum class TextSyntax { kJson, kYaml };
+
+// The byte offset of the first [ or { that opens level `max_depth` + 1 of
+// `text`, counting brackets outside strings and comments; nullopt when the
+// text never nests that deep. One pass, no recursion, no allocation: run it
+// before a parser (or anything that recurses over the parsed value) sees
+// untrusted text. For YAML it is a close bound (a bracket inside an unquoted
+// scalar counts as one), not a parser.
+std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth,
+                                        TextSyntax syntax);
+
+// INVALID_ARGUMENT "<what>: nested more than <max_depth> levels deep (at byte
+// B); expected at most <max_depth> levels of arrays and objects" when
+// FindExcessNesting finds a place.
+absl::Status CheckJsonNesting(absl::string_view text, absl::string_view what,
+                              int max_depth = kMaxJsonDepth);
+
 // Parses `text` (empty means `{}` when `empty_is_object`) and requires a JSON
-// object no larger than `max_bytes`. INVALID_ARGUMENT names `what` (e.g.
+// object no larger than `max_bytes`, nested at most kMaxJsonDepth levels
+// (checked before parsing). INVALID_ARGUMENT names `what` (e.g.
 // "parameters_json") and the byte position of a syntax error.
 absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::string_view what,
                                                size_t max_bytes, bool empty_is_object = true);

@@ -6,6 +6,7 @@
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "orchestrator/health_monitor.h"
 #include "orchestrator/metrics.h"
 #include "orchestrator/background_loops.h"
@@ -30,9 +31,6 @@
 
 namespace baton {
 namespace {
-
-constexpr int kMaxServerThreads = 512;
-constexpr int kMaxMessageBytes = 8 << 20;
 
 struct Database {
   std::unique_ptr<store::EmbeddedPostgres> embedded;  // null with --database-url
@@ -131,7 +129,8 @@ struct Orchestrator::Parts {
     grpc::ResourceQuota quota("baton-orchestrator");
     quota.SetMaxThreads(kMaxServerThreads);
     builder.SetResourceQuota(quota);
-    builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+    builder.SetMaxReceiveMessageSize(kMaxRequestMessageBytes);
+    builder.SetMaxSendMessageSize(kMaxResponseMessageBytes);
     if (metrics) {
       std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counters;
       counters.push_back(metrics->RpcCounterFactory());

@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "common/rpc/secrets.h"
 
 namespace baton::rpc {
@@ -106,6 +107,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ChannelOptions&
   // calls, and skip a dead replica without waiting for a connect timeout.
   args.SetLoadBalancingPolicyName("round_robin");
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  // The orchestrator's bounds: a request it would refuse fails here, before
+  // it is sent; an answer it may send (many leases, a large run) is accepted.
+  args.SetMaxSendMessageSize(kMaxRequestMessageBytes);
+  args.SetMaxReceiveMessageSize(kMaxResponseMessageBytes);
   if (options.keepalive > absl::ZeroDuration()) {
     args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
                 static_cast<int>(absl::ToInt64Milliseconds(options.keepalive)));

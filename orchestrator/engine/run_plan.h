@@ -11,8 +11,6 @@
 
 namespace baton::engine {
 
-inline constexpr size_t kMaxIdempotencyKeyLength = 256;
-
 struct PlannedTask {
   std::string name;
   std::string handler;

@@ -22,6 +22,9 @@ AttemptDecision DecideAttempt(const ReportedOutcome& outcome) {
     return Failure(absl::StrCat("result of ", outcome.result_json.size(),
                                 " bytes exceeds the bound of ", kMaxResultBytes, " bytes"));
   }
+  if (auto s = CheckJsonNesting(outcome.result_json, "result"); !s.ok()) {
+    return Failure(std::string(s.message()));
+  }
   nlohmann::json result = nlohmann::json::parse(outcome.result_json, nullptr, false);
   if (result.is_discarded()) {
     return Failure("result is not valid JSON");

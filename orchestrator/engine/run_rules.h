@@ -8,14 +8,16 @@
 #include <string>
 #include <vector>
 
+#include "common/limits.h"
 #include "nlohmann/json.hpp"
 #include "orchestrator/engine/states.h"
 
 namespace baton::engine {
 
-inline constexpr size_t kMaxResultBytes = 1 << 20;        // one task result, serialized
-inline constexpr size_t kMaxErrorMessageBytes = 8 * 1024;  // longer messages are cut
-inline constexpr size_t kMaxParametersBytes = 256 * 1024;  // run parameters, serialized
+// Bounds of run parameters, results and error messages, from common/limits.h.
+using ::baton::kMaxErrorMessageBytes;
+using ::baton::kMaxParametersBytes;
+using ::baton::kMaxResultBytes;
 
 // What a worker reported for an attempt.
 struct ReportedOutcome {
@@ -35,8 +37,8 @@ struct AttemptDecision {
 };
 
 // Without retry policies (yet), a success completes the task run and a failure
-// fails it. A "success" whose result is not JSON, exceeds kMaxResultBytes or
-// holds a U+0000 character (which the database cannot store) is a failure
+// fails it. A "success" whose result is not JSON, exceeds kMaxResultBytes,
+// nests deeper than kMaxJsonDepth or holds a U+0000 character (which the database cannot store) is a failure
 // whose error says so.
 AttemptDecision DecideAttempt(const ReportedOutcome& outcome);
 

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/flow_spec.h"
+#include "common/limits.h"
 
 namespace baton::service {
 
@@ -21,10 +22,7 @@ absl::Status CheckRange(const std::string& field, int64_t value, int64_t min, in
 absl::Status CheckNames(const std::string& field,
                         const google::protobuf::RepeatedPtrField<std::string>& values,
                         int max_count) {
-  if (values.size() > max_count) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": ", values.size(),
-                                                   " entries; expected at most ", max_count));
-  }
+  if (auto s = CheckCount(field, values.size(), max_count); !s.ok()) return s;
   for (int i = 0; i < values.size(); ++i) {
     absl::Status s = CheckName(absl::StrCat(field, "[", i, "]"), values[i]);
     if (!s.ok()) return s;
@@ -38,8 +36,14 @@ absl::Status CheckLength(const std::string& field, const std::string& value, siz
       absl::StrCat(field, ": ", value.size(), " bytes; expected at most ", max));
 }
 
+absl::Status CheckCount(const std::string& field, int64_t count, int64_t max) {
+  if (count <= max) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": ", count, " entries; expected at most ", max));
+}
+
 absl::Status CheckCorrelationId(const std::string& value) {
-  if (auto s = CheckLength("correlation_id", value, 128); !s.ok()) return s;
+  if (auto s = CheckLength("correlation_id", value, kMaxCorrelationIdLength); !s.ok()) return s;
   for (size_t i = 0; i < value.size(); ++i) {
     const unsigned char c = value[i];
     if (c < 0x21 || c > 0x7e) {

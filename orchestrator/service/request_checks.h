@@ -1,5 +1,6 @@
 // Validation of request fields shared by the services. Each returns
-// INVALID_ARGUMENT naming the field and what was expected.
+// INVALID_ARGUMENT naming the field and what was expected. The bounds are in
+// common/limits.h.
 #pragma once
 
 #include <string>
@@ -18,7 +19,9 @@ absl::Status CheckNames(const std::string& field,
                         const google::protobuf::RepeatedPtrField<std::string>& values,
                         int max_count);
 absl::Status CheckLength(const std::string& field, const std::string& value, size_t max);
-// Empty, or 1..128 printable ASCII characters.
+// At most `max` entries in the list or map `field`.
+absl::Status CheckCount(const std::string& field, int64_t count, int64_t max);
+// Empty, or 1..kMaxCorrelationIdLength printable ASCII characters.
 absl::Status CheckCorrelationId(const std::string& value);
 
 // `ts` as a time; INVALID_ARGUMENT naming `field` when out of the proto range.

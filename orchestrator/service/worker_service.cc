@@ -6,9 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
+#include "orchestrator/service/worker_request_checks.h"
 
 namespace baton::service {
 namespace {
@@ -16,28 +18,8 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using rpc::ToGrpcStatus;
 
-constexpr int kMaxSlots = 1024;
-constexpr int kMaxQueues = 64;
-constexpr int kMaxHandlers = 1024;
-constexpr int kMaxLabels = 64;
-constexpr int kMaxHeartbeatBatch = 1024;
 // A poll answers this much before the client's deadline, so the answer arrives.
 constexpr absl::Duration kPollDeadlineMargin = absl::Milliseconds(500);
-
-absl::Status CheckRegistration(const v1::RegisterWorkerRequest& r) {
-  if (r.name().empty() || r.name().size() > 256) {
-    return absl::InvalidArgumentError("name: expected 1 to 256 characters");
-  }
-  if (auto s = CheckRange("slots", r.slots(), 1, kMaxSlots); !s.ok()) return s;
-  if (auto s = CheckNames("queues", r.queues(), kMaxQueues); !s.ok()) return s;
-  if (r.handlers_size() > kMaxHandlers) {
-    return absl::InvalidArgumentError(absl::StrCat("handlers: expected at most ", kMaxHandlers));
-  }
-  if (r.labels_size() > kMaxLabels) {
-    return absl::InvalidArgumentError(absl::StrCat("labels: expected at most ", kMaxLabels));
-  }
-  return CheckLength("version", r.version(), 128);
-}
 
 absl::Duration FromProtoDuration(const google::protobuf::Duration& d) {
   return absl::Milliseconds(TimeUtil::DurationToMilliseconds(d));
@@ -93,9 +75,10 @@ absl::Time WorkerServiceImpl::PollDeadline(const grpc::ServerContext& context,
 grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
                                            const v1::PollLeasesRequest* request,
                                            v1::PollLeasesResponse* response) {
-  if (auto s = CheckRange("max_leases", request->max_leases(), 1, kMaxSlots); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  if (auto s = CheckPoll(*request); !s.ok()) return ToGrpcStatus(s);
+  // Held until this poll answers; refused before the database is touched.
+  auto admitted = polls_.Admit(request->worker_id());
+  if (!admitted.ok()) return ToGrpcStatus(admitted.status());
   absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
   if (!worker.ok()) return ToGrpcStatus(worker.status());
   const int max = std::min(request->max_leases(), options_.max_leases_per_poll);
@@ -116,10 +99,7 @@ grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
 grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
                                           const v1::HeartbeatRequest* request,
                                           v1::HeartbeatResponse* response) {
-  if (request->attempts_size() > kMaxHeartbeatBatch) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("attempts: expected at most ", kMaxHeartbeatBatch, " per heartbeat")));
-  }
+  if (auto s = CheckHeartbeat(*request); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
   if (!worker.ok()) return ToGrpcStatus(worker.status());
   std::vector<engine::AttemptClaim> claims;
@@ -135,6 +115,7 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
 grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
                                                 const v1::CompleteAttemptRequest* request,
                                                 v1::CompleteAttemptResponse*) {
+  if (auto s = CheckCompletion(*request); !s.ok()) return ToGrpcStatus(s);
   engine::ReportedOutcome outcome;
   switch (request->outcome_case()) {
     case v1::CompleteAttemptRequest::kResultJson:

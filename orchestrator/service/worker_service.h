@@ -4,7 +4,9 @@
 
 #include "absl/time/time.h"
 #include "baton/v1/worker_service.grpc.pb.h"
+#include "common/limits.h"
 #include "orchestrator/ready_signal.h"
+#include "orchestrator/service/poll_admission.h"
 #include "orchestrator/store/lease_store.h"
 #include "orchestrator/store/log_store.h"
 #include "orchestrator/store/worker_store.h"
@@ -19,13 +21,20 @@ struct WorkerServiceOptions {
   // (tasks made ready by time, a missed notification).
   absl::Duration poll_recheck = absl::Seconds(2);
   int max_leases_per_poll = 256;
+  int max_polls_per_worker = kMaxPollsPerWorker;  // more waiting at once: RESOURCE_EXHAUSTED
+  int max_waiting_polls = kMaxWaitingPolls;        // all workers together
 };
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {
  public:
   WorkerServiceImpl(WorkerServiceOptions options, store::LeaseStore& leases,
                     store::WorkerStore& workers, store::LogStore& logs, const ReadySignal& ready)
-      : options_(options), leases_(leases), workers_(workers), logs_(logs), ready_(ready) {}
+      : options_(options),
+        leases_(leases),
+        workers_(workers),
+        logs_(logs),
+        ready_(ready),
+        polls_(options.max_polls_per_worker, options.max_waiting_polls) {}
 
   grpc::Status RegisterWorker(grpc::ServerContext*, const v1::RegisterWorkerRequest* request,
                               v1::RegisterWorkerResponse* response) override;
@@ -49,6 +58,7 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
   store::WorkerStore& workers_;
   store::LogStore& logs_;
   const ReadySignal& ready_;
+  PollAdmission polls_;
 };
 
 }  // namespace baton::service
