@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -119,16 +120,21 @@ int WorkerMain(int argc, char** argv, const char* description,
   Worker worker(options);
   if (*metrics) (*metrics)->WatchSlots([&worker] { return worker.BusySlots(); }, options.slots);
   register_handlers(worker);
+  std::atomic<bool> run_returned{false};
   std::thread signals([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
+    if (run_returned) return;
     spdlog::info("received signal {}; draining", sig);
     worker.Stop();
   });
   absl::Status s = worker.Run();
   // Run() returns after Stop(), which the signal thread called, or at once on
   // bad options (e.g. an unreadable certificate): then wake that thread.
-  if (!s.ok()) pthread_kill(signals.native_handle(), SIGTERM);
+  if (!s.ok()) {
+    run_returned = true;
+    pthread_kill(signals.native_handle(), SIGTERM);
+  }
   signals.join();
   metrics->reset();  // scrapes ask `worker`, which goes next
   if (!s.ok()) {

@@ -341,14 +341,36 @@ TEST(Security, MutualTlsNeedsAClientCertificateOfTheClientCa) {
   ExpectNoSecrets("orchestrator log", cluster->orchestrator().Log());
 }
 
-TEST(Security, OrchestratorRefusesTokensWithoutTls) {
-  auto result = RunBounded(Concat({OrchestratorBinary(), "--database-url", "postgresql:///unused",
-                                   "--listen", "127.0.0.1:0"},
-                                  TokenFileArgs()),
-                           TestTempDir());
-  ASSERT_TRUE(result.ok()) << result.status();
-  EXPECT_EQ(result->exit_code, 1);
-  EXPECT_THAT(result->stdout_tail + result->stderr_tail, HasSubstr("bearer tokens need TLS"));
+// Exit code and output of `argv`, run to its end (bounded).
+std::pair<int, std::string> Outcome(std::vector<std::string> argv) {
+  auto result = RunBounded(std::move(argv), TestTempDir());
+  EXPECT_TRUE(result.ok()) << result.status();
+  if (!result.ok()) return {-1, ""};
+  return {result->exit_code, result->stdout_tail + result->stderr_tail};
+}
+
+TEST(Security, BadSecuritySettingsStopEachBinaryAtStart) {
+  auto orchestrator = Outcome(Concat(
+      {OrchestratorBinary(), "--database-url", "postgresql:///unused", "--listen", "127.0.0.1:0"},
+      TokenFileArgs()));
+  EXPECT_EQ(orchestrator.first, 1);
+  EXPECT_THAT(orchestrator.second, HasSubstr("bearer tokens need TLS"));
+
+  auto worker =
+      Outcome({WorkerBinary(), "--orchestrator", "127.0.0.1:1", "--tls-ca", "/no/ca.pem"});
+  EXPECT_EQ(worker.first, 1);
+  EXPECT_THAT(worker.second, HasSubstr("--tls-ca: cannot read \"/no/ca.pem\""));
+  EXPECT_THAT(worker.second, Not(HasSubstr("draining")));
+
+  auto cli = Outcome({CliBinary(), "--address", "orch-a:7233,orch-b:7233", "worker", "list"});
+  EXPECT_EQ(cli.first, 1);
+  EXPECT_THAT(cli.second, HasSubstr("use one DNS name"));
+
+  auto plaintext_token = Outcome({CliBinary(), "--address", "127.0.0.1:1", "--token-file",
+                                  TestPki().Path("operator.token"), "worker", "list"});
+  EXPECT_EQ(plaintext_token.first, 1);
+  EXPECT_THAT(plaintext_token.second, HasSubstr("only sent over TLS"));
+  ExpectNoSecrets("CLI", plaintext_token.second);
 }
 
 TEST(Failover, WorkerAndCliCarryOnWhenOneOfTheirOrchestratorsDies) {
