@@ -384,8 +384,11 @@ TEST(Failover, WorkerAndCliCarryOnWhenOneOfTheirOrchestratorsDies) {
       << second.Log();
   std::string second_address;
   std::getline(std::ifstream(ready), second_address);
-  const std::string list = absl::StrCat(second_address, ",", cluster.address());
-  ChildProcess worker({WorkerBinary(), "--orchestrator", list, "--poll-wait", "2s"},
+  // Dead from the start, then the replica that dies, then the one that stays.
+  const std::string dead = DeadAddress();
+  const std::string list = absl::StrCat(dead, ",", second_address, ",", cluster.address());
+  ChildProcess worker({WorkerBinary(), "--orchestrator", dead, "--orchestrator",
+                       absl::StrCat(second_address, ",", cluster.address()), "--poll-wait", "2s"},
                       cluster.dir() + "/listed-worker.log");
   const std::string flow = cluster.WriteFile("secure.yaml", kFlow);
   RunFlowWithCli(list, {}, flow);
@@ -393,7 +396,6 @@ TEST(Failover, WorkerAndCliCarryOnWhenOneOfTheirOrchestratorsDies) {
   second.Signal(SIGKILL);
   ASSERT_TRUE(second.WaitExit(absl::Seconds(10)));
   RunFlowWithCli(list, {}, flow);
-  RunFlowWithCli(absl::StrCat(DeadAddress(), ",", cluster.address()), {}, flow);
   EXPECT_TRUE(worker.running()) << worker.Log();
 }
 
