@@ -21,7 +21,7 @@ namespace baton::rpc {
 inline constexpr char kTokenEnv[] = "BATON_TOKEN";
 
 struct ClientSecurity {
-  bool tls = false;         // TLS with the system's roots; implied by any file below
+  bool tls = false;         // TLS with the system's roots; implied by any of the files below
   std::string ca_file;      // PEM roots that verify the orchestrator's certificate
   std::string cert_file;    // client certificate chain, for mutual TLS
   std::string key_file;     // its private key
@@ -29,7 +29,9 @@ struct ClientSecurity {
   std::string token_file;   // bearer token; empty: `token`, else $BATON_TOKEN; none: no token
   std::string token;        // the token itself, when the program already holds it
 
-  bool UsesTls() const { return tls || !ca_file.empty() || !cert_file.empty(); }
+  bool UsesTls() const {
+    return tls || !ca_file.empty() || !cert_file.empty() || !key_file.empty();
+  }
 };
 
 struct ChannelOptions {

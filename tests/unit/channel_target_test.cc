@@ -1,4 +1,7 @@
-// Clients' address lists as gRPC targets, and token characters; pure.
+// Clients' address lists as gRPC targets, token characters, and the settings
+// OpenChannel refuses; no file is read and no connection made.
+#include <stdlib.h>
+
 #include "common/rpc/client_channel.h"
 #include "common/rpc/secrets.h"
 #include "gmock/gmock.h"
@@ -66,6 +69,35 @@ TEST(CheckTokenCharacters, VisibleAsciiOnly) {
   EXPECT_THAT(space.message(), ::testing::Not(HasSubstr("ab cd")));
   EXPECT_FALSE(CheckTokenCharacters("ab\ncd", "t").ok());
   EXPECT_FALSE(CheckTokenCharacters("caf\xc3\xa9", "t").ok());
+}
+
+// Settings refused before any file is read or any connection made.
+absl::Status OpenRefused(const std::string& addresses, const ClientSecurity& security) {
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel = OpenChannel({addresses, security});
+  EXPECT_FALSE(channel.ok());
+  return channel.status();
+}
+
+TEST(OpenChannel, RefusesInconsistentSecuritySettings) {
+  unsetenv(kTokenEnv);  // a developer's own token must not change the answers
+  ClientSecurity key_only;
+  key_only.key_file = "client.key";
+  EXPECT_THAT(OpenRefused("127.0.0.1:7233", key_only).message(), HasSubstr("go together"));
+
+  ClientSecurity plaintext_token;
+  plaintext_token.token = "operator-0123456789abcdef";
+  absl::Status token = OpenRefused("127.0.0.1:7233", plaintext_token);
+  EXPECT_EQ(token.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(token.message(), HasSubstr("only sent over TLS"));
+  EXPECT_THAT(token.message(), ::testing::Not(HasSubstr("0123456789abcdef")));
+
+  ClientSecurity tls;
+  tls.tls = true;
+  EXPECT_THAT(OpenRefused("10.0.0.1:7233,10.0.0.2:7233", tls).message(),
+              HasSubstr("--tls-server-name"));
+  tls.server_name = "baton.internal";
+  EXPECT_TRUE(OpenChannel({"10.0.0.1:7233,10.0.0.2:7233", tls}).ok());
+  EXPECT_TRUE(OpenChannel({"dns:///baton.internal:7233", ClientSecurity{}}).ok());
 }
 
 }  // namespace
