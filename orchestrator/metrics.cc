@@ -117,15 +117,29 @@ class DatabaseCollector : public prometheus::Collectable {
     if (!snapshot.ok()) {
       spdlog::warn("metrics: {}", snapshot.status().ToString());
       return {Single("baton_database_up", "1 when the metrics query succeeded", MetricType::Gauge,
-                     0)};
+                     0),
+              Leadership()};
     }
     std::vector<MetricFamily> families = FamiliesOf(*snapshot);
+    families.push_back(Leadership());
     families.push_back(
         Single("baton_database_up", "1 when the metrics query succeeded", MetricType::Gauge, 1));
     return families;
   }
 
  private:
+  // Known without the database: this replica's own view of its leads.
+  MetricFamily Leadership() const {
+    std::vector<store::LabeledCount> leads;
+    if (options_.leadership) {
+      for (const auto& [loop, leading] : options_.leadership()) {
+        leads.push_back({{loop}, leading ? 1.0 : 0.0});
+      }
+    }
+    return FromCounts("baton_leader", "1 for each background loop this replica leads",
+                      MetricType::Gauge, {"loop"}, leads);
+  }
+
   store::MetricsStore& store_;
   const OrchestratorMetricsOptions options_;
 };

@@ -4,8 +4,11 @@
 // Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -23,6 +26,8 @@ struct OrchestratorMetricsOptions {
   std::string address;                                   // host:port; port 0: any free port
   absl::Duration worker_liveness = absl::Seconds(60);    // older: the worker is LOST
   absl::Duration lease_wait_window = absl::Minutes(10);  // leases the histogram covers
+  // (loop, whether this replica leads it) for baton_leader; may be empty.
+  std::function<std::vector<std::pair<std::string, bool>>()> leadership;
 };
 
 class OrchestratorMetrics {

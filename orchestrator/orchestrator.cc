@@ -175,6 +175,10 @@ struct Orchestrator::Parts {
     OrchestratorMetricsOptions metrics_options;
     metrics_options.address = options.metrics_address;
     metrics_options.worker_liveness = options.worker_liveness;
+    metrics_options.leadership = [loops = loops.get()] {
+      return std::vector<std::pair<std::string, bool>>{{"timers", loops->leads_timers()},
+                                                       {"scheduler", loops->leads_scheduler()}};
+    };
     auto started = OrchestratorMetrics::Start(metrics_options, *metrics_store);
     if (!started.ok()) return started.status();
     metrics = *std::move(started);
@@ -245,9 +249,10 @@ void Orchestrator::Shutdown() {
   parts_->health_monitor->Stop();
   parts_->server->Shutdown(std::chrono::system_clock::now() +
                            absl::ToChronoMilliseconds(parts_->options.shutdown_grace));
-  parts_->loops.reset();  // closing its connections hands the leads to another replica
+  parts_->loops->Stop();
   parts_->listener.reset();
   parts_->metrics.reset();  // scrapes read the pool
+  parts_->loops.reset();  // closing its connections hands the leads to another replica
   parts_->pool.reset();
   if (parts_->db.embedded) {
     absl::Status s = parts_->db.embedded->Stop();

@@ -158,6 +158,9 @@ TEST(MetricsEndToEnd, CountersMoveByWhatTheRunsDid) {
   const Scrape before(orchestrator_metrics);
   const Scrape worker_before(worker_metrics);
   EXPECT_EQ(before.Sum("baton_database_up"), 1);
+  // The only replica leads both background loops.
+  EXPECT_EQ(before.Sum("baton_leader", {{"loop", "timers"}}), 1);
+  EXPECT_EQ(before.Sum("baton_leader", {{"loop", "scheduler"}}), 1);
   EXPECT_EQ(worker_before.Sum("baton_worker_slots", {{"state", "free"}}), 3);
   EXPECT_EQ(worker_before.Sum("baton_worker_slots", {{"state", "busy"}}), 0);
 
@@ -165,7 +168,7 @@ TEST(MetricsEndToEnd, CountersMoveByWhatTheRunsDid) {
   const std::string fails = cluster.ApplyAndStart(kFailsTwice, "fails-twice");
   auto completed = cluster.WaitForRunEnd(completes, absl::Seconds(60));
   auto failed = cluster.WaitForRunEnd(fails, absl::Seconds(60));
-  ASSERT_TRUE(completed.ok() && failed.ok());
+  ASSERT_TRUE(completed.ok() && failed.ok()) << completed.status() << " " << failed.status();
   ASSERT_EQ(completed->state(), v1::FLOW_RUN_STATE_COMPLETED);
   ASSERT_EQ(failed->state(), v1::FLOW_RUN_STATE_FAILED);
   // The worker frees a slot just after it has reported.

@@ -270,7 +270,9 @@ class MultiHost : public ::testing::Test {
 void ExpectOneAttemptEach(const v1::Run& run) {
   for (const v1::TaskRun& t : run.tasks()) {
     EXPECT_EQ(t.attempts_size(), 1) << t.name() << ":\n" << run.DebugString();
-    if (t.attempts_size() > 0) EXPECT_EQ(t.attempts(0).state(), v1::ATTEMPT_STATE_SUCCEEDED);
+    if (t.attempts_size() > 0) {
+      EXPECT_EQ(t.attempts(0).state(), v1::ATTEMPT_STATE_SUCCEEDED) << t.name();
+    }
   }
 }
 
