@@ -252,8 +252,9 @@ TEST_F(ReportEndToEnd, RunGetMarkdownHasMetadataTasksAndAttempts) {
   const auto attempts_at = std::find(lines.begin(), lines.end(), "## Attempts");
   ASSERT_NE(attempts_at, lines.end()) << md.out;
   const Table attempts = ParseMarkdownTable(lines, attempts_at - lines.begin() + 2);
-  EXPECT_THAT(RowOf(attempts, "extract"), SizeIs(9));
+  EXPECT_THAT(RowOf(attempts, "extract"), SizeIs(10));
   EXPECT_EQ(RowOf(attempts, "extract")[2], "SUCCEEDED");
+  EXPECT_EQ(RowOf(attempts, "extract")[9], "1");  // "extracted 1 items", its one log line
 }
 
 TEST_F(ReportEndToEnd, RunGetCsvHasOneRowPerTaskWithDurations) {
