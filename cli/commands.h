@@ -13,5 +13,6 @@ void AddWorkerCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddBreakerCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddDeploymentCommands(CLI::App& app, const Globals& globals, int* exit_code);
 void AddScheduleCommands(CLI::App& app, const Globals& globals, int* exit_code);
+void AddHealthCommand(CLI::App& app, const Globals& globals, int* exit_code);
 
 }  // namespace baton::cli

@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   baton::cli::AddBreakerCommands(app, globals, &exit_code);
   baton::cli::AddDeploymentCommands(app, globals, &exit_code);
   baton::cli::AddScheduleCommands(app, globals, &exit_code);
+  baton::cli::AddHealthCommand(app, globals, &exit_code);
   CLI11_PARSE(app, argc, argv);
   return exit_code;
 }
