@@ -1,6 +1,7 @@
 #include "worker/attempt_runner.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "worker/worker.h"
 
 namespace baton::worker {
@@ -23,6 +24,27 @@ absl::StatusOr<nlohmann::json> CallHandler(const Handler& handler, TaskContext& 
   } catch (...) {
     return absl::InternalError("handler threw a non-standard exception");
   }
+}
+
+// The result as JSON text; a result the orchestrator would refuse (over
+// kMaxResultBytes, or not UTF-8) fails the attempt here, saying why, rather
+// than being sent.
+void SetResult(v1::CompleteAttemptRequest& out, const nlohmann::json& result) {
+  std::string text;
+  try {
+    text = result.dump();
+  } catch (const nlohmann::json::exception&) {
+    SetError(out, "the handler's result holds text that is not valid UTF-8", true, "BadResult");
+    return;
+  }
+  if (text.size() > kMaxResultBytes) {
+    SetError(out,
+             absl::StrCat("result of ", text.size(), " bytes exceeds the bound of ",
+                          kMaxResultBytes, " bytes"),
+             true, "ResultTooLarge");
+    return;
+  }
+  out.set_result_json(std::move(text));
 }
 
 }  // namespace
@@ -61,7 +83,7 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
   }
   absl::StatusOr<nlohmann::json> result = CallHandler(*handler, ctx, input);
   if (result.ok()) {
-    out.set_result_json(result->dump());
+    SetResult(out, *result);
     return out;
   }
   std::string message(result.status().message());
