@@ -1,5 +1,7 @@
 #include "orchestrator/server_security.h"
 
+#include <cstdlib>
+
 #include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/security/server_credentials.h>
 
@@ -50,6 +52,9 @@ absl::StatusOr<auth::Tokens> ReadTokens(const ServerSecurityOptions& o) {
   if (!worker.ok()) return worker.status();
   auto op = rpc::ReadToken(o.operator_token_file, kOperatorTokenEnv);
   if (!op.ok()) return op.status();
+  // Read once at start: no child process (the embedded PostgreSQL) inherits them.
+  unsetenv(kWorkerTokenEnv);
+  unsetenv(kOperatorTokenEnv);
   tokens.worker = *std::move(worker);
   tokens.operator_token = *std::move(op);
   if (absl::Status s = auth::ValidateTokens(tokens); !s.ok()) return s;

@@ -25,9 +25,9 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
 // HTTP/2 pings during calls, so a dead orchestrator is noticed mid-poll.
 constexpr absl::Duration kKeepalive = absl::Seconds(30);
+constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
 constexpr int kMaxCompletionTries = 8;
 // One AppendLogs request carries about this many message bytes at most.
 constexpr size_t kMaxLogRequestBytes = 1 << 20;
@@ -96,6 +96,7 @@ struct Worker::Impl {
   bool stopping = false;
   bool polling_done = false;
   bool finished = false;  // the drain is over, whatever still runs is abandoned
+  absl::Status refused;   // why the orchestrator will never take this worker
   std::string worker_id;
   absl::Duration heartbeat_interval = absl::Seconds(10);
   absl::Duration lease_duration = absl::Seconds(30);
@@ -148,6 +149,16 @@ bool Worker::Impl::EnsureRegistered(int& failures) {
   request.set_slots(options.slots);
   request.set_version("0.1.0");
   auto registered = client->Register(request);
+  if (absl::IsUnauthenticated(registered.status()) ||
+      absl::IsPermissionDenied(registered.status())) {
+    // Retrying cannot help: stop, and let Run() say why.
+    spdlog::error("register with {}: {}", options.orchestrator, registered.status().ToString());
+    std::lock_guard<std::mutex> lock(mu);
+    refused = registered.status();
+    stopping = true;
+    cv.notify_all();
+    return false;
+  }
   if (!registered.ok()) {
     const absl::Duration delay = BackoffDelay({absl::Milliseconds(200), 2.0, options.max_backoff, 0.2},
                                               ++failures, UnitRandom());
@@ -490,8 +501,8 @@ void Worker::Register(const std::string& name, Handler handler) {
 
 absl::Status Worker::Run() {
   Impl& w = *impl_;
-  if (w.options.slots < 1 || w.options.slots > 1024) {
   if (!w.client->status().ok()) return w.client->status();
+  if (w.options.slots < 1 || w.options.slots > 1024) {
     return absl::InvalidArgumentError(
         absl::StrCat("slots: ", w.options.slots, " is out of range; expected 1..1024"));
   }
@@ -525,7 +536,8 @@ absl::Status Worker::Run() {
     if (!s.ok()) spdlog::warn("deregister: {}", s.ToString());
   }
   spdlog::info("worker stopped");
-  return absl::OkStatus();
+  std::lock_guard<std::mutex> lock(w.mu);
+  return w.refused;
 }
 
 int Worker::BusySlots() const { return impl_->options.slots - impl_->FreeSlots(); }

@@ -65,8 +65,10 @@ class Worker {
   // rules). Call before Run(); a second registration of a name replaces it.
   void Register(const std::string& name, Handler handler);
 
-  // Serves until Stop(); returns OK after draining. Errors only for bad
-  // options (INVALID_ARGUMENT) — an unreachable orchestrator is retried.
+  // Serves until Stop(); returns OK after draining. Errors for bad options
+  // (INVALID_ARGUMENT), and when the orchestrator refuses the worker's
+  // credentials (UNAUTHENTICATED, PERMISSION_DENIED: retrying cannot help).
+  // An unreachable orchestrator is retried.
   absl::Status Run();
 
   // Starts a drain; Run() returns when it is done. Thread-safe; may be called

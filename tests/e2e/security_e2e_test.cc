@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -286,6 +287,18 @@ TEST(Security, TokensOverTlsRefuseEveryWrongCredentialWithItsCode) {
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.err, HasSubstr("PERMISSION_DENIED"));
   ExpectNoSecrets("CLI", refused.out + refused.err);
+
+  // A worker with the wrong token, or the operator's, stops at once and says why.
+  for (const char* token : {"wrong.token", "operator.token"}) {
+    ChildProcess& rejected = cluster.StartWorker(ClientArgs(token));
+    std::optional<int> status = rejected.WaitExit(absl::Seconds(15));
+    ASSERT_TRUE(status.has_value()) << token << ": still running\n" << rejected.Log();
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << rejected.Log();
+    EXPECT_THAT(rejected.Log(),
+                HasSubstr(token == std::string("wrong.token") ? "UNAUTHENTICATED"
+                                                              : "PERMISSION_DENIED"));
+    ExpectNoSecrets("rejected worker log", rejected.Log());
+  }
 
   // The right tokens run a flow; the worker reads its token from $BATON_TOKEN.
   ChildProcess* worker = nullptr;
