@@ -81,11 +81,13 @@ struct Orchestrator::Parts {
   std::unique_ptr<store::DeploymentStore> deployments;
   std::unique_ptr<store::ScheduleStore> schedules;
   std::unique_ptr<store::MetricsStore> metrics_store;
+  // Timers and scheduler, each led by one replica; declared before `metrics`
+  // (whose scrapes ask it who leads), so that it is destroyed after it.
+  std::unique_ptr<BackgroundLoops> loops;
   std::unique_ptr<OrchestratorMetrics> metrics;  // null when off
   std::string metrics_address;
   ReadySignal ready;
   std::unique_ptr<store::ReadyListener> listener;
-  std::unique_ptr<BackgroundLoops> loops;  // timers and scheduler, each led by one replica
   std::unique_ptr<service::WorkerServiceImpl> worker_service;
   std::unique_ptr<service::FlowServiceImpl> flow_service;
   std::unique_ptr<service::RunServiceImpl> run_service;
