@@ -1,5 +1,7 @@
 #include "orchestrator/store/leadership.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
@@ -24,27 +26,33 @@ std::string Seconds(absl::Duration d) {
   return std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(d)));
 }
 
-}  // namespace
+// Every transaction on the lock's connection first checks the lock.
+std::function<absl::Status(pqxx::work&)> Fence(const LeadershipOptions& o) {
+  const int32_t key = o.key;
+  const std::string refusal = absl::StrCat("replica ", o.replica, " does not hold the ", o.loop,
+                                           " leadership lock; not acting");
+  return [key, refusal](pqxx::work& tx) {
+    if (tx.exec_params1(kStillHeld, kLeadershipLockClass, key)[0].as<bool>()) {
+      return absl::OkStatus();
+    }
+    return absl::FailedPreconditionError(refusal);
+  };
+}
 
-Leadership::Leadership(LeadershipOptions options) : options_(std::move(options)) {}
-
-Leadership::~Leadership() = default;
-
-absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions options) {
-  std::unique_ptr<Leadership> leadership(new Leadership(std::move(options)));
-  const LeadershipOptions& o = leadership->options_;
+// One connection, named for pg_stat_activity, fenced. A replica cut off from
+// the database must not keep the lock for the operating system's default two
+// hours: the server drops its session (and the lock) after a few seconds of
+// silence, and the client gives up on a dead server as fast.
+PgPoolOptions LockConnection(const LeadershipOptions& o) {
   PgPoolOptions pool;
   pool.url = o.url;
   pool.size = 1;
   pool.statement_timeout = o.statement_timeout;
   pool.lock_timeout = o.statement_timeout;
   pool.acquire_timeout = o.statement_timeout;
-  // A replica cut off from the database must not keep the lock for the
-  // operating system's default two hours: the server drops its session
-  // (and the lock) after a few seconds of silence, and the client gives up
-  // on a dead server as fast.
   const std::string idle = Seconds(o.statement_timeout);
-  const std::string user_timeout = std::to_string(absl::ToInt64Milliseconds(o.statement_timeout * 2));
+  const std::string user_timeout =
+      std::to_string(absl::ToInt64Milliseconds(o.statement_timeout * 2));
   pool.extra_settings = absl::StrCat("-c tcp_keepalives_idle=", idle,
                                      " -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3",
                                      " -c tcp_user_timeout=", user_timeout);
@@ -54,16 +62,19 @@ absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions o
                      {"keepalives_count", "3"},
                      {"tcp_user_timeout", user_timeout},
                      {"connect_timeout", Seconds(o.statement_timeout)}};
-  const int32_t key = o.key;
-  const std::string refusal = absl::StrCat("replica ", o.replica, " does not hold the ", o.loop,
-                                           " leadership lock; not acting");
-  pool.fence = [key, refusal](pqxx::work& tx) {
-    if (tx.exec_params1(kStillHeld, kLeadershipLockClass, key)[0].as<bool>()) {
-      return absl::OkStatus();
-    }
-    return absl::FailedPreconditionError(refusal);
-  };
-  auto opened = PgPool::Open(pool);
+  pool.fence = Fence(o);
+  return pool;
+}
+
+}  // namespace
+
+Leadership::Leadership(LeadershipOptions options) : options_(std::move(options)) {}
+
+Leadership::~Leadership() = default;
+
+absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions options) {
+  std::unique_ptr<Leadership> leadership(new Leadership(std::move(options)));
+  auto opened = PgPool::Open(LockConnection(leadership->options_));
   if (!opened.ok()) return opened.status();
   leadership->pool_ = *std::move(opened);
   return leadership;
