@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "common/json_util.h"
 
 namespace baton::engine {
@@ -86,6 +87,9 @@ nlohmann::json BuildRunResult(const std::vector<std::string>& result_tasks,
 }
 
 std::string BoundErrorMessage(std::string message) {
+  if (message.find('\0') != std::string::npos) {
+    message = absl::StrReplaceAll(message, {{absl::string_view("\0", 1), "\\0"}});
+  }
   if (message.size() <= kMaxErrorMessageBytes) return message;
   size_t cut = kMaxErrorMessageBytes;
   while (cut > 0 && (static_cast<unsigned char>(message[cut]) & 0xC0) == 0x80) --cut;

@@ -76,7 +76,8 @@ std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks,
 nlohmann::json BuildRunResult(const std::vector<std::string>& result_tasks,
                               const std::map<std::string, nlohmann::json>& results);
 
-// Cuts `message` to kMaxErrorMessageBytes (on a UTF-8 boundary), marking the cut.
+// Cuts `message` to kMaxErrorMessageBytes (on a UTF-8 boundary), marking the
+// cut, and writes each U+0000 (which the database cannot store) as "\0".
 std::string BoundErrorMessage(std::string message);
 
 }  // namespace baton::engine

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/deployment_spec.h"
 #include "common/flow_spec.h"
+#include "common/limits.h"
 #include "common/json_util.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/engine/run_rules.h"
@@ -107,7 +108,9 @@ grpc::Status DeploymentServiceImpl::ApplyDeployment(grpc::ServerContext*,
                                                     const v1::ApplyDeploymentRequest* request,
                                                     v1::ApplyDeploymentResponse* response) {
   const std::string source = request->source_name().empty() ? "<request>" : request->source_name();
-  if (auto s = CheckLength("source_name", source, 1024); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = CheckLength("source_name", source, kMaxSourceNameLength); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   auto spec = ParseDeploymentSpec(request->content(), source);
   if (!spec.ok()) return ToGrpcStatus(spec.status());
   if (auto s = CheckAgainstFlow(*spec, source); !s.ok()) return ToGrpcStatus(s);

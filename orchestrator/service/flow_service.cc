@@ -1,6 +1,7 @@
 #include "orchestrator/service/flow_service.h"
 
 #include "common/flow_spec.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
@@ -12,7 +13,9 @@ using rpc::ToGrpcStatus;
 grpc::Status FlowServiceImpl::ApplyFlow(grpc::ServerContext*, const v1::ApplyFlowRequest* request,
                                         v1::ApplyFlowResponse* response) {
   const std::string source = request->source_name().empty() ? "<request>" : request->source_name();
-  if (auto s = CheckLength("source_name", source, 1024); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = CheckLength("source_name", source, kMaxSourceNameLength); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   absl::StatusOr<FlowSpec> spec = ParseFlowSpec(request->content(), source);
   if (!spec.ok()) return ToGrpcStatus(spec.status());
   auto applied = flows_.ApplyFlow(spec->name, spec->description, FlowSpecToJson(*spec));

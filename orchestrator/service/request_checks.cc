@@ -36,6 +36,13 @@ absl::Status CheckLength(const std::string& field, const std::string& value, siz
       absl::StrCat(field, ": ", value.size(), " bytes; expected at most ", max));
 }
 
+absl::Status CheckText(const std::string& field, const std::string& value, size_t max) {
+  if (auto s = CheckLength(field, value, max); !s.ok()) return s;
+  if (value.find('\0') == std::string::npos) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": contains the character U+0000 (NUL); expected text without it"));
+}
+
 absl::Status CheckCount(const std::string& field, int64_t count, int64_t max) {
   if (count <= max) return absl::OkStatus();
   return absl::InvalidArgumentError(

@@ -19,6 +19,8 @@ absl::Status CheckNames(const std::string& field,
                         const google::protobuf::RepeatedPtrField<std::string>& values,
                         int max_count);
 absl::Status CheckLength(const std::string& field, const std::string& value, size_t max);
+// At most `max` bytes and no U+0000, which the database cannot store.
+absl::Status CheckText(const std::string& field, const std::string& value, size_t max);
 // At most `max` entries in the list or map `field`.
 absl::Status CheckCount(const std::string& field, int64_t count, int64_t max);
 // Empty, or 1..kMaxCorrelationIdLength printable ASCII characters.

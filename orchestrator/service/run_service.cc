@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
+#include "common/limits.h"
 #include "common/json_util.h"
 #include "common/logging.h"
 #include "common/rpc/grpc_status.h"
@@ -125,7 +126,9 @@ grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRe
 
 grpc::Status RunServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* request,
                                        v1::Run* response) {
-  if (auto s = CheckLength("reason", request->reason(), 1024); !s.ok()) return ToGrpcStatus(s);
+  if (auto s = CheckText("reason", request->reason(), kMaxReasonLength); !s.ok()) {
+    return ToGrpcStatus(s);
+  }
   absl::StatusOr<store::RunRecord> run = runs_.CancelRun(request->run_id(), request->reason());
   if (!run.ok()) return ToGrpcStatus(run.status());
   ToProto(*run, response);

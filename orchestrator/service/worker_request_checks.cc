@@ -14,7 +14,7 @@ absl::Status CheckLabels(const google::protobuf::Map<std::string, std::string>& 
   RETURN_IF_ERROR(CheckCount("labels", labels.size(), kMaxLabelsPerWorker));
   for (const auto& [key, value] : labels) {
     RETURN_IF_ERROR(CheckName("labels", key));
-    RETURN_IF_ERROR(CheckLength(absl::StrCat("labels.", key), value, kMaxLabelValueLength));
+    RETURN_IF_ERROR(CheckText(absl::StrCat("labels.", key), value, kMaxLabelValueLength));
   }
   return absl::OkStatus();
 }
@@ -23,7 +23,7 @@ absl::Status CheckHandlers(const google::protobuf::RepeatedPtrField<std::string>
   RETURN_IF_ERROR(CheckCount("handlers", handlers.size(), kMaxHandlersPerWorker));
   for (int i = 0; i < handlers.size(); ++i) {
     RETURN_IF_ERROR(
-        CheckLength(absl::StrCat("handlers[", i, "]"), handlers[i], kMaxHandlerNameLength));
+        CheckText(absl::StrCat("handlers[", i, "]"), handlers[i], kMaxHandlerNameLength));
   }
   return absl::OkStatus();
 }
@@ -39,12 +39,12 @@ absl::Status CheckRegistration(const v1::RegisterWorkerRequest& request) {
     return absl::InvalidArgumentError(
         absl::StrCat("name: empty; expected 1 to ", kMaxWorkerNameLength, " characters"));
   }
-  RETURN_IF_ERROR(CheckLength("name", request.name(), kMaxWorkerNameLength));
+  RETURN_IF_ERROR(CheckText("name", request.name(), kMaxWorkerNameLength));
   RETURN_IF_ERROR(CheckRange("slots", request.slots(), 1, kMaxSlotsPerWorker));
   RETURN_IF_ERROR(CheckNames("queues", request.queues(), kMaxQueuesPerWorker));
   RETURN_IF_ERROR(CheckLabels(request.labels()));
   RETURN_IF_ERROR(CheckHandlers(request.handlers()));
-  return CheckLength("version", request.version(), kMaxWorkerVersionLength);
+  return CheckText("version", request.version(), kMaxWorkerVersionLength);
 }
 
 absl::Status CheckPoll(const v1::PollLeasesRequest& request) {
@@ -68,7 +68,7 @@ absl::Status CheckCompletion(const v1::CompleteAttemptRequest& request) {
     case v1::CompleteAttemptRequest::kResultJson:
       return absl::OkStatus();
     case v1::CompleteAttemptRequest::kError:
-      return CheckLength("error.type", request.error().type(), kMaxErrorTypeLength);
+      return CheckText("error.type", request.error().type(), kMaxErrorTypeLength);
     default:
       return absl::InvalidArgumentError("outcome: expected result_json or error to be set");
   }

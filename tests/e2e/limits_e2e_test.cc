@@ -6,6 +6,7 @@
 // stays within a fixed budget. The calls go through stubs, not the CLI,
 // because the CLI refuses most of these before sending them.
 #include <fstream>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -130,6 +131,35 @@ class LimitsEndToEnd : public ::testing::Test {
     return workers_->PollLeases(Call(wait + absl::Seconds(10)).get(), request, response);
   }
 
+  // Runs flow "fine" once: a worker of the test's own takes the lease and
+  // reports what `fill` writes into the completion, which the orchestrator
+  // must accept. Returns the task run once the run ended (empty on failure).
+  static v1::TaskRun RunReporting(const std::function<void(v1::CompleteAttemptRequest&)>& fill) {
+    EXPECT_TRUE(ApplyFlow(kGoodFlow).ok());
+    const std::string worker = RegisterWorker();
+    v1::StartRunRequest request;
+    request.set_flow_name("fine");
+    v1::StartRunResponse started;
+    EXPECT_TRUE(runs_->StartRun(Call().get(), request, &started).ok());
+    v1::PollLeasesResponse polled;
+    EXPECT_TRUE(Poll(worker, absl::Seconds(5), &polled).ok());
+    if (polled.leases_size() != 1) {
+      ADD_FAILURE() << polled.leases_size() << " leases; expected 1";
+      return {};
+    }
+    v1::CompleteAttemptRequest done;
+    done.set_worker_id(worker);
+    *done.mutable_attempt() = polled.leases(0).attempt();
+    fill(done);
+    v1::CompleteAttemptResponse ignored;
+    grpc::Status s = workers_->CompleteAttempt(Call().get(), done, &ignored);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    auto run = cluster_->WaitForRunEnd(started.run().id(), absl::Seconds(20));
+    EXPECT_TRUE(run.ok()) << run.status();
+    const v1::TaskRun* task = run.ok() ? FindTask(*run, "only") : nullptr;
+    return task != nullptr ? *task : v1::TaskRun();
+  }
+
   static TestCluster* cluster_;
   static v1::FlowService::Stub* flows_;
   static v1::RunService::Stub* runs_;
@@ -231,35 +261,30 @@ TEST_F(LimitsEndToEnd, HostileRunParametersAreRefusedAndNoRunIsStored) {
 }
 
 TEST_F(LimitsEndToEnd, DeepOrHugeResultsFailTheAttemptNamingTheBound) {
-  ASSERT_TRUE(ApplyFlow(kGoodFlow).ok());
-  const std::string worker = RegisterWorker();
-  for (const std::string& result :
-       {Nested(100000), absl::StrCat("\"", std::string(kMaxResultBytes + 10, 'r'), "\"")}) {
-    v1::StartRunRequest request;
-    request.set_flow_name("fine");
-    v1::StartRunResponse started;
-    ASSERT_TRUE(runs_->StartRun(Call().get(), request, &started).ok());
-    v1::PollLeasesResponse polled;
-    ASSERT_TRUE(Poll(worker, absl::Seconds(5), &polled).ok());
-    ASSERT_EQ(polled.leases_size(), 1);
-    v1::CompleteAttemptRequest done;
-    done.set_worker_id(worker);
-    *done.mutable_attempt() = polled.leases(0).attempt();
-    done.set_result_json(result);
-    v1::CompleteAttemptResponse ignored;
-    grpc::Status s = workers_->CompleteAttempt(Call().get(), done, &ignored);
-    ASSERT_TRUE(s.ok()) << s.error_message();
-    auto run = cluster_->WaitForRunEnd(started.run().id(), absl::Seconds(20));
-    ASSERT_TRUE(run.ok()) << run.status();
-    EXPECT_EQ(run->state(), v1::FLOW_RUN_STATE_FAILED);
-    const v1::TaskRun* task = FindTask(*run, "only");
-    ASSERT_NE(task, nullptr);
-    EXPECT_EQ(task->result_json(), "");
-    EXPECT_THAT(task->error(), result[0] == '['
-                                   ? HasSubstr("result: nested more than 64 levels deep")
-                                   : HasSubstr("exceeds the bound of 1048576 bytes"));
-  }
+  v1::TaskRun deep = RunReporting([](v1::CompleteAttemptRequest& done) {
+    done.set_result_json(Nested(100000));
+  });
+  EXPECT_EQ(deep.state(), v1::TASK_RUN_STATE_FAILED);
+  EXPECT_EQ(deep.result_json(), "");
+  EXPECT_THAT(deep.error(), HasSubstr("result: nested more than 64 levels deep"));
+
+  v1::TaskRun huge = RunReporting([](v1::CompleteAttemptRequest& done) {
+    done.set_result_json(absl::StrCat("\"", std::string(kMaxResultBytes + 10, 'r'), "\""));
+  });
+  EXPECT_EQ(huge.state(), v1::TASK_RUN_STATE_FAILED);
+  EXPECT_EQ(huge.result_json(), "");
+  EXPECT_THAT(huge.error(), HasSubstr("exceeds the bound of 1048576 bytes"));
   EXPECT_TRUE(cluster_->orchestrator().running());
+}
+
+TEST_F(LimitsEndToEnd, AHugeErrorMessageWithANulIsKeptCutToTheBound) {
+  v1::TaskRun task = RunReporting([](v1::CompleteAttemptRequest& done) {
+    done.mutable_error()->set_message(std::string("bad\0", 4) + std::string(4 << 20, 'e'));
+    done.mutable_error()->set_non_retryable(true);
+  });
+  EXPECT_EQ(task.state(), v1::TASK_RUN_STATE_FAILED);
+  EXPECT_EQ(task.error(),
+            "bad\\0" + std::string(kMaxErrorMessageBytes - 5, 'e') + "... (truncated)");
 }
 
 TEST_F(LimitsEndToEnd, OversizedWorkerRequestsAreRefused) {
@@ -271,6 +296,11 @@ TEST_F(LimitsEndToEnd, OversizedWorkerRequestsAreRefused) {
   grpc::Status s = workers_->RegisterWorker(Call().get(), request, &response);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(s.error_message(), "labels.zone: 4096 bytes; expected at most 256");
+  (*request.mutable_labels())["zone"] = std::string("eu\0", 3);
+  s = workers_->RegisterWorker(Call().get(), request, &response);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message(),
+            "labels.zone: contains the character U+0000 (NUL); expected text without it");
 
   v1::CompleteAttemptRequest done;
   done.set_worker_id(RegisterWorker());

@@ -162,6 +162,10 @@ TEST(BoundErrorMessageTest, ShortMessagesAreUnchanged) {
   EXPECT_EQ(BoundErrorMessage(at_bound), at_bound);
 }
 
+TEST(BoundErrorMessageTest, NulCharactersAreWrittenOut) {
+  EXPECT_EQ(BoundErrorMessage(std::string("bad\0nul\0", 8)), "bad\\0nul\\0");
+}
+
 TEST(BoundErrorMessageTest, OneByteOverIsCutAndMarked) {
   const std::string over(kMaxErrorMessageBytes + 1, 'a');
   EXPECT_EQ(BoundErrorMessage(over), std::string(kMaxErrorMessageBytes, 'a') + kTruncated);

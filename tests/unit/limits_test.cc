@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/deployment_spec.h"
 #include "common/flow_spec.h"
 #include "common/json_util.h"
 #include "common/limits.h"
@@ -129,11 +130,20 @@ TEST(FlowLimitsTest, AliasesCannotMultiplyValuesPastTheFlowBound) {
   std::string text = "name: aliases\ntasks:\n";
   absl::StrAppend(&text, "- {name: t0, handler: noop, config: &big {s: \"",
                   std::string(kMaxTaskConfigBytes - 100, 'x'), "\"}}\n");
-  for (int i = 1; i < 100; ++i) absl::StrAppend(&text, "- {name: t", i, ", handler: noop, config: *big}\n");
+  for (int i = 1; i < 100; ++i) {
+    absl::StrAppend(&text, "- {name: t", i, ", handler: noop, config: *big}\n");
+  }
   ASSERT_LT(text.size(), kMaxFlowFileBytes);
   EXPECT_THAT(ParseError(text),
               HasSubstr("tasks: task configs and parameter defaults are 6544400 bytes as JSON all "
                         "together; expected at most 4194304 bytes in all"));
+}
+
+TEST(DeploymentLimitsTest, DeeplyNestedParametersAreRefusedBeforeYamlParsesThem) {
+  const std::string text =
+      absl::StrCat("name: d\nflow: f\nparameters: {x: ", Nested(10000), "}\n");
+  EXPECT_THAT(InvalidMessage(ParseDeploymentSpec(text, "deployment.yaml").status()),
+              HasSubstr("the file nests more than 72 levels of [ and {"));
 }
 
 // ---- worker results ----
@@ -190,6 +200,9 @@ TEST(WorkerRequestChecksTest, ReportsAreBounded) {
   done.mutable_error()->set_type(std::string(kMaxErrorTypeLength + 1, 'T'));
   EXPECT_EQ(InvalidMessage(service::CheckCompletion(done)),
             "error.type: 129 bytes; expected at most 128");
+  done.mutable_error()->set_type(std::string("Bad\0", 4));
+  EXPECT_EQ(InvalidMessage(service::CheckCompletion(done)),
+            "error.type: contains the character U+0000 (NUL); expected text without it");
   done.set_result_json("{}");
   EXPECT_EQ(service::CheckCompletion(done), absl::OkStatus());
 
