@@ -92,13 +92,13 @@ struct Orchestrator::Parts {
   std::unique_ptr<service::FlowServiceImpl> flow_service;
   std::unique_ptr<service::RunServiceImpl> run_service;
   std::unique_ptr<service::ClusterServiceImpl> cluster_service;
-  ServerSecurity security;  // the port's credentials, built before anything starts
   std::unique_ptr<service::BreakerServiceImpl> breaker_service;
   std::unique_ptr<service::DeploymentServiceImpl> deployment_service;
   std::unique_ptr<grpc::Server> server;
   std::vector<std::string> service_names;  // reported by grpc.health.v1 besides ""
   std::unique_ptr<HealthMonitor> health_monitor;
   std::string address;
+  ServerSecurity security;  // the port's credentials, built before anything starts
   bool shut_down = false;
 
   void MakeStoresAndServices() {
@@ -216,6 +216,9 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
     const OrchestratorOptions& options) {
   auto parts = std::make_unique<Parts>();
   parts->options = options;
+  auto security = MakeServerSecurity(options.security);  // bad files fail before the database
+  if (!security.ok()) return security.status();
+  parts->security = *std::move(security);
   auto db = OpenDatabase(options);
   if (!db.ok()) return db.status();
   parts->db = *std::move(db);
@@ -225,9 +228,6 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   if (options.migrate) {
     if (auto s = Migrate(*parts->pool); !s.ok()) return s;
   }
-  auto security = MakeServerSecurity(options.security);  // bad files fail before the database
-  if (!security.ok()) return security.status();
-  parts->security = *std::move(security);
   parts->MakeStoresAndServices();
   ReadySignal* ready = &parts->ready;
   parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
