@@ -38,6 +38,9 @@ echo "== baton flow apply -f examples/01-basic-flow/flow.yaml"
 "$bin/cli/baton" flow apply -f examples/01-basic-flow/flow.yaml
 echo "== baton run start basic-etl --wait"
 "$bin/cli/baton" run start basic-etl --wait --wait-timeout 60s
+run_id=$("$bin/cli/baton" run list --limit 1 -o csv | sed -n 2p | cut -d, -f1)
+echo "== baton run logs $run_id"
+"$bin/cli/baton" run logs "$run_id"
 echo "== baton run list"
 "$bin/cli/baton" run list
 echo "== baton worker list"
