@@ -278,6 +278,9 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
       case StopReason::kCancelled:
         completion.mutable_error()->set_type("Cancelled");
         break;
+      case StopReason::kLeaseLost:
+        completion.mutable_error()->set_type("LeaseLost");
+        break;
       default:
         break;
     }

@@ -76,8 +76,10 @@ AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& p
   FailureKind kind = FailureKind::kError;
   if (error_type == kExecutionTimeoutErrorType) kind = FailureKind::kExecutionTimeout;
   if (error_type == kCancelledErrorType && policy.cancel_requested) kind = FailureKind::kCancelled;
+  if (error_type == kLeaseLostErrorType) kind = FailureKind::kLeaseLost;
   return Failed(kind, outcome.error.empty() ? "handler failed without a message" : outcome.error,
-                error_type, outcome.non_retryable, policy, attempt, unit_random);
+                error_type, outcome.non_retryable && kind != FailureKind::kLeaseLost, policy,
+                attempt, unit_random);
 }
 
 AttemptEnding DecideExpired(Expiry expiry, const TaskPolicy& policy, int attempt,

@@ -17,9 +17,14 @@
 namespace baton::engine {
 
 // The error type a worker reports when it stopped a handler at its execution
-// timeout, and when it stopped one because it was told to cancel.
+// timeout, when it stopped one because it was told to cancel, and when it
+// stopped one because it presumed its lease lost (no heartbeat accepted for a
+// whole lease). The last is decided like a lease the orchestrator expired: a
+// takeover may have renewed the lease meanwhile, and the report then arrives
+// while the attempt is still current.
 inline constexpr char kExecutionTimeoutErrorType[] = "ExecutionTimeout";
 inline constexpr char kCancelledErrorType[] = "Cancelled";
+inline constexpr char kLeaseLostErrorType[] = "LeaseLost";
 
 // What the orchestrator knows of the task whose attempt ended.
 struct TaskPolicy {

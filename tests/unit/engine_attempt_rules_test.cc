@@ -258,6 +258,22 @@ TEST(DecideReportedTest, CancelledTypeWithoutACancellationIsAnOrdinaryError) {
   EXPECT_TRUE(e.breaker_failure);
 }
 
+TEST(DecideReportedTest, LeaseLostReportIsDecidedLikeAnExpiredLease) {
+  // No policy: a lost lease still gets the lost-lease floor of attempts,
+  // where an ordinary error without a policy would fail the task.
+  ReportedOutcome lost = Error("lease presumed lost: no heartbeat accepted for 31s",
+                              kLeaseLostErrorType, /*non_retryable=*/true);
+  AttemptEnding e = DecideReported(lost, Policy(), 1, 0.5);
+  EXPECT_EQ(e.attempt_state, AttemptState::kLeaseExpired);
+  EXPECT_EQ(e.task_state, TaskRunState::kReady);
+  EXPECT_TRUE(e.retry.retry);
+  EXPECT_EQ(e.error_type, "LeaseLost");
+  EXPECT_THAT(e.error, StartsWith("lease presumed lost"));
+  AttemptEnding last = DecideReported(lost, Policy(), kMinAttemptsForLostLeases, 0.5);
+  EXPECT_EQ(last.task_state, TaskRunState::kTimedOut);
+  EXPECT_EQ(DecideReported(Error("boom"), Policy(), 1, 0.5).task_state, TaskRunState::kFailed);
+}
+
 // --- DecideExpired: lost leases ---
 
 TEST(DecideExpiredTest, LostLeaseIsRetriedWithoutAPolicyUpToThreeAttempts) {
