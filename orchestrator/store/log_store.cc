@@ -31,7 +31,8 @@ constexpr const char* kInsertLines =
 
 constexpr const char* kCountLines =
     "UPDATE attempts SET log_lines = log_lines + $3, log_bytes = log_bytes + $4,"
-    " log_dropped = log_dropped + $5 WHERE task_run_id = $1 AND number = $2";
+    " log_dropped = log_dropped + $5 WHERE task_run_id = $1 AND number = $2"
+    "   AND lease_token::text = $6 AND worker_id::text = $7";
 
 constexpr const char* kSelectRunState = "SELECT state FROM flow_runs WHERE id = $1::uuid";
 
@@ -62,7 +63,8 @@ struct Fenced {
 };
 
 // Appends one fenced batch within the attempt's bound; returns the outcome.
-AppendOutcome AppendBatch(pqxx::work& tx, const LogBatch& batch, const Fenced& f) {
+AppendOutcome AppendBatch(pqxx::work& tx, const std::string& worker_id, const LogBatch& batch,
+                          const Fenced& f) {
   std::vector<int64_t> us;
   std::vector<std::string> streams, levels, messages;
   int64_t bytes = 0;
@@ -95,7 +97,7 @@ AppendOutcome AppendBatch(pqxx::work& tx, const LogBatch& batch, const Fenced& f
   }
   if (out.stored > 0 || dropped > 0) {
     tx.exec_params(kCountLines, batch.claim.task_run_id, batch.claim.attempt, out.stored, bytes,
-                   dropped);
+                   dropped, batch.claim.lease_token, worker_id);
   }
   return out;
 }
@@ -150,7 +152,7 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
           f.lines = row[0][1].as<int>();
           f.bytes = row[0][2].as<int64_t>();
           f.dropped = row[0][3].as<int>();
-          out[f.index] = AppendBatch(tx, batch, f);
+          out[f.index] = AppendBatch(tx, worker_id, batch, f);
         }
         return out;
       });
