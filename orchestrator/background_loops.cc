@@ -15,11 +15,10 @@ namespace baton {
 namespace {
 
 absl::StatusOr<std::unique_ptr<store::Leadership>> OpenLeadership(
-    const BackgroundLoopOptions& options, const std::string& loop, int32_t key) {
+    const BackgroundLoopOptions& options, const std::string& loop) {
   store::LeadershipOptions lead;
   lead.url = options.database_url;
   lead.loop = loop;
-  lead.key = key;
   lead.replica = options.replica;
   return store::Leadership::Open(std::move(lead));
 }
@@ -38,7 +37,7 @@ struct BackgroundLoops::Parts {
   std::unique_ptr<Scheduler> scheduler;
 
   absl::Status StartTimers(const BackgroundLoopOptions& options) {
-    auto lead = OpenLeadership(options, "timers", store::kTimersLockKey);
+    auto lead = OpenLeadership(options, store::kTimersLoop);
     if (!lead.ok()) return lead.status();
     timers_lead = *std::move(lead);
     leases = std::make_unique<store::LeaseStore>(timers_lead->pool(), options.execution_grace);
@@ -60,7 +59,7 @@ struct BackgroundLoops::Parts {
   }
 
   absl::Status StartScheduler(const BackgroundLoopOptions& options) {
-    auto lead = OpenLeadership(options, "scheduler", store::kSchedulerLockKey);
+    auto lead = OpenLeadership(options, store::kSchedulerLoop);
     if (!lead.ok()) return lead.status();
     scheduler_lead = *std::move(lead);
     schedules = std::make_unique<store::ScheduleStore>(scheduler_lead->pool());

@@ -1,17 +1,12 @@
 // The orchestrator's background loops — the timers (lease reaper, retry
 // delays, timeouts, breakers) and the scheduler — each led by one replica
-// through a PostgreSQL advisory lock (store::Leadership). Every replica runs
+// through a lease with a term in PostgreSQL (store::Leadership). Every replica runs
 // both loops; on each tick a loop asks whether this replica leads it, and
-// only the leader acts, through stores on its lock's own (fenced) connection.
+// only the leader acts, through stores on its own fenced connection.
 //
-// The outage rule: each time a replica takes over the timers — at start, on
-// failover, and after losing the database (a database restart always ends
-// the lock's session) — it first grants every running attempt a fresh lease
-// (LeaseStore::GrantLeases), and only then expires anything. Until the grant,
-// a lease that ran out while the database was down is held, not lost
-// (engine::LeaseLapsedInOutage). So a worker that could not heartbeat because
-// nobody could write is never mistaken for a dead one; a worker that did die
-// is noticed one lease later than it would have been.
+// The outage rule (engine/lease_rules.h): each time a replica takes the lead
+// of the timers it first grants every running attempt a fresh lease
+// (LeaseStore::GrantLeases), and only then expires anything.
 //
 // Thread-safe: Start and Stop from the owner's thread; leads_*() from any.
 #pragma once

@@ -69,6 +69,9 @@ void AddServeOptions(CLI::App& app, baton::OrchestratorOptions& o, std::string& 
       ->capture_default_str();
   baton::AddDurationOption(app, "--lease-duration", &o.worker.lease_duration,
                            "how long a lease lasts without a heartbeat");
+  baton::AddDurationOption(app, "--delivery-timeout", &o.worker.delivery_timeout,
+                           "a lease the worker does not acknowledge within this is leased "
+                           "again, without spending an attempt");
   baton::AddDurationOption(app, "--heartbeat-interval", &o.worker.heartbeat_interval,
                            "how often workers heartbeat (must be well under the lease)");
   baton::AddDurationOption(app, "--max-poll-wait", &o.worker.max_poll_wait,

@@ -12,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/request_deadline.h"
 #include "orchestrator/store/metrics_store.h"
 #include "spdlog/spdlog.h"
 
@@ -101,9 +103,17 @@ std::vector<MetricFamily> FamiliesOf(const store::MetricsSnapshot& s) {
              AttemptsIn(s, "TIMED_OUT")),
       Single("baton_lease_expiries_total", "Attempts that ended LEASE_EXPIRED", kCounter,
              AttemptsIn(s, "LEASE_EXPIRED")),
+      Single("baton_undelivered_leases_total",
+             "Leases that never reached a worker that took them (UNDELIVERED, not counted as "
+             "attempts spent)",
+             kCounter, AttemptsIn(s, "UNDELIVERED")),
       LeaseWaitHistogram(s.lease_waits),
   };
 }
+
+// What a scrape waits for the database at most; Prometheus' default scrape
+// timeout is 10 s.
+constexpr absl::Duration kScrapeBound = absl::Seconds(5);
 
 // Reads the database at every scrape; an unreachable database yields only
 // baton_database_up 0.
@@ -113,6 +123,8 @@ class DatabaseCollector : public prometheus::Collectable {
       : store_(store), options_(std::move(options)) {}
 
   std::vector<MetricFamily> Collect() const override {
+    // A scrape answers within its bound even when the database does not.
+    ScopedRequestDeadline bound(absl::Now() + kScrapeBound);
     auto snapshot = store_.Read(options_.worker_liveness, options_.lease_wait_window);
     if (!snapshot.ok()) {
       spdlog::warn("metrics: {}", snapshot.status().ToString());

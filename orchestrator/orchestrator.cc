@@ -1,11 +1,14 @@
 #include "orchestrator/orchestrator.h"
 
+#include <mutex>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/request_deadline.h"
 #include "common/limits.h"
 #include "orchestrator/health_monitor.h"
 #include "orchestrator/metrics.h"
@@ -36,6 +39,27 @@ struct Database {
   std::unique_ptr<store::EmbeddedPostgres> embedded;  // null with --database-url
   std::string url;
 };
+
+// A peer (worker, client) that answers no HTTP/2 ping within this is gone.
+constexpr absl::Duration kPeerTimeout = absl::Seconds(10);
+
+// Each synchronous call's deadline, for the database pool on its thread
+// (common/request_deadline.h). gRPC allows one set of global callbacks per
+// process, installed before the first server is built.
+class RequestDeadlineCallbacks : public grpc::Server::GlobalCallbacks {
+ public:
+  void PreSynchronousRequest(grpc::ServerContext* context) override {
+    SetCurrentRequestDeadline(absl::FromChrono(context->deadline()));
+  }
+  void PostSynchronousRequest(grpc::ServerContext*) override {
+    SetCurrentRequestDeadline(absl::InfiniteFuture());
+  }
+};
+
+void InstallRequestDeadlines() {
+  static std::once_flag once;
+  std::call_once(once, [] { grpc::Server::SetGlobalCallbacks(new RequestDeadlineCallbacks); });
+}
 
 absl::StatusOr<Database> OpenDatabase(const OrchestratorOptions& options) {
   Database db;
@@ -123,6 +147,7 @@ struct Orchestrator::Parts {
   }
 
   absl::Status StartServer() {
+    InstallRequestDeadlines();
     grpc::EnableDefaultHealthCheckService(true);
     grpc::reflection::InitProtoReflectionServerBuilderPlugin();
     grpc::ServerBuilder builder;
@@ -133,6 +158,17 @@ struct Orchestrator::Parts {
     builder.SetResourceQuota(quota);
     builder.SetMaxReceiveMessageSize(kMaxRequestMessageBytes);
     builder.SetMaxSendMessageSize(kMaxResponseMessageBytes);
+    // Clients ping every few seconds to leave a replica that stopped
+    // answering (rpc::ChannelOptions); the server pings idle-looking
+    // connections too, so a frozen or vanished worker's waiting poll is
+    // cancelled (and leases nothing) within kPeerTimeout.
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1000);
+    builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(kPeerTimeout / 2)));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                               static_cast<int>(absl::ToInt64Milliseconds(kPeerTimeout / 2)));
+    builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
     if (metrics) {
       std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> counters;
       counters.push_back(metrics->RpcCounterFactory());
@@ -198,7 +234,8 @@ struct Orchestrator::Parts {
     };
     publish(true);
     store::PgPool* db = pool.get();
-    health_monitor = std::make_unique<HealthMonitor>([db] { return db->Ping(); },
+    const absl::Duration timeout = options.health_interval;
+    health_monitor = std::make_unique<HealthMonitor>([db, timeout] { return db->Ping(timeout); },
                                                      std::move(publish), options.health_interval);
     health_monitor->Start();
   }

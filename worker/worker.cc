@@ -25,8 +25,9 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-// HTTP/2 pings during calls, so a dead orchestrator is noticed mid-poll.
-constexpr absl::Duration kKeepalive = absl::Seconds(30);
+// HTTP/2 pings, so a replica that stopped answering (frozen, its host gone)
+// is left within twice this, even mid-poll.
+constexpr absl::Duration kKeepalive = absl::Seconds(4);
 constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
 constexpr int kMaxCompletionTries = 8;
 // One AppendLogs request carries about this many message bytes at most.
@@ -120,7 +121,12 @@ struct Worker::Impl {
   bool EnsureRegistered(int& failures);
   void PollLoop();
   void PollOnce(int& failures);
-  void Accept(std::vector<v1::Lease> leases);
+  struct Taken {
+    v1::Lease lease;
+    bool cancel = false;  // acknowledged with a CANCEL directive
+  };
+  std::vector<Taken> Acknowledge(std::vector<v1::Lease> leases);
+  void Accept(std::vector<Taken> taken);
   void SlotLoop();
   void Execute(const v1::Lease& lease);
   void Report(const v1::CompleteAttemptRequest& completion);
@@ -204,7 +210,7 @@ void Worker::Impl::PollOnce(int& failures) {
   auto leases = client->Poll(id, FreeSlots(), options.poll_wait);
   if (leases.ok()) {
     failures = 0;
-    Accept(*std::move(leases));
+    Accept(Acknowledge(*std::move(leases)));
     return;
   }
   if (absl::IsCancelled(leases.status())) return;
@@ -219,15 +225,62 @@ void Worker::Impl::PollOnce(int& failures) {
   SleepUnlessStopping(delay);
 }
 
-void Worker::Impl::Accept(std::vector<v1::Lease> leases) {
-  if (leases.empty()) return;
+// The delivery rule, worker side: a lease is acknowledged (its first
+// heartbeat) before its handler starts, so a lease that was redelivered
+// because this worker was too slow to take it never runs twice. Transient
+// failures are retried until the leases' delivery deadline; leases that
+// could not be acknowledged are dropped (the orchestrator leases them again
+// without spending an attempt).
+std::vector<Worker::Impl::Taken> Worker::Impl::Acknowledge(std::vector<v1::Lease> leases) {
+  if (leases.empty()) return {};
+  std::vector<v1::AttemptRef> refs;
+  absl::Time deliver_by = absl::InfiniteFuture();
+  for (const v1::Lease& lease : leases) {
+    refs.push_back(lease.attempt());
+    deliver_by = std::min(deliver_by, absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(
+                                          lease.lease_expires_at())));
+  }
+  std::string id;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    id = worker_id;
+  }
+  absl::StatusOr<std::vector<v1::AttemptDirective>> directives;
+  for (int tries = 1;; ++tries) {
+    directives = client->Heartbeat(id, refs);
+    if (directives.ok() || !IsTransient(directives.status())) break;
+    const absl::Duration delay =
+        BackoffDelay({absl::Milliseconds(50), 2.0, absl::Seconds(1), 0.2}, tries, UnitRandom());
+    if (absl::Now() + delay >= deliver_by || !SleepUnlessStopping(delay)) break;
+  }
+  if (!directives.ok()) {
+    spdlog::warn("acknowledging {} lease(s): {}; leaving them to be leased again", leases.size(),
+                 directives.status().ToString());
+    return {};
+  }
+  std::vector<Taken> taken;
+  for (size_t i = 0; i < leases.size() && i < directives->size(); ++i) {
+    const v1::AttemptDirective& d = (*directives)[i];
+    if (d.action() == v1::AttemptDirective::LEASE_LOST) {
+      spdlog::warn("task run {} attempt {}: not taken: {}", d.attempt().task_run_id(),
+                   d.attempt().attempt(), d.reason());
+      continue;
+    }
+    taken.push_back({std::move(leases[i]), d.action() == v1::AttemptDirective::CANCEL});
+  }
+  return taken;
+}
+
+void Worker::Impl::Accept(std::vector<Taken> taken) {
+  if (taken.empty()) return;
   std::lock_guard<std::mutex> lock(mu);
   const absl::Time now = absl::Now();
-  for (auto& lease : leases) {
+  for (auto& [lease, cancel] : taken) {
     Running r{MakeContext(lease, now), lease.attempt(), now};
     if (lease.has_heartbeat_timeout()) {
       r.heartbeat_timeout = ToAbsl(lease.heartbeat_timeout());
     }
+    if (cancel) Stop(r, StopReason::kCancelled, "cancelled: the run is being cancelled");
     running[lease.attempt().task_run_id()] = std::move(r);
     queued.push_back(std::move(lease));
   }

@@ -112,8 +112,12 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ChannelOptions&
   args.SetMaxSendMessageSize(kMaxRequestMessageBytes);
   args.SetMaxReceiveMessageSize(kMaxResponseMessageBytes);
   if (options.keepalive > absl::ZeroDuration()) {
-    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS,
-                static_cast<int>(absl::ToInt64Milliseconds(options.keepalive)));
+    // A replica that answers no ping within the keepalive (frozen, or its
+    // host gone) is left: its calls fail UNAVAILABLE and go elsewhere.
+    const int keepalive_ms = static_cast<int>(absl::ToInt64Milliseconds(options.keepalive));
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, keepalive_ms);
+    args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, keepalive_ms);
+    args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   }
   if (security.UsesTls() && !security.server_name.empty()) {
     args.SetSslTargetNameOverride(security.server_name);

@@ -40,7 +40,9 @@ struct ChannelOptions {
   // "ipv4:…", "unix:…") passed through as it is.
   std::string addresses;
   ClientSecurity security;
-  absl::Duration keepalive = absl::ZeroDuration();  // HTTP/2 pings during calls; zero: off
+  // HTTP/2 pings, every this long, each answered within this long or the
+  // connection is dropped (zero: off). The orchestrator accepts pings every second.
+  absl::Duration keepalive = absl::ZeroDuration();
 };
 
 // Pure. The gRPC target for `addresses` (see ChannelOptions): one address is

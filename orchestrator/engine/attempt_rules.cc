@@ -82,8 +82,29 @@ AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& p
                 attempt, unit_random);
 }
 
+AttemptEnding DecideUndelivered(const TaskPolicy& policy, absl::string_view why) {
+  AttemptEnding e;
+  e.attempt_state = AttemptState::kUndelivered;
+  e.undelivered = true;
+  e.error = BoundErrorMessage(std::string(why));
+  e.error_type = "Undelivered";
+  if (policy.cancel_requested) {
+    e.task_state = TaskRunState::kCancelled;
+    e.decision = "final: the run is being cancelled";
+    return e;
+  }
+  e.task_state = TaskRunState::kReady;
+  e.decision = "leased again at once; an undelivered attempt is not counted";
+  return e;
+}
+
 AttemptEnding DecideExpired(Expiry expiry, const TaskPolicy& policy, int attempt,
                             double unit_random) {
+  if (expiry == Expiry::kUndelivered) {
+    return DecideUndelivered(policy,
+                             "lease not acknowledged within the delivery timeout: the worker "
+                             "did not take it (gone, frozen or cut off)");
+  }
   if (expiry == Expiry::kExecutionTimeout) {
     return Failed(FailureKind::kExecutionTimeout,
                   "execution timeout: the attempt did not finish in time", kExecutionTimeoutErrorType,
@@ -98,7 +119,9 @@ std::optional<Expiry> DueExpiry(const AttemptDeadlines& d, absl::Duration grace,
   if (d.execution_deadline != absl::InfiniteFuture() && now >= d.execution_deadline + grace) {
     return Expiry::kExecutionTimeout;
   }
-  if (now >= d.lease_expires_at) return Expiry::kLeaseLost;
+  if (now >= d.lease_expires_at) {
+    return d.acknowledged ? Expiry::kLeaseLost : Expiry::kUndelivered;
+  }
   return std::nullopt;
 }
 

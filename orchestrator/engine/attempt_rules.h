@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
 #include "nlohmann/json.hpp"
@@ -44,6 +45,9 @@ struct AttemptEnding {
   bool activate_fallback = false;  // failed for good and a fallback stands in
   bool breaker_success = false;    // what the task's circuit breaker should count
   bool breaker_failure = false;
+  // The attempt never started (UNDELIVERED): it is not counted against the
+  // task's retries, and a half-open breaker's probe slot goes back.
+  bool undelivered = false;
   std::string decision;        // one line for the attempt's history
 };
 
@@ -52,17 +56,28 @@ struct AttemptEnding {
 AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy,
                              int attempt, double unit_random);
 
-enum class Expiry { kLeaseLost, kExecutionTimeout };
+enum class Expiry { kLeaseLost, kExecutionTimeout, kUndelivered };
 
-// The orchestrator's timers ended the attempt.
+// The orchestrator's timers ended the attempt (kUndelivered: see DecideUndelivered).
 AttemptEnding DecideExpired(Expiry expiry, const TaskPolicy& policy, int attempt,
                             double unit_random);
 
+// The delivery rule. A lease is granted unacknowledged, for the delivery
+// timeout only; the worker acknowledges it with its first heartbeat and only
+// then starts the handler. A lease that was not acknowledged in time, or
+// whose poll was gone when it was granted, never ran: the attempt ends
+// UNDELIVERED, the task is READY again at once (no retry delay) and the
+// attempt is not counted against its retries, its breaker or its lost-lease
+// budget. A run being cancelled ends the task CANCELLED instead.
+AttemptEnding DecideUndelivered(const TaskPolicy& policy, absl::string_view why);
+
 // The deadlines of a running attempt, and which one has passed at `now`:
-// execution (deadline + grace) is checked before the lease.
+// execution (deadline + grace) is checked before the lease; the lease of an
+// unacknowledged attempt is its delivery timeout (Expiry::kUndelivered).
 struct AttemptDeadlines {
   absl::Time lease_expires_at = absl::InfiniteFuture();
   absl::Time execution_deadline = absl::InfiniteFuture();  // InfiniteFuture: no timeout
+  bool acknowledged = true;
 };
 std::optional<Expiry> DueExpiry(const AttemptDeadlines& deadlines, absl::Duration grace,
                                 absl::Time now);

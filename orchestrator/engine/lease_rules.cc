@@ -6,8 +6,7 @@
 
 namespace baton::engine {
 
-absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim,
-                        absl::Time now) {
+absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim) {
   const std::string who = absl::StrCat("task run ", claim.task_run_id);
   if (claim.attempt != current.attempt) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -21,20 +20,7 @@ absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim,
   if (current.lease_token.empty() || claim.lease_token != current.lease_token) {
     return absl::FailedPreconditionError(absl::StrCat(which, ": lease token does not match"));
   }
-  if (LeaseExpired(current, now)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        which, ": lease expired at ", absl::FormatTime(current.lease_expires_at, absl::UTCTimeZone())));
-  }
   return absl::OkStatus();
-}
-
-bool LeaseLapsedInOutage(absl::Time lease_expires_at, absl::Time database_started_at) {
-  return lease_expires_at <= database_started_at;
-}
-
-bool LeaseExpired(const TaskLeaseView& current, absl::Time now) {
-  return now >= current.lease_expires_at &&
-         !LeaseLapsedInOutage(current.lease_expires_at, current.database_started_at);
 }
 
 absl::Time ExtendLease(absl::Time current_expiry, absl::Time now, absl::Duration lease) {

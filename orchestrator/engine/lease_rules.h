@@ -19,9 +19,6 @@ struct TaskLeaseView {
   std::string lease_token;        // empty when no lease is held
   absl::Time lease_expires_at = absl::InfinitePast();
   bool cancel_requested = false;  // the run is being cancelled
-  // When the database server last started (pg_postmaster_start_time()):
-  // see LeaseLapsedInOutage. InfinitePast when unknown.
-  absl::Time database_started_at = absl::InfinitePast();
 };
 
 // What a worker claims to hold.
@@ -31,26 +28,23 @@ struct AttemptClaim {
   std::string lease_token;
 };
 
-// The outage rule. A lease that ran out before the database server last
-// started ran out because nobody could write a heartbeat (the database was
-// down), not because its worker stopped: it is held, not expired. It stays
-// held until the timer leader grants every running attempt a fresh lease
-// (LeaseStore::GrantLeases), which the leader does before it expires anything
-// each time it takes over (and a database restart always means a takeover,
-// since the leader's lock dies with its session).
-bool LeaseLapsedInOutage(absl::Time lease_expires_at, absl::Time database_started_at);
+// The outage rule. A lease ends only when the timer leader ends it
+// (LeaseStore::ExpireLeases), never merely because its time passed: until
+// then, the attempt's heartbeats and its report are accepted. Each time a
+// replica takes the lead of the timers — at start, on failover, and after any
+// spell in which its own database calls failed or it made no progress (a
+// database restart, a half-open link, a freeze) — it first grants every
+// running, acknowledged attempt a fresh lease (LeaseStore::GrantLeases), and
+// only then expires anything. So a worker that could not heartbeat because
+// nobody could write is never mistaken for a dead one.
 
-// True when the lease of `current` has run out at `now` and was not held
-// through an outage (LeaseLapsedInOutage).
-bool LeaseExpired(const TaskLeaseView& current, absl::Time now);
-
-// OK when `claim` names the current attempt of `current`, its token matches,
-// the task run is RUNNING and the lease has not expired at `now` (LeaseExpired). Otherwise
-// FAILED_PRECONDITION saying which of these failed, e.g.
+// OK when `claim` names the current attempt of `current`, its token matches
+// and the task run is RUNNING (the outage rule: a lease whose time passed is
+// still held until the timers end it). Otherwise FAILED_PRECONDITION saying
+// which of these failed, e.g.
 //   task run 17: attempt 1 is not current (attempt 2 is)
-//   task run 17 attempt 1: lease expired at 2026-11-29T10:00:03Z
-absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim,
-                        absl::Time now);
+//   task run 17 attempt 1: task run is READY, not RUNNING
+absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim);
 
 // The expiry a heartbeat at `now` grants. Leases only grow: never earlier than
 // the current expiry.

@@ -32,13 +32,14 @@ constexpr NameTable<TaskRunState, 9> kTaskRunNames{{
     {TaskRunState::kSkipped, "SKIPPED"},
 }};
 
-constexpr NameTable<AttemptState, 6> kAttemptNames{{
+constexpr NameTable<AttemptState, 7> kAttemptNames{{
     {AttemptState::kRunning, "RUNNING"},
     {AttemptState::kSucceeded, "SUCCEEDED"},
     {AttemptState::kFailed, "FAILED"},
     {AttemptState::kLeaseExpired, "LEASE_EXPIRED"},
     {AttemptState::kTimedOut, "TIMED_OUT"},
     {AttemptState::kCancelled, "CANCELLED"},
+    {AttemptState::kUndelivered, "UNDELIVERED"},
 }};
 
 template <typename E, size_t N>

@@ -40,6 +40,9 @@ enum class AttemptState {
   kLeaseExpired,
   kTimedOut,
   kCancelled,
+  // The lease never reached a worker that took it (its poll was gone, or it
+  // was not acknowledged in time). Does not count as an attempt spent.
+  kUndelivered,
 };
 
 // Upper-case names as stored in the database ("RUNNING", "AWAITING_RETRY").

@@ -72,6 +72,26 @@ absl::Time WorkerServiceImpl::PollDeadline(const grpc::ServerContext& context,
   return std::min(absl::Now() + wait, client_deadline);
 }
 
+// Temporal's matching service hands a task only to a poller that is still
+// there. A sync gRPC handler cannot learn whether its answer arrived, so this
+// checks the caller before and after leasing, and releases at once what was
+// leased for a caller that left meanwhile. An answer lost later (a frozen or
+// cut-off worker) is caught by the delivery timeout: the worker never
+// acknowledges it.
+absl::StatusOr<std::vector<store::LeaseRecord>> WorkerServiceImpl::LeaseForLivePoll(
+    grpc::ServerContext& context, const store::WorkerRecord& worker, int max) {
+  if (context.IsCancelled()) return std::vector<store::LeaseRecord>{};
+  auto leases = leases_.LeaseTasks(worker.id, worker.queues, max, options_.delivery_timeout);
+  if (!leases.ok() || leases->empty() || !context.IsCancelled()) return leases;
+  std::vector<engine::AttemptClaim> granted;
+  for (const store::LeaseRecord& l : *leases) {
+    granted.push_back({l.task_run_id, l.attempt, l.lease_token});
+  }
+  auto released = leases_.ReleaseLeases(granted, "the worker's poll was gone when it was granted");
+  if (!released.ok()) return released.status();  // the delivery timeout releases them instead
+  return std::vector<store::LeaseRecord>{};
+}
+
 grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
                                            const v1::PollLeasesRequest* request,
                                            v1::PollLeasesResponse* response) {
@@ -85,7 +105,7 @@ grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
   const absl::Time deadline = PollDeadline(*context, *request);
   while (true) {
     const uint64_t seen = ready_.generation();
-    auto leases = leases_.LeaseTasks(worker->id, worker->queues, max, options_.lease_duration);
+    auto leases = LeaseForLivePoll(*context, *worker, max);
     if (!leases.ok()) return ToGrpcStatus(leases.status());
     for (const auto& lease : *leases) ToProto(lease, response->add_leases());
     const absl::Time now = absl::Now();

@@ -15,6 +15,9 @@ namespace baton::service {
 
 struct WorkerServiceOptions {
   absl::Duration lease_duration = absl::Seconds(30);
+  // A granted lease must be acknowledged (by the worker's first heartbeat)
+  // within this, or it is leased again without spending an attempt.
+  absl::Duration delivery_timeout = absl::Seconds(10);
   absl::Duration heartbeat_interval = absl::Seconds(3);  // also bounds cancel latency
   absl::Duration max_poll_wait = absl::Seconds(30);
   // A waiting poll looks for work at least this often even without a wake-up
@@ -52,6 +55,9 @@ class WorkerServiceImpl final : public v1::WorkerService::Service {
  private:
   absl::Time PollDeadline(const grpc::ServerContext& context,
                           const v1::PollLeasesRequest& request) const;
+  // Leases for a poll whose caller may be gone; nothing once it is.
+  absl::StatusOr<std::vector<store::LeaseRecord>> LeaseForLivePoll(
+      grpc::ServerContext& context, const store::WorkerRecord& worker, int max);
 
   const WorkerServiceOptions options_;
   store::LeaseStore& leases_;

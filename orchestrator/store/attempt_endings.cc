@@ -24,8 +24,14 @@ constexpr const char* kEndTaskAttempt =
     " lease_token = NULL, lease_expires_at = NULL, execution_deadline = NULL, worker_id = NULL,"
     " ended_at = CASE WHEN $7 THEN now() END,"
     " not_before = CASE WHEN $4 = 'AWAITING_RETRY' THEN now() + $8 * interval '1 millisecond' END,"
-    " ready_at = CASE WHEN $4 = 'READY' THEN now() ELSE ready_at END"
+    " ready_at = CASE WHEN $4 = 'READY' THEN now() ELSE ready_at END,"
+    " undelivered = undelivered + CASE WHEN $9 THEN 1 ELSE 0 END"
     " WHERE id = $1 AND attempt = $2 AND lease_token = $3::uuid AND state = 'RUNNING'";
+
+// An undelivered half-open probe never ran: the breaker waits for another.
+constexpr const char* kReleaseProbe =
+    "UPDATE circuit_breakers SET probe_task_run_id = NULL, updated_at = now()"
+    " WHERE key = $1 AND state = 'HALF_OPEN' AND probe_task_run_id = $2";
 
 std::optional<int64_t> MillisIfRetry(const engine::RetryDecision& r, absl::Duration d) {
   if (!r.retry) return std::nullopt;
@@ -42,7 +48,7 @@ void UpdateRows(pqxx::work& tx, const TaskRow& task, const engine::AttemptEnding
   const pqxx::result updated = tx.exec_params(
       kEndTaskAttempt, task.id, attempt, task.lease.lease_token,
       std::string(engine::Name(e.task_state)), result, e.error, engine::IsTerminal(e.task_state),
-      absl::ToInt64Milliseconds(e.retry.delay));
+      absl::ToInt64Milliseconds(e.retry.delay), e.undelivered);
   // The caller holds the row lock and saw this attempt RUNNING: anything else is a bug.
   if (updated.affected_rows() != 1) {
     throw std::logic_error("task run attempt ending: fenced update matched no row");
@@ -64,6 +70,7 @@ void ApplyEnding(pqxx::work& tx, const TaskRow& task, const engine::AttemptEndin
   if (task.breaker && (e.breaker_success || e.breaker_failure)) {
     RecordBreakerOutcome(tx, task, e.breaker_success, history);
   }
+  if (e.undelivered && task.breaker) tx.exec_params(kReleaseProbe, task.breaker->key, task.id);
   if (e.task_state == TaskRunState::kReady) NotifyTasksReady(tx);
   if (engine::IsTerminal(e.task_state)) {
     SettleTask(tx, task, e.task_state, e.result, e.activate_fallback, e.decision, history);

@@ -1,9 +1,6 @@
 #include "orchestrator/store/leadership.h"
 
-#include <algorithm>
-
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
 #include "orchestrator/store/pg_pool.h"
 #include "spdlog/spdlog.h"
@@ -11,83 +8,80 @@
 namespace baton::store {
 namespace {
 
-// Whether this session holds lock ($1, $2). Two int4 keys: objsubid 2.
-constexpr const char* kHeld =
-    "EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()"
-    " AND classid = $1::integer::oid AND objid = $2::integer::oid AND objsubid = 2 AND granted)";
+// Renews this replica's lease, or takes one that ran out with the next term.
+// No row: another replica holds a lease that has not run out.
+constexpr const char* kRenewOrTake =
+    "INSERT INTO leader_leases AS l (loop, holder, term, expires_at)"
+    " VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')"
+    " ON CONFLICT (loop) DO UPDATE SET"
+    "   term = CASE WHEN l.holder = $2 AND l.expires_at > now() THEN l.term ELSE l.term + 1 END,"
+    "   acquired_at = CASE WHEN l.holder = $2 AND l.expires_at > now() THEN l.acquired_at"
+    "     ELSE now() END,"
+    "   holder = $2, expires_at = now() + $3 * interval '1 millisecond'"
+    " WHERE l.holder = $2 OR l.expires_at <= now()"
+    " RETURNING term, baton_us(pg_postmaster_start_time())";
 
-// CASE evaluates in order: the lock is taken (once) only when not yet held,
-// so the session's lock count stays one.
-const std::string kHoldOrTake = absl::StrReplaceAll(
-    "SELECT CASE WHEN %HELD% THEN true ELSE pg_try_advisory_lock($1, $2) END", {{"%HELD%", kHeld}});
-const std::string kStillHeld = absl::StrCat("SELECT ", kHeld);
+// The fence: this replica's term, not run out; the share lock makes a
+// takeover wait for the transaction.
+constexpr const char* kHoldsTerm =
+    "SELECT 1 FROM leader_leases WHERE loop = $1 AND holder = $2 AND term = $3"
+    " AND expires_at > now() FOR SHARE";
 
-std::string Seconds(absl::Duration d) {
-  return std::to_string(std::max<int64_t>(1, absl::ToInt64Seconds(d)));
-}
-
-// Every transaction on the lock's connection first checks the lock.
-std::function<absl::Status(pqxx::work&)> Fence(const LeadershipOptions& o) {
-  const int32_t key = o.key;
-  const std::string refusal = absl::StrCat("replica ", o.replica, " does not hold the ", o.loop,
-                                           " leadership lock; not acting");
-  return [key, refusal](pqxx::work& tx) {
-    if (tx.exec_params1(kStillHeld, kLeadershipLockClass, key)[0].as<bool>()) {
-      return absl::OkStatus();
-    }
-    return absl::FailedPreconditionError(refusal);
-  };
-}
-
-// One connection, named for pg_stat_activity, fenced. A replica cut off from
-// the database must not keep the lock for the operating system's default two
-// hours: the server drops its session (and the lock) after a few seconds of
-// silence, and the client gives up on a dead server as fast.
-PgPoolOptions LockConnection(const LeadershipOptions& o) {
-  PgPoolOptions pool;
-  pool.url = o.url;
-  pool.size = 1;
-  pool.statement_timeout = o.statement_timeout;
-  pool.lock_timeout = o.statement_timeout;
-  pool.acquire_timeout = o.statement_timeout;
-  const std::string idle = Seconds(o.statement_timeout);
-  const std::string user_timeout =
-      std::to_string(absl::ToInt64Milliseconds(o.statement_timeout * 2));
-  pool.extra_settings = absl::StrCat("-c tcp_keepalives_idle=", idle,
-                                     " -c tcp_keepalives_interval=1 -c tcp_keepalives_count=3",
-                                     " -c tcp_user_timeout=", user_timeout);
-  pool.parameters = {{"application_name", absl::StrCat("baton ", o.loop, " ", o.replica)},
-                     {"keepalives_idle", idle},
-                     {"keepalives_interval", "1"},
-                     {"keepalives_count", "3"},
-                     {"tcp_user_timeout", user_timeout},
-                     {"connect_timeout", Seconds(o.statement_timeout)}};
-  pool.fence = Fence(o);
-  return pool;
-}
+// Lets the lease run out now, so that another replica need not wait for it.
+constexpr const char* kGiveUp =
+    "UPDATE leader_leases SET expires_at = now() WHERE loop = $1 AND holder = $2 AND term = $3";
 
 }  // namespace
 
 Leadership::Leadership(LeadershipOptions options) : options_(std::move(options)) {}
 
-Leadership::~Leadership() = default;
+Leadership::~Leadership() {
+  const int64_t term = term_.load();
+  if (term == 0 || !pool_) return;
+  absl::Status s = pool_->TransactUnfenced([&](pqxx::work& tx) {
+    tx.exec_params(kGiveUp, options_.loop, options_.replica, term);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) spdlog::warn("leadership: giving up the {}: {}", options_.loop, s.ToString());
+}
 
 absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions options) {
   std::unique_ptr<Leadership> leadership(new Leadership(std::move(options)));
-  auto opened = PgPool::Open(LockConnection(leadership->options_));
+  const LeadershipOptions& o = leadership->options_;
+  PgPoolOptions pool;
+  pool.url = o.url;
+  pool.size = 1;
+  pool.statement_timeout = o.statement_timeout;
+  pool.lock_timeout = o.statement_timeout;
+  pool.idle_in_transaction_timeout = o.idle_in_transaction_timeout;
+  pool.parameters = {{"application_name", absl::StrCat("baton ", o.loop, " ", o.replica)}};
+  Leadership* self = leadership.get();
+  const std::string refusal = absl::StrCat("replica ", o.replica, " does not hold the ", o.loop,
+                                           " leadership; not acting");
+  pool.fence = [self, refusal](pqxx::work& tx) {
+    const pqxx::result held = tx.exec_params(kHoldsTerm, self->options_.loop,
+                                             self->options_.replica, self->term_.load());
+    return held.empty() ? absl::FailedPreconditionError(refusal) : absl::OkStatus();
+  };
+  auto opened = PgPool::Open(pool);
   if (!opened.ok()) return opened.status();
   leadership->pool_ = *std::move(opened);
   return leadership;
 }
 
-absl::StatusOr<bool> Leadership::HoldOrTake() {
-  bool held = false;
+absl::StatusOr<std::optional<engine::LeadTick>> Leadership::Renew() {
+  std::optional<engine::LeadTick> tick;
   absl::Status status = pool_->TransactUnfenced([&](pqxx::work& tx) {
-    held = tx.exec_params1(kHoldOrTake, kLeadershipLockClass, options_.key)[0].as<bool>();
+    const pqxx::result rows =
+        tx.exec_params(kRenewOrTake, options_.loop, options_.replica,
+                       absl::ToInt64Milliseconds(options_.term_length));
+    if (!rows.empty()) {
+      tick = engine::LeadTick{rows[0][0].as<int64_t>(), TimeFromMicros(rows[0][1]), absl::Now()};
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  return held;
+  return tick;
 }
 
 void Leadership::StopLeading(const std::string& why) {
@@ -95,38 +89,42 @@ void Leadership::StopLeading(const std::string& why) {
     spdlog::warn("leadership: replica {} stops leading the {}: {}", options_.replica,
                  options_.loop, why);
   }
-  taken_over_ = false;
+  last_led_.reset();
 }
 
 bool Leadership::Lead() {
   const absl::Time now = absl::Now();
   if (now < retry_at_) return false;
-  absl::StatusOr<bool> held = HoldOrTake();
-  if (!held.ok()) {
-    // The session and its lock may be gone: stop at once; when the database
-    // answers again the takeover (and its grant) runs again.
-    StopLeading(held.status().ToString());
+  absl::StatusOr<std::optional<engine::LeadTick>> tick = Renew();
+  if (!tick.ok()) {
+    StopLeading(tick.status().ToString());
     retry_at_ = now + BackoffDelay(options_.reconnect, ++failures_, UnitRandom());
     return false;
   }
   failures_ = 0;
   retry_at_ = absl::InfinitePast();
-  if (!*held) {
-    StopLeading("another replica holds the lock");
+  if (!tick->has_value()) {
+    term_ = 0;
+    StopLeading("another replica holds the lead");
     return false;
   }
-  if (!taken_over_) {
+  const engine::LeadTick& current = **tick;
+  term_ = current.term;
+  if (engine::MustTakeOver(last_led_, current, options_.max_gap)) {
     if (on_takeover_) {
       if (absl::Status s = on_takeover_(); !s.ok()) {
-        spdlog::warn("leadership: replica {} holds the {} lock but its takeover failed: {}",
-                     options_.replica, options_.loop, s.ToString());
+        spdlog::warn("leadership: replica {} holds the {} (term {}) but its takeover failed: {}",
+                     options_.replica, options_.loop, current.term, s.ToString());
+        last_led_.reset();
         return false;
       }
     }
-    taken_over_ = true;
-    leading_ = true;
-    spdlog::info("leadership: replica {} now leads the {}", options_.replica, options_.loop);
+    if (!leading_.exchange(true)) {
+      spdlog::info("leadership: replica {} now leads the {} (term {})", options_.replica,
+                   options_.loop, current.term);
+    }
   }
+  last_led_ = current;
   return true;
 }
 

@@ -18,18 +18,16 @@ namespace baton::store {
 namespace {
 
 // One statement: pick, lease, open attempts, record history, start runs.
-// `%PICK%` selects the rows to lease (locked, SKIP LOCKED). Each task's lease
-// lasts its heartbeat timeout, or $4 ms; its execution deadline is set when it
-// has an execution timeout. A fallback task's input is its primary's.
+// `%PICK%` selects the rows to lease (locked, SKIP LOCKED). A lease is granted
+// unacknowledged and lasts the delivery timeout ($4 ms); the acknowledging
+// heartbeat starts its heartbeat lease and execution deadline. A fallback
+// task's input is its primary's.
 constexpr const char* kLeaseTemplate =
     "WITH picked AS (%PICK%"
     "), leased AS ("
     "  UPDATE task_runs t SET state = 'RUNNING', attempt = t.attempt + 1,"
-    "    lease_token = gen_random_uuid(), worker_id = $3::uuid,"
-    "    lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
-    "      THEN t.heartbeat_timeout_ms ELSE $4 END * interval '1 millisecond',"
-    "    execution_deadline = CASE WHEN t.execution_timeout_ms > 0"
-    "      THEN now() + t.execution_timeout_ms * interval '1 millisecond' END,"
+    "    lease_token = gen_random_uuid(), worker_id = $3::uuid, lease_acknowledged = false,"
+    "    lease_expires_at = now() + $4 * interval '1 millisecond', execution_deadline = NULL,"
     "    started_at = coalesce(t.started_at, now())"
     "  FROM picked WHERE t.id = picked.id"
     "  RETURNING t.id, t.run_id, t.name, t.handler, t.config, t.attempt, t.lease_token,"
@@ -78,34 +76,43 @@ constexpr const char* kPickProbe =
 const std::string kLeaseTasks = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickReady}});
 const std::string kLeaseProbe = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickProbe}});
 
-// Extends the current attempts' leases. A lease that ran out before the
-// database last started is held, not lost (engine::LeaseLapsedInOutage).
+// Extends the current attempts' leases; a lease whose time passed is held
+// until the timers end it (the outage rule, engine/lease_rules.h). The first
+// heartbeat of an attempt acknowledges its delivery: from then on its
+// lease is the heartbeat timeout, and its execution deadline starts.
 constexpr const char* kHeartbeat =
     "WITH claims AS ("
     "  SELECT * FROM unnest($1::bigint[], $2::integer[], $3::uuid[]) AS c (id, attempt, token)"
     "), extended AS ("
     "  UPDATE task_runs t"
-    "  SET lease_expires_at = greatest(t.lease_expires_at, now() + CASE WHEN"
-    "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $4 END"
-    "    * interval '1 millisecond')"
+    "  SET lease_expires_at = greatest(CASE WHEN t.lease_acknowledged THEN t.lease_expires_at END,"
+    "    now() + CASE WHEN t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $4 END"
+    "    * interval '1 millisecond'),"
+    "    execution_deadline = CASE WHEN t.lease_acknowledged THEN t.execution_deadline"
+    "      WHEN t.execution_timeout_ms > 0"
+    "      THEN now() + t.execution_timeout_ms * interval '1 millisecond' END,"
+    "    lease_acknowledged = true"
     "  FROM claims c WHERE t.id = c.id AND t.attempt = c.attempt AND t.lease_token = c.token"
     "    AND t.state = 'RUNNING'"
-    "    AND (t.lease_expires_at > now() OR t.lease_expires_at <= pg_postmaster_start_time())"
-    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at, t.cancel_requested"
+    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at, t.cancel_requested,"
+    "    t.execution_deadline"
     "), touched AS ("
-    "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at"
+    "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at,"
+    "    acknowledged_at = coalesce(a.acknowledged_at, now()),"
+    "    execution_deadline = e.execution_deadline"
     "  FROM extended e WHERE a.task_run_id = e.id AND a.number = e.attempt"
     ")"
     " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at), cancel_requested"
     " FROM extended";
 
-// Every running attempt's lease lasts at least one more lease from now: its
-// task's heartbeat timeout, or $1 ms.
+// Every running, acknowledged attempt's lease lasts at least one more lease
+// from now: its task's heartbeat timeout, or $1 ms. An unacknowledged lease
+// is not granted anything: it never ran, and is delivered again.
 constexpr const char* kGrantLeases =
     "WITH granted AS ("
     "  UPDATE task_runs t SET lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
     "    THEN t.heartbeat_timeout_ms ELSE $1 END * interval '1 millisecond'"
-    "  WHERE t.state = 'RUNNING' AND t.lease_expires_at < now() + CASE WHEN"
+    "  WHERE t.state = 'RUNNING' AND t.lease_acknowledged AND t.lease_expires_at < now() + CASE WHEN"
     "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $1 END"
     "    * interval '1 millisecond'"
     "  RETURNING t.id, t.attempt, t.lease_expires_at"
@@ -113,8 +120,7 @@ constexpr const char* kGrantLeases =
     " FROM granted g WHERE a.task_run_id = g.id AND a.number = g.attempt RETURNING a.task_run_id";
 
 constexpr const char* kLeaseViews =
-    "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at),"
-    " baton_us(now()), baton_us(pg_postmaster_start_time())"
+    "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at)"
     " FROM task_runs WHERE id = ANY ($1::bigint[])";
 
 const std::string kLockExpiredAttempts = absl::StrCat(
@@ -130,7 +136,6 @@ engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   view.attempt = row[2].as<int32_t>();
   view.lease_token = row[3].as<std::string>();
   view.lease_expires_at = TimeFromMicros(row[4]);
-  view.database_started_at = TimeFromMicros(row[6]);
   return view;
 }
 
@@ -188,15 +193,15 @@ void ExplainRefusals(pqxx::work& tx, const std::vector<engine::AttemptClaim>& cl
     if (!out[i].status.ok()) ids.push_back(claims[i].task_run_id);
   }
   if (ids.empty()) return;
-  std::map<int64_t, std::pair<engine::TaskLeaseView, absl::Time>> views;
+  std::map<int64_t, engine::TaskLeaseView> views;
   for (const auto& row : tx.exec_params(kLeaseViews, PgIntArray(ids))) {
-    views[row[0].as<int64_t>()] = {ViewFromRow(row), TimeFromMicros(row[5])};
+    views[row[0].as<int64_t>()] = ViewFromRow(row);
   }
   for (size_t i = 0; i < claims.size(); ++i) {
     if (out[i].status.ok()) continue;
     auto it = views.find(claims[i].task_run_id);
     if (it == views.end()) continue;  // keeps the generic refusal
-    absl::Status why = engine::CheckFence(it->second.first, claims[i], it->second.second);
+    absl::Status why = engine::CheckFence(it->second, claims[i]);
     if (!why.ok()) out[i].status = why;
   }
 }
@@ -205,10 +210,10 @@ void ExplainRefusals(pqxx::work& tx, const std::vector<engine::AttemptClaim>& cl
 
 absl::StatusOr<std::vector<LeaseRecord>> LeaseStore::LeaseTasks(
     const std::string& worker_id, const std::vector<std::string>& queues, int max,
-    absl::Duration lease) {
+    absl::Duration delivery_timeout) {
   using Leases = std::vector<LeaseRecord>;
   const std::string queue_array = PgTextArray(queues);
-  const int64_t lease_ms = absl::ToInt64Milliseconds(lease);
+  const int64_t lease_ms = absl::ToInt64Milliseconds(delivery_timeout);
   return pool_.TransactFor<Leases>([&](pqxx::work& tx) -> absl::StatusOr<Leases> {
     Leases leases;
     LeaseProbes(tx, worker_id, queue_array, max, lease_ms, leases);
@@ -217,6 +222,23 @@ absl::StatusOr<std::vector<LeaseRecord>> LeaseStore::LeaseTasks(
       AppendLeases(tx.exec_params(kLeaseTasks, queue_array, free, worker_id, lease_ms), leases);
     }
     return leases;
+  });
+}
+
+absl::StatusOr<int> LeaseStore::ReleaseLeases(const std::vector<engine::AttemptClaim>& leases,
+                                              absl::string_view why) {
+  return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
+    int released = 0;
+    for (const engine::AttemptClaim& lease : leases) {
+      std::optional<TaskRow> task = LockTaskRow(tx, lease.task_run_id);
+      if (!task || task->acknowledged ||
+          !engine::CheckFence(task->lease, lease).ok()) {
+        continue;
+      }
+      ApplyEnding(tx, *task, engine::DecideUndelivered(PolicyOf(*task), why));
+      ++released;
+    }
+    return released;
   });
 }
 
@@ -269,10 +291,11 @@ absl::Status LeaseStore::CompleteAttempt(const engine::AttemptClaim& claim,
     if (!task) {
       return absl::NotFoundError(absl::StrCat("task run ", claim.task_run_id, " does not exist"));
     }
-    absl::Status fence = engine::CheckFence(task->lease, normalized, task->now);
+    absl::Status fence = engine::CheckFence(task->lease, normalized);
     if (!fence.ok()) return fence;
     ApplyEnding(tx, *task,
-                engine::DecideReported(outcome, PolicyOf(*task), claim.attempt, UnitRandom()));
+                engine::DecideReported(outcome, PolicyOf(*task), SpentAttempts(*task),
+                                       UnitRandom()));
     return absl::OkStatus();
   });
 }
@@ -283,11 +306,12 @@ absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
     int ended = 0;
     for (const auto& row : tx.exec_params(kLockExpiredAttempts, limit, grace_ms)) {
       const TaskRow task = TaskRowFrom(row);
-      auto expiry = engine::DueExpiry({task.lease.lease_expires_at, task.execution_deadline},
-                                      execution_grace_, task.now);
+      auto expiry = engine::DueExpiry(
+          {task.lease.lease_expires_at, task.execution_deadline, task.acknowledged},
+          execution_grace_, task.now);
       if (!expiry) continue;
       ApplyEnding(tx, task,
-                  engine::DecideExpired(*expiry, PolicyOf(task), task.lease.attempt, UnitRandom()));
+                  engine::DecideExpired(*expiry, PolicyOf(task), SpentAttempts(task), UnitRandom()));
       ++ended;
     }
     return ended;

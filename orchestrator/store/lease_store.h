@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "orchestrator/engine/lease_rules.h"
 #include "orchestrator/engine/run_rules.h"
@@ -32,16 +33,26 @@ class LeaseStore {
 
   // Claims up to `max` READY task runs of `queues` (oldest first) for
   // `worker_id` in one statement (FOR UPDATE SKIP LOCKED), each as a new
-  // attempt with a fresh token and a lease of the task's heartbeat timeout
-  // (or `lease`). Tasks behind a circuit breaker are leased only while it is
-  // CLOSED, or as its single half-open probe once its cooldown passed. Marks
-  // their runs RUNNING. Empty when nothing is ready.
+  // attempt with a fresh token and an unacknowledged lease that lasts
+  // `delivery_timeout` (see engine::DecideUndelivered). Tasks behind a
+  // circuit breaker are leased only while it is CLOSED, or as its single
+  // half-open probe once its cooldown passed. Marks their runs RUNNING.
+  // Empty when nothing is ready.
   absl::StatusOr<std::vector<LeaseRecord>> LeaseTasks(const std::string& worker_id,
                                                       const std::vector<std::string>& queues,
-                                                      int max, absl::Duration lease);
+                                                      int max, absl::Duration delivery_timeout);
+
+  // Ends the unacknowledged attempts of `leases` UNDELIVERED at once, with
+  // `why` (their poll was gone when they were granted): their tasks are READY
+  // again and the attempts are not counted. Leases already acknowledged,
+  // ended or superseded are left alone. Returns how many were released.
+  absl::StatusOr<int> ReleaseLeases(const std::vector<engine::AttemptClaim>& leases,
+                                    absl::string_view why);
 
   // Extends the leases of the claimed attempts (one statement for all) and
-  // returns one outcome per claim, in order.
+  // returns one outcome per claim, in order. The first heartbeat of an
+  // attempt acknowledges its delivery and starts its heartbeat lease and its
+  // execution deadline.
   absl::StatusOr<std::vector<HeartbeatOutcome>> Heartbeat(
       const std::string& worker_id, const std::vector<engine::AttemptClaim>& claims,
       absl::Duration lease);
@@ -67,7 +78,7 @@ class LeaseStore {
   // least now + its heartbeat timeout (or `lease` when it has none), so that
   // no lease runs out before its worker had a full lease to heartbeat again.
   // The timer leader does this each time it takes over, before it expires
-  // anything (see engine::LeaseLapsedInOutage). Returns how many it extended.
+  // anything (the outage rule, engine/lease_rules.h). Returns how many it extended.
   absl::StatusOr<int> GrantLeases(absl::Duration lease);
 
  private:

@@ -9,14 +9,12 @@ const char* const kTaskRowColumns =
     "t.id, t.run_id::text, t.name, t.state, t.attempt, coalesce(t.lease_token::text, ''),"
     " baton_us(t.lease_expires_at), baton_us(t.execution_deadline), t.retry_policy::text,"
     " t.breaker::text, coalesce(t.fallback_name, ''), coalesce(t.fallback_for, ''),"
-    " t.cancel_requested, baton_us(now())";
+    " t.cancel_requested, baton_us(now()), t.lease_acknowledged, t.undelivered";
 
 namespace {
 
-// With the database's start time, for the outage rule of the fence.
 const std::string kLockTaskRow =
-    absl::StrCat("SELECT ", kTaskRowColumns, ", baton_us(pg_postmaster_start_time())"
-                 " FROM task_runs t WHERE t.id = $1 FOR UPDATE");
+    absl::StrCat("SELECT ", kTaskRowColumns, " FROM task_runs t WHERE t.id = $1 FOR UPDATE");
 
 }  // namespace
 
@@ -41,15 +39,15 @@ TaskRow TaskRowFrom(const pqxx::row& row) {
   t.cancel_requested = row[12].as<bool>();
   t.lease.cancel_requested = t.cancel_requested;
   t.now = TimeFromMicros(row[13]);
+  t.acknowledged = row[14].as<bool>();
+  t.undelivered = row[15].as<int32_t>();
   return t;
 }
 
 std::optional<TaskRow> LockTaskRow(pqxx::work& tx, int64_t task_run_id) {
   pqxx::result rows = tx.exec_params(kLockTaskRow, task_run_id);
   if (rows.empty()) return std::nullopt;
-  TaskRow task = TaskRowFrom(rows[0]);
-  task.lease.database_started_at = TimeFromMicros(rows[0][14]);
-  return task;
+  return TaskRowFrom(rows[0]);
 }
 
 }  // namespace baton::store

@@ -27,11 +27,19 @@ struct TaskRow {
   std::string fallback_name;    // this task's fallback, if any
   std::string fallback_for;     // set on a fallback task
   bool cancel_requested = false;
+  bool acknowledged = true;     // the worker acknowledged the current lease
+  int32_t undelivered = 0;      // attempts that ended UNDELIVERED (not spent)
   absl::Time now;               // the database's clock when the row was read
 };
 
-// Columns to select (in this order) for TaskRowFrom.
+// Columns to select (in this order) for TaskRowFrom; a query's own columns
+// follow at index kTaskRowColumnCount.
 extern const char* const kTaskRowColumns;
+inline constexpr int kTaskRowColumnCount = 16;
+
+// Attempts spent: the current attempt number less those never delivered.
+// What the retry policy counts.
+inline int SpentAttempts(const TaskRow& task) { return task.lease.attempt - task.undelivered; }
 
 TaskRow TaskRowFrom(const pqxx::row& row);
 

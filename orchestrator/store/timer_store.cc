@@ -80,7 +80,7 @@ absl::StatusOr<int> TimerStore::ExpireScheduleToStart(int limit) {
       const TaskRow task = TaskRowFrom(row);
       const std::string why = absl::StrCat(
           "schedule-to-start timeout: not started within ",
-          absl::FormatDuration(absl::Milliseconds(row[14].as<int64_t>())));
+          absl::FormatDuration(absl::Milliseconds(row[kTaskRowColumnCount].as<int64_t>())));
       EndReadyTask(tx, task, TaskRunState::kTimedOut, why, history);
       ++ended;
     }
@@ -95,10 +95,10 @@ absl::StatusOr<int> TimerStore::ShortCircuit(int limit) {
     int ended = 0;
     for (const auto& row : tx.exec_params(kLockShortCircuited, limit)) {
       const TaskRow task = TaskRowFrom(row);
-      const std::string state = row[14].as<std::string>();
+      const std::string state = row[kTaskRowColumnCount].as<std::string>();
       const std::string why = absl::StrCat(
           "short-circuited: circuit breaker \"", task.breaker->key, "\" is ", state,
-          state == "OPEN" ? absl::StrCat(" until ", row[15].as<std::string>()) : "");
+          state == "OPEN" ? absl::StrCat(" until ", row[kTaskRowColumnCount + 1].as<std::string>()) : "");
       history.push_back(BreakerTransition(task.run_id, task.id, task.breaker->key,
                                           *engine::ParseBreakerState(state),
                                           *engine::ParseBreakerState(state), why));

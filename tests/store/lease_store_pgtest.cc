@@ -100,9 +100,28 @@ class LeaseStoreTest : public StoreTest {
     worker_ = RegisterWorker({"default", "io"});
   }
 
+  // Leases as a worker takes leases: granted, then acknowledged by a first
+  // heartbeat that starts a lease of `lease` (for tasks without a heartbeat
+  // timeout of their own).
   std::vector<LeaseRecord> Lease(int max = 10, absl::Duration lease = absl::Seconds(30),
                                  std::vector<std::string> queues = {"default"}) {
-    auto leases = leases_->LeaseTasks(worker_, queues, max, lease);
+    std::vector<LeaseRecord> leases = Grant(max, queues);
+    std::vector<AttemptClaim> claims;
+    for (const LeaseRecord& l : leases) claims.push_back(ClaimOf(l));
+    if (claims.empty()) return leases;
+    auto acked = leases_->Heartbeat(worker_, claims, lease);
+    EXPECT_TRUE(acked.ok()) << acked.status();
+    for (size_t i = 0; acked.ok() && i < leases.size(); ++i) {
+      EXPECT_TRUE((*acked)[i].status.ok()) << (*acked)[i].status;
+      leases[i].lease_expires_at = (*acked)[i].lease_expires_at;
+    }
+    return leases;
+  }
+
+  // Leases without acknowledging them; they last `delivery`.
+  std::vector<LeaseRecord> Grant(int max = 10, std::vector<std::string> queues = {"default"},
+                                 absl::Duration delivery = absl::Seconds(30)) {
+    auto leases = leases_->LeaseTasks(worker_, queues, max, delivery);
     EXPECT_TRUE(leases.ok()) << leases.status();
     return leases.ok() ? *std::move(leases) : std::vector<LeaseRecord>{};
   }
@@ -419,19 +438,26 @@ TEST_F(LeaseStoreTest, StaleCompletionsAreRefusedAndChangeNothing) {
   EXPECT_EQ(Task(run_id, "a").result, json(1));
 }
 
-TEST_F(LeaseStoreTest, CompletionAfterTheLeaseExpiredIsRefusedAndChangesNothing) {
+TEST_F(LeaseStoreTest, CompletionAfterTheLeaseTimePassedIsAcceptedUntilTheTimersEndIt) {
+  // The outage rule: only the timers end a lease.
   const std::string run_id = StartRun(kChain);
   const LeaseRecord a = LeaseOne("a", absl::Milliseconds(100));
   SleepUntilPast(a.lease_expires_at);
+  EXPECT_TRUE(Complete(a, 1).ok());
+  EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kCompleted);
+}
+
+TEST_F(LeaseStoreTest, CompletionAfterTheTimersEndedTheLeaseIsRefusedAndChangesNothing) {
+  const std::string run_id = StartRun(kChain);
+  const LeaseRecord a = LeaseOne("a", absl::Milliseconds(100));
+  SleepUntilPast(a.lease_expires_at);
+  ASSERT_EQ(ExpireUntil(1), 1);
   const std::string before = Snapshot(run_id);
 
   absl::Status s = Complete(a, 1);
   EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition) << s;
-  EXPECT_THAT(s.message(),
-              HasSubstr(absl::StrCat("task run ", a.task_run_id, " attempt 1: lease expired at ")));
+  EXPECT_THAT(s.message(), HasSubstr(absl::StrCat("task run ", a.task_run_id, " attempt 1: ")));
   EXPECT_EQ(Snapshot(run_id), before);
-  EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kRunning) << "until the reaper runs";
-  EXPECT_EQ(ExpireUntil(1), 1);
 }
 
 // --- Heartbeats ---
@@ -476,6 +502,7 @@ TEST_F(LeaseStoreTest, HeartbeatRefusesStaleClaimsSayingWhy) {
   wrong_attempt.attempt = 3;
   AttemptClaim unknown = ClaimOf(l["t0"]);
   unknown.task_run_id += 1000;
+  const absl::Time t1_heartbeat = Task(run_id, "t1").attempts[0].last_heartbeat_at;
 
   std::vector<HeartbeatOutcome> out = Heartbeat(
       {ClaimOf(l["t0"]), wrong_token, wrong_attempt, ClaimOf(l["t2"]), unknown}, absl::Seconds(60));
@@ -489,21 +516,104 @@ TEST_F(LeaseStoreTest, HeartbeatRefusesStaleClaimsSayingWhy) {
   EXPECT_THAT(out[3].status.message(), HasSubstr("task run is COMPLETED, not RUNNING"));
   EXPECT_EQ(out[4].status.message(), "lease not held");
 
-  // Only t0's lease moved: t1 keeps its expiry.
+  // Only t0's lease moved: t1 keeps its expiry and its (acknowledging) heartbeat.
   EXPECT_EQ(Task(run_id, "t1").attempts[0].lease_expires_at, l["t1"].lease_expires_at);
-  EXPECT_EQ(Task(run_id, "t1").attempts[0].last_heartbeat_at, absl::InfinitePast());
+  EXPECT_EQ(Task(run_id, "t1").attempts[0].last_heartbeat_at, t1_heartbeat);
   EXPECT_GT(Task(run_id, "t0").attempts[0].lease_expires_at, l["t0"].lease_expires_at);
 }
 
-TEST_F(LeaseStoreTest, HeartbeatAfterExpiryIsRefusedSayingSo) {
-  StartRun(kChain);
+TEST_F(LeaseStoreTest, HeartbeatAfterTheTimersEndedTheLeaseIsRefusedSayingSo) {
+  const std::string run_id = StartRun(kChain);
   const LeaseRecord a = LeaseOne("a", absl::Milliseconds(50));
   SleepUntilPast(a.lease_expires_at);
+  ASSERT_EQ(ExpireUntil(1), 1);
   std::vector<HeartbeatOutcome> out = Heartbeat({ClaimOf(a)}, absl::Seconds(30));
   ASSERT_THAT(out, SizeIs(1));
   EXPECT_EQ(out[0].status.code(), absl::StatusCode::kFailedPrecondition);
-  EXPECT_THAT(out[0].status.message(), HasSubstr("lease expired at"));
-  EXPECT_EQ(ExpireUntil(1), 1) << "a refused heartbeat does not revive the lease";
+  EXPECT_THAT(out[0].status.message(), HasSubstr("not RUNNING"));
+  EXPECT_EQ(Task(run_id, "a").attempts[0].state, AttemptState::kLeaseExpired);
+}
+
+// --- Delivery: unacknowledged leases ---
+
+constexpr char kRetriedOnce[] = R"yaml(name: retried-once
+tasks:
+  - {name: a, handler: noop, retry: {retries: 1, delay: 0s}, timeout: 10s, heartbeat_timeout: 5s}
+)yaml";
+
+TEST_F(LeaseStoreTest, AnUnacknowledgedLeaseRunsOutUndeliveredWithoutSpendingAnAttempt) {
+  const std::string run_id = StartRun(kRetriedOnce);
+  std::vector<LeaseRecord> granted = Grant(10, {"default"}, absl::Milliseconds(100));
+  ASSERT_THAT(granted, SizeIs(1));
+  SleepUntilPast(granted[0].lease_expires_at);
+  ASSERT_EQ(ExpireUntil(1), 1);
+  TaskRunRecord task = Task(run_id, "a");
+  EXPECT_EQ(task.state, TaskRunState::kReady);
+  ASSERT_THAT(task.attempts, SizeIs(1));
+  EXPECT_EQ(task.attempts[0].state, AttemptState::kUndelivered);
+  EXPECT_EQ(task.attempts[0].error_type, "Undelivered");
+
+  // Its acknowledgement, late, is refused: the worker must not run it.
+  std::vector<HeartbeatOutcome> late = Heartbeat({ClaimOf(granted[0])}, absl::Seconds(30));
+  EXPECT_EQ(late[0].status.code(), absl::StatusCode::kFailedPrecondition);
+
+  // Attempts 2 and 3 are the task's two: 2 fails and is retried.
+  const LeaseRecord second = LeaseOne("a");
+  EXPECT_EQ(second.attempt, 2);
+  ASSERT_TRUE(leases_->CompleteAttempt(ClaimOf(second), Failed("boom")).ok());
+  EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kReady);
+  const LeaseRecord third = LeaseOne("a");
+  EXPECT_EQ(third.attempt, 3);
+  ASSERT_TRUE(leases_->CompleteAttempt(ClaimOf(third), Failed("boom")).ok());
+  EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kFailed);
+}
+
+TEST_F(LeaseStoreTest, TheAcknowledgementStartsTheHeartbeatLeaseAndTheExecutionDeadline) {
+  const std::string run_id = StartRun(kRetriedOnce);
+  std::vector<LeaseRecord> granted = Grant(10, {"default"}, absl::Seconds(2));
+  ASSERT_THAT(granted, SizeIs(1));
+  EXPECT_EQ(Task(run_id, "a").attempts[0].execution_deadline, absl::InfinitePast());
+  const absl::Time acked_at = absl::Now();
+  std::vector<HeartbeatOutcome> ack = Heartbeat({ClaimOf(granted[0])}, absl::Seconds(30));
+  ASSERT_TRUE(ack[0].status.ok()) << ack[0].status;
+  // The task's heartbeat timeout (5 s), not the delivery timeout (2 s) nor 30 s.
+  EXPECT_GT(ack[0].lease_expires_at, acked_at + absl::Seconds(4));
+  EXPECT_LT(ack[0].lease_expires_at, acked_at + absl::Seconds(6));
+  const absl::Time deadline = Task(run_id, "a").attempts[0].execution_deadline;
+  EXPECT_GT(deadline, acked_at + absl::Seconds(9));
+  EXPECT_LT(deadline, acked_at + absl::Seconds(11));
+  // Acknowledging again is harmless (a retried acknowledgement).
+  EXPECT_TRUE(Heartbeat({ClaimOf(granted[0])}, absl::Seconds(30))[0].status.ok());
+}
+
+TEST_F(LeaseStoreTest, ReleasingLeasesEndsOnlyTheUnacknowledgedOnesAtOnce) {
+  const std::string run_id = StartRun(WideFlow(2));
+  std::vector<LeaseRecord> granted = Grant(10);
+  ASSERT_THAT(granted, SizeIs(2));
+  ASSERT_TRUE(Heartbeat({ClaimOf(granted[0])}, absl::Seconds(30))[0].status.ok());
+  absl::StatusOr<int> released =
+      leases_->ReleaseLeases({ClaimOf(granted[0]), ClaimOf(granted[1])}, "poll gone");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(*released, 1);
+  const TaskRunRecord acked = Task(run_id, granted[0].task_name);
+  const TaskRunRecord dropped = Task(run_id, granted[1].task_name);
+  EXPECT_EQ(acked.state, TaskRunState::kRunning);
+  EXPECT_EQ(dropped.state, TaskRunState::kReady);
+  EXPECT_EQ(dropped.attempts[0].state, AttemptState::kUndelivered);
+  EXPECT_EQ(dropped.attempts[0].error, "poll gone");
+  // Released again: nothing more happens.
+  EXPECT_EQ(leases_->ReleaseLeases({ClaimOf(granted[1])}, "again").value_or(-1), 0);
+}
+
+TEST_F(LeaseStoreTest, TheTakeoverGrantSkipsUnacknowledgedLeases) {
+  StartRun(WideFlow(2));
+  std::vector<LeaseRecord> granted = Grant(10, {"default"}, absl::Milliseconds(100));
+  ASSERT_THAT(granted, SizeIs(2));
+  ASSERT_TRUE(Heartbeat({ClaimOf(granted[0])}, absl::Milliseconds(100))[0].status.ok());
+  absl::SleepFor(absl::Milliseconds(150));
+  EXPECT_EQ(leases_->GrantLeases(absl::Seconds(30)).value_or(-1), 1);
+  EXPECT_EQ(ExpireUntil(1), 1);  // the unacknowledged one, as UNDELIVERED
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE state = 'UNDELIVERED'"), 1);
 }
 
 TEST_F(LeaseStoreTest, HeartbeatWithAMalformedTokenIsInvalidArgument) {

@@ -411,5 +411,45 @@ TEST(DueExpiryTest, NoDeadlinesAtAllIsNeverDue) {
   EXPECT_EQ(DueExpiry(d, kGrace, absl::FromUnixSeconds(int64_t{1} << 40)), std::nullopt);
 }
 
+
+// --- The delivery rule ---
+
+TEST(DueExpiryTest, AnUnacknowledgedLeaseThatRunsOutWasUndelivered) {
+  AttemptDeadlines d = Deadlines(kNow + absl::Seconds(10));
+  d.acknowledged = false;
+  EXPECT_EQ(DueExpiry(d, kGrace, kNow + absl::Seconds(10) - absl::Microseconds(1)), std::nullopt);
+  EXPECT_EQ(DueExpiry(d, kGrace, kNow + absl::Seconds(10)), Expiry::kUndelivered);
+  d.acknowledged = true;
+  EXPECT_EQ(DueExpiry(d, kGrace, kNow + absl::Seconds(10)), Expiry::kLeaseLost);
+}
+
+TEST(DecideUndeliveredTest, TheTaskIsReadyAtOnceAndNothingIsCounted) {
+  const AttemptEnding e = DecideUndelivered(Policy(1, absl::Seconds(30), true), "poll gone");
+  EXPECT_EQ(e.attempt_state, AttemptState::kUndelivered);
+  EXPECT_EQ(e.task_state, TaskRunState::kReady);
+  EXPECT_TRUE(e.undelivered);
+  EXPECT_FALSE(e.retry.retry);  // no retry decision: no delay, no attempt spent
+  EXPECT_FALSE(e.breaker_failure);
+  EXPECT_FALSE(e.breaker_success);
+  EXPECT_FALSE(e.activate_fallback);
+  EXPECT_EQ(e.error, "poll gone");
+  EXPECT_EQ(e.error_type, "Undelivered");
+}
+
+TEST(DecideUndeliveredTest, ARunBeingCancelledEndsTheTaskCancelled) {
+  const AttemptEnding e = DecideUndelivered(Cancelling(Policy(3)), "poll gone");
+  EXPECT_EQ(e.attempt_state, AttemptState::kUndelivered);
+  EXPECT_EQ(e.task_state, TaskRunState::kCancelled);
+  EXPECT_FALSE(e.activate_fallback);
+}
+
+TEST(DecideExpiredTest, AnUndeliveredExpiryIsDecidedByTheDeliveryRule) {
+  // Even with no retries left, an undelivered lease does not fail the task.
+  const AttemptEnding e = DecideExpired(Expiry::kUndelivered, Policy(1), 5, 0.5);
+  EXPECT_EQ(e.attempt_state, AttemptState::kUndelivered);
+  EXPECT_EQ(e.task_state, TaskRunState::kReady);
+  EXPECT_THAT(e.error, HasSubstr("not acknowledged within the delivery timeout"));
+}
+
 }  // namespace
 }  // namespace baton::engine

@@ -27,6 +27,7 @@ const std::vector<TaskRunState> kAllTaskRunStates = {
 const std::vector<AttemptState> kAllAttemptStates = {
     AttemptState::kRunning,      AttemptState::kSucceeded, AttemptState::kFailed,
     AttemptState::kLeaseExpired, AttemptState::kTimedOut,  AttemptState::kCancelled,
+    AttemptState::kUndelivered,
 };
 
 // Every legal transition, as "FROM -> TO". Everything else is illegal.
@@ -61,7 +62,7 @@ const std::set<std::string> kLegalTaskRunTransitions = {
 
 const std::set<std::string> kLegalAttemptTransitions = {
     "RUNNING -> SUCCEEDED", "RUNNING -> FAILED",    "RUNNING -> LEASE_EXPIRED",
-    "RUNNING -> TIMED_OUT", "RUNNING -> CANCELLED",
+    "RUNNING -> TIMED_OUT", "RUNNING -> CANCELLED", "RUNNING -> UNDELIVERED",
 };
 
 template <typename E>

@@ -35,6 +35,7 @@ const std::vector<engine::AttemptState> kAllAttemptStates = {
     engine::AttemptState::kRunning,  engine::AttemptState::kSucceeded,
     engine::AttemptState::kFailed,   engine::AttemptState::kLeaseExpired,
     engine::AttemptState::kTimedOut, engine::AttemptState::kCancelled,
+    engine::AttemptState::kUndelivered,
 };
 
 TEST(ProtoConvertTest, FlowRunStatesMapToTheProtoValueOfTheSameName) {
