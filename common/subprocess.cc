@@ -21,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "common/group_watchdog.h"
+#include "common/secret_mask.h"
 #include "common/status_macros.h"
 
 extern char** environ;
@@ -375,7 +376,9 @@ class Supervisor {
         stdout_(std::move(pipes.out.read)),
         stderr_(std::move(pipes.err.read)),
         stdout_buffer_(options.max_stdout_bytes),
-        stderr_buffer_(options.max_stderr_bytes) {
+        stderr_buffer_(options.max_stderr_bytes),
+        stdout_mask_(options.secrets),
+        stderr_mask_(options.secrets) {
     if (options_.stdin_data.empty()) stdin_.Reset();
   }
   Supervisor(const Supervisor&) = delete;
@@ -390,6 +393,8 @@ class Supervisor {
   absl::Status PollOnce();
   absl::Status WriteStdin();
   absl::StatusOr<size_t> ReadOnce(Fd& fd);
+  void Deliver(const Fd& fd, const std::string& text);
+  void CloseOutput(Fd& fd);
   void Drain(Fd& fd);
   void EnforceStop();
   absl::Status ReapIfExited();
@@ -404,6 +409,7 @@ class Supervisor {
   Fd stdin_, stdout_, stderr_;
   size_t stdin_written_ = 0;
   TailBuffer stdout_buffer_, stderr_buffer_;
+  SecretStreamMask stdout_mask_, stderr_mask_;
   bool stopped_ = false;
   bool sigkilled_ = false;
   bool exited_ = false;  // reaped, or waitpid failed
@@ -483,19 +489,16 @@ absl::Status Supervisor::WriteStdin() {
 
 // Returns the bytes read: 0 if none were ready or at EOF (then `fd` is closed).
 absl::StatusOr<size_t> Supervisor::ReadOnce(Fd& fd) {
-  TailBuffer& buffer = &fd == &stdout_ ? stdout_buffer_ : stderr_buffer_;
+  SecretStreamMask& mask = &fd == &stdout_ ? stdout_mask_ : stderr_mask_;
   char chunk[kReadChunk];
   for (;;) {
     ssize_t n = read(fd.get(), chunk, sizeof chunk);
     if (n > 0) {
-      buffer.Append(chunk, n);
-      if (options_.on_output) {
-        options_.on_output(&fd == &stderr_, absl::string_view(chunk, static_cast<size_t>(n)));
-      }
+      Deliver(fd, mask.Feed(absl::string_view(chunk, static_cast<size_t>(n))));
       return n;
     }
     if (n == 0) {
-      fd.Reset();
+      CloseOutput(fd);
       return 0;
     }
     if (errno == EAGAIN) return 0;
@@ -503,12 +506,26 @@ absl::StatusOr<size_t> Supervisor::ReadOnce(Fd& fd) {
   }
 }
 
+// Output reaches the tail and `on_output` masked, so that neither the tail's
+// bound nor a consumer's can cut a secret in two.
+void Supervisor::Deliver(const Fd& fd, const std::string& text) {
+  if (text.empty()) return;
+  (&fd == &stdout_ ? stdout_buffer_ : stderr_buffer_).Append(text.data(), text.size());
+  if (options_.on_output) options_.on_output(&fd == &stderr_, text);
+}
+
+// Closes an output, delivering what its mask held back.
+void Supervisor::CloseOutput(Fd& fd) {
+  Deliver(fd, (&fd == &stdout_ ? stdout_mask_ : stderr_mask_).Finish());
+  fd.Reset();
+}
+
 void Supervisor::Drain(Fd& fd) {
   for (int i = 0; i < kMaxDrainReads && fd.valid(); ++i) {
     absl::StatusOr<size_t> n = ReadOnce(fd);
     if (!n.ok() || *n == 0) break;
   }
-  fd.Reset();
+  if (fd.valid()) CloseOutput(fd);
 }
 
 void Supervisor::EnforceStop() {

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/secret_mask.h"
 
 namespace baton {
 
@@ -28,9 +29,13 @@ struct SubprocessOptions {
   // Only the last this-many bytes of each stream are kept.
   size_t max_stdout_bytes = 1 << 20;
   size_t max_stderr_bytes = 64 << 10;
+  // Values replaced by "***" in both outputs as they are read (one split
+  // across reads is masked whole), before `on_output` sees them and before
+  // the tails are cut, so that no bound keeps part of one.
+  SecretMask secrets;
   // Called on the calling thread with each chunk read from the child's stdout
-  // (`is_stderr` false) or stderr, as it arrives (chunks are not lines).
-  // May be empty. The tails above are kept either way.
+  // (`is_stderr` false) or stderr, as it arrives (chunks are not lines),
+  // secrets masked. May be empty. The tails above are kept either way.
   std::function<void(bool is_stderr, absl::string_view chunk)> on_output;
   // Time between SIGTERM and SIGKILL once `should_stop` turns true.
   absl::Duration kill_grace = absl::Seconds(5);

@@ -261,6 +261,25 @@ TEST(SubprocessTest, EmptyShouldStopMeansRunToCompletion) {
   EXPECT_EQ(result->stdout_tail, "ok\n");
 }
 
+TEST(SubprocessTest, SecretsAreMaskedAsReadBeforeTheTailIsCut) {
+  // The secret comes in two writes; unmasked, the kept tail would start
+  // inside it.
+  SubprocessOptions options = Shell(
+      "printf 'key Zq7vKx9pW2m' >&2; sleep 0.1; printf 'R5vT8nL3hJ6 end' >&2;"
+      " head -c 90 /dev/zero | tr '\\0' x >&2");
+  options.secrets = SecretMask({"Zq7vKx9pW2mR5vT8nL3hJ6"});
+  options.max_stderr_bytes = 100;
+  std::string seen;
+  options.on_output = [&](bool, absl::string_view chunk) {
+    seen.append(chunk.data(), chunk.size());
+  };
+  auto result = RunSubprocess(options, kNeverStop);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(seen, "key *** end" + std::string(90, 'x'));
+  EXPECT_EQ(result->stderr_tail, "ey *** end" + std::string(90, 'x'));
+  EXPECT_TRUE(result->stderr_truncated);
+}
+
 TEST(SubprocessTest, LeftoversInTheGroupAreKilledWhenTheCallReturns) {
   TempDir dir;
   auto result = RunSubprocess(
