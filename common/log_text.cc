@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "common/json_util.h"
 
 namespace baton {
@@ -31,18 +30,6 @@ std::string CleanLogText(absl::string_view text) {
   if (clean.size() <= kMaxLogLineBytes) return clean;
   const size_t room = kMaxLogLineBytes - (sizeof(kTruncatedMark) - 1);
   return absl::StrCat(Utf8Prefix(clean, room), kTruncatedMark);
-}
-
-std::string MaskSecrets(absl::string_view text, const std::vector<std::string>& secrets) {
-  std::vector<std::string> values;
-  for (const std::string& s : secrets) {
-    if (!s.empty()) values.push_back(s);
-  }
-  std::sort(values.begin(), values.end(),
-            [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
-  std::string out(text);
-  for (const std::string& v : values) absl::StrReplaceAll({{v, "***"}}, &out);
-  return out;
 }
 
 bool IsLogLevel(absl::string_view level) {

@@ -25,13 +25,9 @@ inline constexpr char kTruncatedMark[] = " [truncated]";
 
 // `text` fit for a log line: valid UTF-8 (invalid bytes become U+FFFD), no
 // NUL characters (PostgreSQL text refuses them), at most kMaxLogLineBytes
-// (cut on a character boundary and marked with kTruncatedMark).
+// (cut on a character boundary and marked with kTruncatedMark). Mask secrets
+// (common/secret_mask.h) before: the cut must not keep part of one.
 std::string CleanLogText(absl::string_view text);
-
-// `text` with every occurrence of each non-empty secret value replaced by
-// "***" (longer values first, so a secret that contains another is masked
-// whole).
-std::string MaskSecrets(absl::string_view text, const std::vector<std::string>& secrets);
 
 // The levels a line may have, and whether `level` is one of them.
 bool IsLogLevel(absl::string_view level);
@@ -40,7 +36,8 @@ bool IsLogStream(absl::string_view stream);
 
 // Cuts a byte stream into lines at '\n' (a '\r' before it is dropped). A line
 // that grows past `max_line` bytes is emitted in pieces of that size, so
-// memory stays bounded whatever the stream holds.
+// memory stays bounded whatever the stream holds. Feed it a masked stream
+// (SecretStreamMask): a piece boundary must not split a secret.
 class LineSplitter {
  public:
   explicit LineSplitter(size_t max_line = 4 * kMaxLogLineBytes) : max_line_(max_line) {}

@@ -20,6 +20,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "common/group_watchdog.h"
+#include "common/secret_mask.h"
 #include "common/status_macros.h"
 
 extern char** environ;
@@ -30,7 +32,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kPollInterval{50};
-// With every pipe closed only waitpid() can tell us the leader exited.
+// With every pipe closed only waitpid() can tell us the command exited.
 constexpr std::chrono::milliseconds kIdlePollInterval{10};
 constexpr std::chrono::milliseconds kPipeDrainGrace{200};
 constexpr size_t kReadChunk = 64 << 10;
@@ -209,7 +211,7 @@ std::vector<std::string> MergedEnvironment(const std::map<std::string, std::stri
   return result;
 }
 
-enum class ChildStage : int { kSetup, kChdir, kExec };
+enum class ChildStage : int { kSetup, kGroup, kChdir, kExec };
 
 struct ChildFailure {
   ChildStage stage;
@@ -228,10 +230,12 @@ struct ChildPlan {
   std::vector<char*> argv;
   std::vector<char*> envp;
   const char* working_dir = nullptr;
+  pid_t pgid = 0;                             // the watchdog's group, which the child joins
   std::array<int, 4> fds = {-1, -1, -1, -1};  // stdin, stdout, stderr, report
 };
 
-absl::Status BuildPlan(const SubprocessOptions& options, const ChildPipes& pipes, ChildPlan* plan) {
+absl::Status BuildPlan(const SubprocessOptions& options, const ChildPipes& pipes, pid_t pgid,
+                       ChildPlan* plan) {
   ASSIGN_OR_RETURN(plan->path, ResolveCommand(options));
   plan->env = MergedEnvironment(options.env);
   for (const std::string& arg : options.argv) plan->argv.push_back(const_cast<char*>(arg.c_str()));
@@ -239,6 +243,7 @@ absl::Status BuildPlan(const SubprocessOptions& options, const ChildPipes& pipes
   for (std::string& entry : plan->env) plan->envp.push_back(entry.data());
   plan->envp.push_back(nullptr);
   if (!options.working_dir.empty()) plan->working_dir = options.working_dir.c_str();
+  plan->pgid = pgid;
   plan->fds = {pipes.in.read.get(), pipes.out.write.get(), pipes.err.write.get(),
                pipes.report.write.get()};
   return absl::OkStatus();
@@ -283,11 +288,13 @@ bool InstallStdio(std::array<int, 4>& fds) {
   return true;
 }
 
+// Joining the group before exec means that whatever the command starts is
+// in it, so the watchdog covers it.
 [[noreturn]] void RunChild(const ChildPlan& plan) {
-  setpgid(0, 0);
   ResetSignalsInChild();
   std::array<int, 4> fds = plan.fds;
   if (!InstallStdio(fds)) FailChild(fds[3] >= 3 ? fds[3] : plan.fds[3], ChildStage::kSetup);
+  if (setpgid(0, plan.pgid) != 0) FailChild(fds[3], ChildStage::kGroup);
   if (plan.working_dir != nullptr && chdir(plan.working_dir) != 0) {
     FailChild(fds[3], ChildStage::kChdir);
   }
@@ -297,34 +304,21 @@ bool InstallStdio(std::array<int, 4>& fds) {
 
 // --- In the parent. ---
 
-absl::StatusOr<pid_t> Fork(const ChildPlan& plan) {
-  sigset_t all, saved;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &saved);
-  pid_t pid = fork();
-  if (pid == 0) RunChild(plan);
-  int fork_errno = errno;
-  pthread_sigmask(SIG_SETMASK, &saved, nullptr);
-  if (pid < 0) return SyscallError("fork", fork_errno);
-  return pid;
-}
-
-void ReapBlocking(pid_t pid) {
-  while (waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
-  }
-}
-
 absl::Status ExecFailureStatus(const ChildFailure& failure, const SubprocessOptions& options,
                                const ChildPlan& plan) {
   std::string what = "cannot set up stdio";
-  if (failure.stage == ChildStage::kChdir) {
+  if (failure.stage == ChildStage::kGroup) {
+    what = "cannot join its process group";
+  } else if (failure.stage == ChildStage::kChdir) {
     what = absl::StrCat("cannot chdir to \"", options.working_dir, "\"");
   } else if (failure.stage == ChildStage::kExec) {
     what = absl::StrCat("cannot execute \"", plan.path, "\"");
   }
   std::string message =
       absl::StrCat("command \"", options.argv[0], "\": ", what, ": ", ErrnoText(failure.err));
-  if (failure.stage == ChildStage::kSetup) return absl::InternalError(message);
+  if (failure.stage == ChildStage::kSetup || failure.stage == ChildStage::kGroup) {
+    return absl::InternalError(message);
+  }
   if (failure.err == ENOENT) return absl::NotFoundError(message);
   return absl::FailedPreconditionError(message);
 }
@@ -341,7 +335,7 @@ absl::Status AwaitExec(const Fd& report, pid_t pid, const SubprocessOptions& opt
   if (n == 0) return absl::OkStatus();
   if (n < 0) {
     const int read_errno = errno;
-    kill(-pid, SIGKILL);  // it may be running: nobody would supervise it
+    kill(pid, SIGKILL);  // it may be running: nobody would supervise it
     ReapBlocking(pid);
     return SyscallError("read(exec report)", read_errno);
   }
@@ -353,35 +347,38 @@ absl::Status AwaitExec(const Fd& report, pid_t pid, const SubprocessOptions& opt
   return ExecFailureStatus(failure, options, plan);
 }
 
-absl::StatusOr<pid_t> StartChild(const SubprocessOptions& options, ChildPipes& pipes) {
+absl::StatusOr<pid_t> StartChild(const SubprocessOptions& options, ChildPipes& pipes, pid_t pgid) {
   ChildPlan plan;
-  RETURN_IF_ERROR(BuildPlan(options, pipes, &plan));
-  ASSIGN_OR_RETURN(pid_t pid, Fork(plan));
+  RETURN_IF_ERROR(BuildPlan(options, pipes, pgid, &plan));
+  ASSIGN_OR_RETURN(pid_t pid, ForkWithSignalsBlocked([&plan] { RunChild(plan); }));
   pipes.in.read.Reset();
   pipes.out.write.Reset();
   pipes.err.write.Reset();
   pipes.report.write.Reset();
-  // Also done by the child; doing it here too means the group exists before
-  // we could ever signal it.
-  setpgid(pid, pid);
+  // Also done by the child; doing it here too means the child is in the
+  // group before we could ever signal it.
+  setpgid(pid, pgid);
   RETURN_IF_ERROR(AwaitExec(pipes.report.read, pid, options, plan));
   return pid;
 }
 
 // Feeds stdin, drains stdout/stderr, enforces stop and reaps one child.
-// Kills and reaps the group if destroyed before the child was reaped.
+// Kills the group and reaps the child if destroyed before the child was reaped.
 class Supervisor {
  public:
   Supervisor(const SubprocessOptions& options, const std::function<bool()>& should_stop, pid_t pid,
-             ChildPipes pipes)
+             const GroupWatchdog& group, ChildPipes pipes)
       : options_(options),
         should_stop_(should_stop),
         pid_(pid),
+        group_(group),
         stdin_(std::move(pipes.in.write)),
         stdout_(std::move(pipes.out.read)),
         stderr_(std::move(pipes.err.read)),
         stdout_buffer_(options.max_stdout_bytes),
-        stderr_buffer_(options.max_stderr_bytes) {
+        stderr_buffer_(options.max_stderr_bytes),
+        stdout_mask_(options.secrets),
+        stderr_mask_(options.secrets) {
     if (options_.stdin_data.empty()) stdin_.Reset();
   }
   Supervisor(const Supervisor&) = delete;
@@ -396,22 +393,26 @@ class Supervisor {
   absl::Status PollOnce();
   absl::Status WriteStdin();
   absl::StatusOr<size_t> ReadOnce(Fd& fd);
+  void Deliver(const Fd& fd, const std::string& text);
+  void CloseOutput(Fd& fd);
   void Drain(Fd& fd);
   void EnforceStop();
   absl::Status ReapIfExited();
   void EnforcePipeDeadline();
-  void KillGroup(int sig) const { kill(-pid_, sig); }
+  void KillGroup(int sig) const { group_.Signal(sig); }
   SubprocessResult Result();
 
   const SubprocessOptions& options_;
   const std::function<bool()>& should_stop_;
   const pid_t pid_;
+  const GroupWatchdog& group_;
   Fd stdin_, stdout_, stderr_;
   size_t stdin_written_ = 0;
   TailBuffer stdout_buffer_, stderr_buffer_;
+  SecretStreamMask stdout_mask_, stderr_mask_;
   bool stopped_ = false;
   bool sigkilled_ = false;
-  bool exited_ = false;  // reaped, or waitpid failed: never signal pid_ again
+  bool exited_ = false;  // reaped, or waitpid failed
   int wait_status_ = 0;
   Clock::time_point kill_at_;
   Clock::time_point pipe_deadline_;
@@ -488,19 +489,16 @@ absl::Status Supervisor::WriteStdin() {
 
 // Returns the bytes read: 0 if none were ready or at EOF (then `fd` is closed).
 absl::StatusOr<size_t> Supervisor::ReadOnce(Fd& fd) {
-  TailBuffer& buffer = &fd == &stdout_ ? stdout_buffer_ : stderr_buffer_;
+  SecretStreamMask& mask = &fd == &stdout_ ? stdout_mask_ : stderr_mask_;
   char chunk[kReadChunk];
   for (;;) {
     ssize_t n = read(fd.get(), chunk, sizeof chunk);
     if (n > 0) {
-      buffer.Append(chunk, n);
-      if (options_.on_output) {
-        options_.on_output(&fd == &stderr_, absl::string_view(chunk, static_cast<size_t>(n)));
-      }
+      Deliver(fd, mask.Feed(absl::string_view(chunk, static_cast<size_t>(n))));
       return n;
     }
     if (n == 0) {
-      fd.Reset();
+      CloseOutput(fd);
       return 0;
     }
     if (errno == EAGAIN) return 0;
@@ -508,12 +506,26 @@ absl::StatusOr<size_t> Supervisor::ReadOnce(Fd& fd) {
   }
 }
 
+// Output reaches the tail and `on_output` masked, so that neither the tail's
+// bound nor a consumer's can cut a secret in two.
+void Supervisor::Deliver(const Fd& fd, const std::string& text) {
+  if (text.empty()) return;
+  (&fd == &stdout_ ? stdout_buffer_ : stderr_buffer_).Append(text.data(), text.size());
+  if (options_.on_output) options_.on_output(&fd == &stderr_, text);
+}
+
+// Closes an output, delivering what its mask held back.
+void Supervisor::CloseOutput(Fd& fd) {
+  Deliver(fd, (&fd == &stdout_ ? stdout_mask_ : stderr_mask_).Finish());
+  fd.Reset();
+}
+
 void Supervisor::Drain(Fd& fd) {
   for (int i = 0; i < kMaxDrainReads && fd.valid(); ++i) {
     absl::StatusOr<size_t> n = ReadOnce(fd);
     if (!n.ok() || *n == 0) break;
   }
-  fd.Reset();
+  if (fd.valid()) CloseOutput(fd);
 }
 
 void Supervisor::EnforceStop() {
@@ -539,13 +551,13 @@ absl::Status Supervisor::ReapIfExited() {
   if (reaped < 0) return SyscallError("waitpid", errno);
   pipe_deadline_ = Clock::now() + kPipeDrainGrace;
   stdin_.Reset();
-  // The leader's orphans may not outlive a stop, even if they ignored SIGTERM.
+  // The command's orphans may not outlive a stop, even if they ignored SIGTERM.
   if (stopped_) KillGroup(SIGKILL);
   return absl::OkStatus();
 }
 
 // An orphan that inherited our pipes must not keep us waiting: it is in the
-// leader's group, so end the group and keep what was already written.
+// command's group, so end the group and keep what was already written.
 void Supervisor::EnforcePipeDeadline() {
   if (!exited_ || !OutputOpen() || Clock::now() < pipe_deadline_) return;
   KillGroup(SIGKILL);
@@ -570,9 +582,10 @@ absl::StatusOr<SubprocessResult> RunSubprocess(const SubprocessOptions& options,
   RETURN_IF_ERROR(ValidateOptions(options));
   IgnoreSigpipeOnce();
   ASSIGN_OR_RETURN(ChildPipes pipes, MakeChildPipes());
-  ASSIGN_OR_RETURN(pid_t pid, StartChild(options, pipes));
-  Supervisor supervisor(options, should_stop, pid, std::move(pipes));
-  return supervisor.Run();
+  ASSIGN_OR_RETURN(std::unique_ptr<GroupWatchdog> group, GroupWatchdog::Start());
+  ASSIGN_OR_RETURN(pid_t pid, StartChild(options, pipes, group->pgid()));
+  Supervisor supervisor(options, should_stop, pid, *group, std::move(pipes));
+  return supervisor.Run();  // then `group` takes down whatever is left
 }
 
 }  // namespace baton

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/secret_mask.h"
 
 namespace baton {
 
@@ -28,9 +29,13 @@ struct SubprocessOptions {
   // Only the last this-many bytes of each stream are kept.
   size_t max_stdout_bytes = 1 << 20;
   size_t max_stderr_bytes = 64 << 10;
+  // Values replaced by "***" in both outputs as they are read (one split
+  // across reads is masked whole), before `on_output` sees them and before
+  // the tails are cut, so that no bound keeps part of one.
+  SecretMask secrets;
   // Called on the calling thread with each chunk read from the child's stdout
-  // (`is_stderr` false) or stderr, as it arrives (chunks are not lines).
-  // May be empty. The tails above are kept either way.
+  // (`is_stderr` false) or stderr, as it arrives (chunks are not lines),
+  // secrets masked. May be empty. The tails above are kept either way.
   std::function<void(bool is_stderr, absl::string_view chunk)> on_output;
   // Time between SIGTERM and SIGKILL once `should_stop` turns true.
   absl::Duration kill_grace = absl::Seconds(5);
@@ -46,14 +51,21 @@ struct SubprocessResult {
   bool stderr_truncated = false;
 };
 
-// Runs argv[0] in a new process group it leads, feeding `stdin_data` and
-// collecting both outputs concurrently, and waits for it to exit.
+// Runs argv[0] in a new process group, feeding `stdin_data` and collecting
+// both outputs concurrently, and waits for it to exit.
 //
 // `should_stop` (may be empty) is polled at least every 50 ms; once it returns
 // true the whole group gets SIGTERM, then SIGKILL after `kill_grace`. When the
-// leader exits, anything left in the group is SIGKILLed if the run was stopped
-// or if it still holds the output pipes 200 ms later, so an orphaned
-// grandchild can neither outlive a stop nor block the call forever.
+// command exits, anything left in the group is SIGKILLed: at once if the run
+// was stopped, 200 ms later if it still holds the output pipes (what it wrote
+// by then is kept), and in any case before the call returns. So nothing the
+// command started outlives the call, nor blocks it forever.
+//
+// Nor does it outlive the caller: the group is led by a watchdog process
+// (common/group_watchdog.h) that SIGKILLs it as soon as the caller dies,
+// however it dies (SIGKILL included). Only a process that leaves the group
+// (setsid(), setpgid()) escapes. The command does not lead the group: `kill
+// 0` in a script reaches the group, `kill -- -$$` does not.
 //
 // A non-zero exit or death by signal is a successful call: inspect the result.
 // Errors: INVALID_ARGUMENT for an empty argv; NOT_FOUND when the command or

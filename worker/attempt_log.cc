@@ -5,11 +5,9 @@
 
 namespace baton::worker {
 
-std::string AttemptLog::Mask(absl::string_view text) const { return MaskSecrets(text, secrets_); }
-
 std::string AttemptLog::Add(absl::string_view stream, absl::string_view level,
                             absl::string_view message) {
-  std::string text = CleanLogText(Mask(message));
+  std::string text = CleanLogText(mask_.Apply(message));
   std::lock_guard<std::mutex> lock(mu_);
   if (kept_lines_ >= kMaxLogLinesPerAttempt ||
       kept_bytes_ + static_cast<int64_t>(text.size()) > kMaxLogBytesPerAttempt) {

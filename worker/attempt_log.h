@@ -10,6 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/secret_mask.h"
 
 namespace baton::worker {
 
@@ -23,12 +24,12 @@ struct LogEntry {
 class AttemptLog {
  public:
   // `secrets`: values to mask wherever they appear.
-  explicit AttemptLog(std::vector<std::string> secrets = {}) : secrets_(std::move(secrets)) {}
+  explicit AttemptLog(const std::vector<std::string>& secrets = {}) : mask_(secrets) {}
   AttemptLog(const AttemptLog&) = delete;
   AttemptLog& operator=(const AttemptLog&) = delete;
 
-  // `text` with the secret values masked as "***".
-  std::string Mask(absl::string_view text) const;
+  // The secret values, masked as "***" in every line before it is cut.
+  const SecretMask& mask() const { return mask_; }
 
   // Masks and cleans `message` and keeps it for shipping; returns the text as
   // kept. Past the attempt's bound the line is only counted as dropped.
@@ -46,7 +47,7 @@ class AttemptLog {
   void CountLost(int lines);
 
  private:
-  const std::vector<std::string> secrets_;
+  const SecretMask mask_;
   std::mutex mu_;
   std::vector<LogEntry> pending_;
   int kept_lines_ = 0;

@@ -83,7 +83,7 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
   }
   absl::StatusOr<nlohmann::json> result = CallHandler(*handler, ctx, input);
   if (result.ok()) {
-    SetResult(out, *result);
+    SetResult(out, ctx.RedactJson(*result));
     return out;
   }
   std::string message(result.status().message());

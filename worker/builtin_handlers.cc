@@ -13,6 +13,7 @@
 #include "absl/strings/string_view.h"
 #include "common/json_util.h"
 #include "common/log_text.h"
+#include "common/secret_mask.h"
 #include "common/status_macros.h"
 #include "common/subprocess.h"
 
@@ -24,8 +25,9 @@ using nlohmann::json;
 constexpr size_t kMaxValueInMessage = 60;
 constexpr size_t kStderrInMessage = 2048;
 
-std::string Describe(const json& value) {
-  std::string text = value.dump(-1, ' ', false, json::error_handler_t::replace);
+// Masked before it is cut: the cut must not keep part of a secret.
+std::string Describe(const json& value, const SecretMask& secrets) {
+  std::string text = secrets.Apply(value.dump(-1, ' ', false, json::error_handler_t::replace));
   if (text.size() <= kMaxValueInMessage) return text;
   return absl::StrCat(text.substr(0, kMaxValueInMessage), "...");
 }
@@ -35,8 +37,8 @@ std::string Describe(const json& value) {
 // as an empty object.
 class ConfigReader {
  public:
-  ConfigReader(absl::string_view handler, const json& config)
-      : handler_(handler), config_(config) {}
+  ConfigReader(absl::string_view handler, const TaskContext& ctx)
+      : handler_(handler), config_(ctx.config()), secrets_(ctx.secrets()) {}
 
   // Rejects a non-object config and unknown fields (a typo must not be
   // silently ignored).
@@ -115,12 +117,13 @@ class ConfigReader {
   }
 
   absl::Status Error(absl::string_view path, absl::string_view expected, const json& got) const {
-    return absl::InvalidArgumentError(
-        absl::StrCat(handler_, ": config", path, ": expected ", expected, ", got ", Describe(got)));
+    return absl::InvalidArgumentError(absl::StrCat(handler_, ": config", path, ": expected ",
+                                                   expected, ", got ", Describe(got, secrets_)));
   }
 
   const std::string handler_;
   const json& config_;
+  const SecretMask& secrets_;
 };
 
 struct ExecConfig {
@@ -141,8 +144,8 @@ absl::Status CheckEnvNames(const std::map<std::string, std::string>& env) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<ExecConfig> ParseExecConfig(const json& config) {
-  ConfigReader reader("exec", config);
+absl::StatusOr<ExecConfig> ParseExecConfig(const TaskContext& ctx) {
+  ConfigReader reader("exec", ctx);
   RETURN_IF_ERROR(
       reader.CheckFields({"command", "args", "env", "working_dir", "kill_grace_seconds"}));
   ExecConfig parsed;
@@ -235,7 +238,7 @@ absl::StatusOr<json> NoopHandler(TaskContext& /*ctx*/, const json& /*input*/) {
 }
 
 absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
-  ConfigReader reader("sleep", ctx.config());
+  ConfigReader reader("sleep", ctx);
   RETURN_IF_ERROR(reader.CheckFields({"seconds"}));
   ASSIGN_OR_RETURN(double seconds, reader.Number("seconds", 0, 86400, 1));
   if (ctx.WaitForCancel(absl::Seconds(seconds))) {
@@ -245,8 +248,10 @@ absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
 }
 
 absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
-  ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx.config()));
+  ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx));
   SubprocessOptions options = ExecOptions(config, input, RunEnvironment(ctx));
+  // Masked as read, before the splitter or any tail cuts the output.
+  options.secrets = ctx.secrets();
   // Each line the command writes goes to the attempt's log as it comes.
   LineSplitter out_lines, err_lines;
   options.on_output = [&](bool is_stderr, absl::string_view chunk) {

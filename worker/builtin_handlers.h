@@ -26,10 +26,13 @@ absl::StatusOr<nlohmann::json> SleepHandler(TaskContext& ctx, const nlohmann::js
 // last non-empty line of stdout is the result if it parses as JSON, else the
 // result is {"stdout": "<last line>"}; no output gives {"exit_code": 0}.
 // Non-zero exit or death by signal: ABORTED carrying the exit code or signal
-// and the last 2 KiB of stderr. Cancellation kills the process group (SIGTERM,
-// then SIGKILL after the grace) and returns CANCELLED with the cancel reason.
-// A command or working_dir that does not exist: NOT_FOUND; one that cannot be
-// used: FAILED_PRECONDITION.
+// and the last 2 KiB of stderr. The run's secret values are masked in the
+// output as it is read, before any bound cuts it (log lines, this tail, the
+// result). Cancellation kills the process group (SIGTERM, then SIGKILL after
+// the grace) and returns CANCELLED with the cancel reason. When the command
+// exits, whatever it left in its group is killed; if the worker dies, however
+// it dies, the whole group dies with it. A command or working_dir that does
+// not exist: NOT_FOUND; one that cannot be used: FAILED_PRECONDITION.
 absl::StatusOr<nlohmann::json> ExecHandler(TaskContext& ctx, const nlohmann::json& input);
 
 // name -> handler for the three above.

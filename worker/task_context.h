@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/secret_mask.h"
 #include "nlohmann/json.hpp"
 #include "worker/attempt_log.h"
 
@@ -68,9 +69,16 @@ class TaskContext {
   // written to the worker's own log at debug level.
   void LogOutput(absl::string_view stream, absl::string_view line);
 
-  // `text` with the run's secret values masked, for anything that leaves the
-  // handler (error messages included).
-  std::string Redact(absl::string_view text) const { return log_.Mask(text); }
+  // The run's secret values. Mask them in anything that leaves the handler
+  // *before* cutting it to a bound, or the cut may keep part of one.
+  const SecretMask& secrets() const { return log_.mask(); }
+  // `text` with the run's secret values masked (error messages included).
+  std::string Redact(absl::string_view text) const { return secrets().Apply(text); }
+  // `value` with the run's secret values masked in its strings and keys: the
+  // result as reported, stored and passed to downstream tasks.
+  nlohmann::json RedactJson(const nlohmann::json& value) const {
+    return secrets().ApplyToJson(value);
+  }
 
   // The lines waiting to be shipped (the worker runtime takes them).
   AttemptLog& log() { return log_; }

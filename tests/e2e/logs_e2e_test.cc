@@ -56,13 +56,7 @@ std::vector<std::string> Lines(const std::string& text) {
 
 // Applies the talk flow and deployment, runs it, waits for the end.
 std::string RunTalk(TestCluster& cluster) {
-  EXPECT_EQ(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("talk.yaml", kTalkFlow)})
-                .exit_code, 0);
-  EXPECT_EQ(cluster.Cli({"deployment", "apply", "-f",
-                         cluster.WriteFile("talk-now.yaml", kTalkDeployment)}).exit_code, 0);
-  CliResult started = cluster.Cli({"-o", "json", "deployment", "run", "talk-now"});
-  EXPECT_EQ(started.exit_code, 0) << started.err;
-  const std::string id = json::parse(started.out)["run"]["id"];
+  const std::string id = cluster.ApplyAndRunDeployment(kTalkFlow, kTalkDeployment, "talk-now");
   auto run = cluster.WaitForRunEnd(id, absl::Seconds(60));
   EXPECT_TRUE(run.ok()) << run.status();
   return id;

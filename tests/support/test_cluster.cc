@@ -145,6 +145,21 @@ std::string TestCluster::ApplyAndStart(const std::string& flow_yaml, const std::
   return out["run"]["id"];
 }
 
+std::string TestCluster::ApplyAndRunDeployment(const std::string& flow_yaml,
+                                               const std::string& deployment_yaml,
+                                               const std::string& deployment) {
+  CliResult flow = Cli({"flow", "apply", "-f", WriteFile(deployment + "-flow.yaml", flow_yaml)});
+  EXPECT_EQ(flow.exit_code, 0) << flow.err;
+  CliResult applied =
+      Cli({"deployment", "apply", "-f", WriteFile(deployment + ".yaml", deployment_yaml)});
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  CliResult started = Cli({"-o", "json", "deployment", "run", deployment});
+  EXPECT_EQ(started.exit_code, 0) << started.err;
+  nlohmann::json out = nlohmann::json::parse(started.out, nullptr, false);
+  if (out.is_discarded() || !out.contains("run")) return "";
+  return out["run"]["id"];
+}
+
 bool TestCluster::WaitForTaskState(const std::string& run_id, const std::string& task,
                                    v1::TaskRunState state, absl::Duration timeout) {
   return WaitUntil(timeout, [&] {

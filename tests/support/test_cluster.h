@@ -71,6 +71,13 @@ class TestCluster {
   std::string ApplyAndStart(const std::string& flow_yaml, const std::string& flow,
                             std::vector<std::string> args = {});
 
+  // Applies `flow_yaml` and `deployment_yaml` (written to dir()), starts a
+  // run of deployment `deployment` now and returns its id. Fails the calling
+  // test (and returns "") when a step fails.
+  std::string ApplyAndRunDeployment(const std::string& flow_yaml,
+                                    const std::string& deployment_yaml,
+                                    const std::string& deployment);
+
   // Polls until task `task` of the run is in `state`; false after `timeout`.
   bool WaitForTaskState(const std::string& run_id, const std::string& task,
                         v1::TaskRunState state, absl::Duration timeout);

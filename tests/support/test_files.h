@@ -1,5 +1,6 @@
 // Small helpers for tests that touch files and processes: a temporary folder,
-// reading a file, waiting for a condition, telling that a process is gone.
+// reading a file, waiting for a condition, telling that a process is gone,
+// finding the live members of a process group.
 // Header-only, so unit tests need no support library.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace baton::testing {
 
@@ -52,13 +54,45 @@ inline bool WaitUntil(const std::function<bool()>& done, std::chrono::millisecon
   return true;
 }
 
+// The fields of /proc/PID/stat after the command name: state, ppid, pgrp, ...
+// Empty when the process is gone.
+inline std::vector<std::string> ProcStatFields(const std::string& pid) {
+  const std::string stat = ReadFile("/proc/" + pid + "/stat");
+  const size_t paren = stat.rfind(')');
+  std::vector<std::string> fields;
+  if (paren == std::string::npos) return fields;
+  std::istringstream rest(stat.substr(paren + 1));
+  for (std::string field; fields.size() < 3 && rest >> field;) fields.push_back(field);
+  return fields;
+}
+
 // A zombie counts as gone: it no longer runs, and whether init reaps it
 // promptly depends on the machine, not on the code under test.
 inline bool ProcessGone(pid_t pid) {
   if (kill(pid, 0) != 0 && errno == ESRCH) return true;
-  const std::string stat = ReadFile("/proc/" + std::to_string(pid) + "/stat");
-  const size_t paren = stat.rfind(')');
-  return paren != std::string::npos && stat.size() > paren + 2 && stat[paren + 2] == 'Z';
+  const std::vector<std::string> fields = ProcStatFields(std::to_string(pid));
+  return !fields.empty() && fields[0] == "Z";
+}
+
+// The process group of `pid`, or -1 when it is gone.
+inline pid_t ProcessGroupOf(pid_t pid) {
+  const std::vector<std::string> fields = ProcStatFields(std::to_string(pid));
+  return fields.size() == 3 ? static_cast<pid_t>(std::stol(fields[2])) : -1;
+}
+
+// The processes of group `pgid` that still run (zombies do not count).
+inline std::vector<pid_t> LiveProcessesInGroup(pid_t pgid) {
+  std::vector<pid_t> live;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    const std::vector<std::string> fields = ProcStatFields(name);
+    if (fields.size() == 3 && fields[0] != "Z" && fields[2] == std::to_string(pgid)) {
+      live.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return live;
 }
 
 }  // namespace baton::testing

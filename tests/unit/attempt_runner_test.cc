@@ -1,5 +1,6 @@
-// What a worker reports for results the orchestrator would refuse: too large,
-// or not UTF-8. Pure; no I/O.
+// What a worker reports: results the orchestrator would refuse (too large,
+// or not UTF-8), and results and errors with the run's secrets masked. Pure;
+// no I/O.
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -12,13 +13,16 @@
 namespace baton::worker {
 namespace {
 
-v1::CompleteAttemptRequest Complete(nlohmann::json result) {
+// The completion of an attempt whose handler returns `result`, in a run
+// whose env has TOKEN = "tok-123", a secret.
+v1::CompleteAttemptRequest Complete(absl::StatusOr<nlohmann::json> result) {
   v1::Lease lease;
   lease.set_handler("h");
   lease.set_input_json("{}");
+  (*lease.mutable_env())["TOKEN"] = "tok-123";
+  lease.add_secret_env("TOKEN");
   std::shared_ptr<TaskContext> ctx = MakeContext(lease, absl::Now());
-  Handler handler = [result](TaskContext&, const nlohmann::json&)
-      -> absl::StatusOr<nlohmann::json> { return result; };
+  Handler handler = [result](TaskContext&, const nlohmann::json&) { return result; };
   return RunAttempt(&handler, *ctx, lease, "w1");
 }
 
@@ -42,6 +46,20 @@ TEST(AttemptRunnerTest, AResultThatIsNotUtf8FailsTheAttempt) {
   v1::CompleteAttemptRequest out = Complete(std::string("\xff\xfe"));
   ASSERT_EQ(out.outcome_case(), v1::CompleteAttemptRequest::kError);
   EXPECT_EQ(out.error().type(), "BadResult");
+}
+
+TEST(AttemptRunnerTest, TheResultHasTheRunsSecretsMaskedInItsStringsAndKeys) {
+  v1::CompleteAttemptRequest out =
+      Complete(nlohmann::json{{"token", "tok-123"}, {"deep", {{"tok-123", {"x tok-123 y", 7}}}}});
+  ASSERT_EQ(out.outcome_case(), v1::CompleteAttemptRequest::kResultJson);
+  EXPECT_EQ(nlohmann::json::parse(out.result_json()),
+            nlohmann::json({{"token", "***"}, {"deep", {{"***", {"x *** y", 7}}}}}));
+}
+
+TEST(AttemptRunnerTest, TheErrorHasTheRunsSecretsMasked) {
+  v1::CompleteAttemptRequest out = Complete(absl::UnavailableError("login tok-123 refused"));
+  ASSERT_EQ(out.outcome_case(), v1::CompleteAttemptRequest::kError);
+  EXPECT_EQ(out.error().message(), "login *** refused");
 }
 
 }  // namespace

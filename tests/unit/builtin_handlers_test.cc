@@ -139,6 +139,46 @@ TEST(ExecHandlerTest, LongStderrIsCutToItsLastTwoKilobytes) {
   EXPECT_LT(result.status().message().size(), 2200u);
 }
 
+constexpr char kSecret[] = "Zq7vKx9pW2mR5vT8nL3hJ6";  // 22 characters
+
+// The first run of four or more of the secret's characters in `text`, or "".
+std::string PartOfSecret(const std::string& text) {
+  const std::string secret = kSecret;
+  for (size_t i = 0; i + 4 <= secret.size(); ++i) {
+    if (text.find(secret.substr(i, 4)) != std::string::npos) return secret.substr(i, 4);
+  }
+  return "";
+}
+
+// A context whose run has TOKEN = kSecret, a secret env var.
+TaskContext SecretContext(const json& config) {
+  return TaskContext(TestIdentity("exec"), config, absl::InfiniteFuture(), {{"TOKEN", kSecret}},
+                     {"TOKEN"});
+}
+
+TEST(ExecHandlerTest, SecretsAreMaskedBeforeTheStderrTailIsCut) {
+  // Unmasked, the last 2 KiB would start 8 characters before the secret ends.
+  TaskContext ctx = SecretContext(ShellConfig(
+      "printf 'denied for %s' \"$TOKEN\" >&2; head -c 2040 /dev/zero | tr '\\0' x >&2; exit 3"));
+  auto result = ExecHandler(ctx, kInput);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(result.status().message(), HasSubstr("stderr: ... for ***xxx"));
+  EXPECT_EQ(PartOfSecret(std::string(result.status().message())), "");
+}
+
+TEST(ExecHandlerTest, SecretsAreMaskedBeforeLongLinesAreCutAndInTheResult) {
+  // Unmasked, the line's first 32 KiB piece would end inside the secret.
+  TaskContext ctx = SecretContext(ShellConfig(
+      R"(head -c 32760 /dev/zero | tr '\0' y; echo "$TOKEN"; echo "{\"token\": \"$TOKEN\"}")"));
+  auto result = ExecHandler(ctx, kInput);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, json({{"token", "***"}}));
+  const AttemptLog::Pending logged = ctx.log().Take();
+  ASSERT_EQ(logged.lines.size(), 2u);
+  for (const LogEntry& line : logged.lines) EXPECT_EQ(PartOfSecret(line.message), "");
+  EXPECT_EQ(logged.lines[1].message, "{\"token\": \"***\"}");
+}
+
 TEST(ExecHandlerTest, DeathBySignalNamesTheSignal) {
   auto result = RunExec(ShellConfig("kill -KILL $$"));
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);

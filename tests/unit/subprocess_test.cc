@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,8 +24,11 @@ namespace {
 
 using ::testing::EndsWith;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using Clock = std::chrono::steady_clock;
+using ::baton::testing::LiveProcessesInGroup;
 using ::baton::testing::ProcessGone;
+using ::baton::testing::ProcessGroupOf;
 using ::baton::testing::ReadFile;
 using ::baton::testing::TempDir;
 using ::baton::testing::WaitUntil;
@@ -255,6 +259,69 @@ TEST(SubprocessTest, EmptyShouldStopMeansRunToCompletion) {
   auto result = RunSubprocess(Shell("echo ok"), std::function<bool()>());
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->stdout_tail, "ok\n");
+}
+
+TEST(SubprocessTest, SecretsAreMaskedAsReadBeforeTheTailIsCut) {
+  // The secret comes in two writes; unmasked, the kept tail would start
+  // inside it.
+  SubprocessOptions options = Shell(
+      "printf 'key Zq7vKx9pW2m' >&2; sleep 0.1; printf 'R5vT8nL3hJ6 end' >&2;"
+      " head -c 90 /dev/zero | tr '\\0' x >&2");
+  options.secrets = SecretMask({"Zq7vKx9pW2mR5vT8nL3hJ6"});
+  options.max_stderr_bytes = 100;
+  std::string seen;
+  options.on_output = [&](bool, absl::string_view chunk) {
+    seen.append(chunk.data(), chunk.size());
+  };
+  auto result = RunSubprocess(options, kNeverStop);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(seen, "key *** end" + std::string(90, 'x'));
+  EXPECT_EQ(result->stderr_tail, "ey *** end" + std::string(90, 'x'));
+  EXPECT_TRUE(result->stderr_truncated);
+}
+
+TEST(SubprocessTest, LeftoversInTheGroupAreKilledWhenTheCallReturns) {
+  TempDir dir;
+  auto result = RunSubprocess(
+      Shell("sleep 30 </dev/null >/dev/null 2>&1 & echo $! > \"$1\"", {dir.File("pid")}),
+      kNeverStop);
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->exit_code, 0);
+  pid_t detached = PidFromFile(dir.File("pid"));
+  ASSERT_GT(detached, 0);
+  EXPECT_TRUE(WaitUntil([&] { return ProcessGone(detached); }, std::chrono::seconds(2)));
+}
+
+// The caller is SIGKILLed while the command runs: the command, a grandchild
+// (its `sleep`) and a background job all die with it, before any of them
+// writes its marker.
+TEST(SubprocessTest, KilledCallerTakesTheWholeGroupWithIt) {
+  TempDir dir;
+  const std::string script =
+      "(sleep 2; touch \"$1/job\") & echo $$ > \"$1/pid\"; sleep 2; touch \"$1/command\"; wait";
+  const Clock::time_point start = Clock::now();
+  const pid_t caller = fork();
+  if (caller == 0) {
+    (void)RunSubprocess(Shell(script, {dir.path()}), kNeverStop);
+    _exit(0);
+  }
+  ASSERT_GT(caller, 0);
+  const pid_t group = ProcessGroupOf(PidFromFile(dir.File("pid")));
+  ASSERT_GT(group, 0);
+  // The shell, its job and their two sleeps run.
+  ASSERT_TRUE(
+      WaitUntil([&] { return LiveProcessesInGroup(group).size() >= 4; }, std::chrono::seconds(1)));
+  kill(caller, SIGKILL);
+  waitpid(caller, nullptr, 0);
+  EXPECT_TRUE(
+      WaitUntil([&] { return LiveProcessesInGroup(group).empty(); }, std::chrono::seconds(1)));
+  // Past the time the markers were due, none was written.
+  const auto written = [&] {
+    return std::filesystem::exists(dir.File("job")) || std::filesystem::exists(dir.File("command"));
+  };
+  EXPECT_FALSE(WaitUntil(written, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      start + std::chrono::milliseconds(2500) - Clock::now())));
+  EXPECT_THAT(LiveProcessesInGroup(group), IsEmpty());
 }
 
 }  // namespace
