@@ -1,10 +1,13 @@
 // TLS, mutual TLS and bearer tokens on the orchestrator's port, with the real
 // binaries: every wrong credential is refused with its code, the right ones
 // run a flow end to end, and no token reaches a log. Certificates outside
-// their validity window stop each binary at start. Also: clients given
-// several orchestrator addresses carry on when one replica is dead.
+// their validity window stop each binary at start, and a client whose
+// handshake fails says why (expired, not yet valid, wrong name, unknown CA,
+// refused). Also: clients given several orchestrator addresses carry on when
+// one replica is dead.
 //
-// Certificates and tokens are made at test time with the openssl command.
+// Certificates and tokens are made at test time with the openssl command;
+// `openssl s_server` stands in for an orchestrator whose certificate lapsed.
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -128,6 +131,7 @@ const Pki& TestPki() {
     MakeSigned(p->dir, "server", "ca", kLocalNames);
     MakeSigned(p->dir, "client", "ca", "extendedKeyUsage=clientAuth");
     MakeSigned(p->dir, "other-client", "other-ca", "extendedKeyUsage=clientAuth");
+    MakeSigned(p->dir, "wrong-name-server", "ca", "subjectAltName=DNS:other.example");
     MakeSignedBetween(p->dir, "expired-server", "ca", kLocalNames, "20200101000000Z",
                       "20201231000000Z");
     MakeSignedBetween(p->dir, "future-server", "ca", kLocalNames, "20990101000000Z",
@@ -449,6 +453,87 @@ TEST(Certificates, EachBinaryRefusesItsOwnCertificateOutsideItsValidityWindow) {
       Concat(Concat({CliBinary(), "--address", "127.0.0.1:1"}, client_cert), {"worker", "list"}));
   EXPECT_EQ(cli.first, 1);
   EXPECT_THAT(cli.second, HasSubstr("(CN=expired-client) expired on 2020-12-31T00:00:00Z"));
+}
+
+// `openssl s_server` on 127.0.0.1 with a certificate the orchestrator would
+// refuse to start with: what a client meets when a certificate lapses. With
+// -www it serves connection after connection and never reads its stdin.
+class TlsServer {
+ public:
+  // `extra`: more s_server flags, e.g. to require a client certificate.
+  TlsServer(const std::string& name, const std::vector<std::string>& extra)
+      : process_(
+            Concat({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-alpn", "h2", "-www",
+                    "-cert", TestPki().Path(name + ".pem"), "-key", TestPki().Path(name + ".key")},
+                   extra),
+            absl::StrCat(TestTempDir(), "/s_server-", name, extra.size(), ".log")) {}
+
+  // 127.0.0.1:port once it listens; "" if it does not within 10 s.
+  std::string Address() {
+    std::string address;
+    WaitUntil(absl::Seconds(10), [&] {
+      const std::string log = process_.Log();
+      const size_t at = log.find("ACCEPT 127.0.0.1:");
+      if (at == std::string::npos || log.find('\n', at) == std::string::npos) return false;
+      address = log.substr(at + 7, log.find('\n', at) - at - 7);
+      return true;
+    });
+    return address;
+  }
+
+ private:
+  ChildProcess process_;
+};
+
+TEST(Certificates, ClientsSayPlainlyWhyTheHandshakeFailed) {
+  const Pki& pki = TestPki();
+  // A real orchestrator whose certificate is for another name.
+  ClusterOptions options;
+  options.extra_orchestrator_args = {"--tls-cert", pki.Path("wrong-name-server.pem"), "--tls-key",
+                                     pki.Path("wrong-name-server.key")};
+  TestCluster cluster("wrong-name", options);
+  CliResult wrong_name =
+      TestCluster::CliAt(cluster.address(), {"--tls-ca", pki.Path("ca.pem"), "worker", "list"});
+  EXPECT_EQ(wrong_name.exit_code, 1);
+  EXPECT_THAT(wrong_name.err, HasSubstr("UNAVAILABLE"));
+  EXPECT_THAT(wrong_name.err,
+              HasSubstr(absl::StrCat("TLS handshake with ", cluster.address(),
+                                     ": the orchestrator's certificate (CN=wrong-name-server) "
+                                     "does not match the name \"127.0.0.1\": it is for "
+                                     "DNS:other.example")));
+
+  struct Case {
+    std::string server_cert;
+    std::string client_ca;
+    std::string explanation;
+    std::vector<std::string> server_flags;
+  };
+  const std::vector<Case> cases = {
+      {"expired-server", "ca",
+       "the orchestrator's certificate (CN=expired-server) expired on 2020-12-31T00:00:00Z (valid "
+       "from 2020-01-01T00:00:00Z to 2020-12-31T00:00:00Z)"},
+      {"future-server", "ca",
+       "the orchestrator's certificate (CN=future-server) is not yet valid (valid from "
+       "2099-01-01T00:00:00Z to 2099-12-31T00:00:00Z)"},
+      {"server", "other-ca",
+       "the orchestrator's certificate (CN=server) is signed by an unknown CA (CN=ca): "
+       "not one --tls-ca trusts"},
+      // Mutual TLS, and the client has no certificate to show.
+      {"server",
+       "ca",
+       "the orchestrator refused the connection: tlsv13 alert certificate required",
+       {"-Verify", "1", "-CAfile", pki.Path("ca.pem")}},
+  };
+  for (const Case& c : cases) {
+    TlsServer server(c.server_cert, c.server_flags);
+    const std::string address = server.Address();
+    ASSERT_FALSE(address.empty()) << c.server_cert;
+    CliResult cli =
+        TestCluster::CliAt(address, {"--tls-ca", pki.Path(c.client_ca + ".pem"), "worker", "list"});
+    EXPECT_EQ(cli.exit_code, 1);
+    EXPECT_THAT(cli.err,
+                HasSubstr(absl::StrCat("TLS handshake with ", address, ": ", c.explanation)));
+  }
 }
 
 TEST(Failover, WorkerAndCliCarryOnWhenOneOfTheirOrchestratorsDies) {
