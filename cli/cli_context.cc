@@ -5,6 +5,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/rpc/tls_diagnosis.h"
 
 namespace baton::cli {
 namespace {
@@ -26,7 +27,8 @@ std::vector<std::string> OutputNames() {
 }
 
 CliContext::CliContext(const Globals& globals)
-    : output_(ParseOutput(globals.output)),
+    : connection_(globals.connection),
+      output_(ParseOutput(globals.output)),
       timeout_(globals.timeout) {
   const std::shared_ptr<grpc::Channel>& channel = globals.channel;
   flows_ = v1::FlowService::NewStub(channel);
@@ -50,8 +52,9 @@ std::unique_ptr<grpc::ClientContext> CliContext::Call() const {
 }
 
 int CliContext::Fail(const std::string& what, const absl::Status& status) const {
-  std::cerr << "baton: " << what << ": " << absl::StatusCodeToString(status.code()) << ": "
-            << status.message() << "\n";
+  const absl::Status explained = rpc::ExplainTlsFailure(status, connection_);
+  std::cerr << "baton: " << what << ": " << absl::StatusCodeToString(explained.code()) << ": "
+            << explained.message() << "\n";
   return kExitError;
 }
 

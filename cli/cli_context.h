@@ -67,10 +67,13 @@ class CliContext {
   // A client context whose deadline is the --timeout from now.
   std::unique_ptr<grpc::ClientContext> Call() const;
 
-  // Prints "baton: <what>: <status>" to stderr and returns kExitError.
+  // Prints "baton: <what>: <status>" to stderr and returns kExitError. An
+  // UNAVAILABLE over TLS first gets the handshake's problem, if there is one
+  // (rpc::ExplainTlsFailure: a few seconds at most).
   int Fail(const std::string& what, const absl::Status& status) const;
 
  private:
+  rpc::ChannelOptions connection_;
   Output output_;
   absl::Duration timeout_;
   std::unique_ptr<v1::FlowService::Stub> flows_;

@@ -1,6 +1,4 @@
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
@@ -9,7 +7,10 @@
 #include "absl/time/time.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/inputs.h"
 #include "common/cli_flags.h"
+#include "common/json_util.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
 #include "nlohmann/json.hpp"
 
@@ -80,13 +81,11 @@ int Finish(const CliContext& cli, const std::string& what, const grpc::Status& s
 
 int Apply(const Globals& g, const std::string& file) {
   CliContext cli(g);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return cli.Fail("deployment apply", absl::NotFoundError("cannot read " + file));
-  std::ostringstream text;
-  text << in.rdbuf();
+  auto content = ReadInputFile(file, kMaxDeploymentFileBytes);
+  if (!content.ok()) return cli.Fail("deployment apply", content.status());
   v1::ApplyDeploymentRequest request;
-  request.set_source_name(file);
-  request.set_content(text.str());
+  request.set_source_name(SourceName(file));
+  request.set_content(*std::move(content));
   v1::ApplyDeploymentResponse response;
   grpc::Status s = cli.deployments().ApplyDeployment(cli.Call().get(), request, &response);
   return Finish(cli, "deployment apply", s, response, [&] {
@@ -145,18 +144,14 @@ int SetPaused(const Globals& g, const std::string& name, bool paused) {
 int Run(const Globals& g, const std::string& name, const std::vector<std::string>& params) {
   CliContext cli(g);
   nlohmann::json given = nlohmann::json::object();
-  for (const auto& kv : params) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return cli.Fail("deployment run", absl::InvalidArgumentError(
-                                            absl::StrCat("--param \"", kv, "\": expected key=value")));
-    }
-    nlohmann::json parsed = nlohmann::json::parse(kv.substr(eq + 1), nullptr, false);
-    given[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(kv.substr(eq + 1)) : parsed;
+  if (absl::Status s = AddParamFlags(params, &given); !s.ok()) {
+    return cli.Fail("deployment run", s);
   }
+  auto parameters = DumpJson(given, "the run's parameters");
+  if (!parameters.ok()) return cli.Fail("deployment run", parameters.status());
   v1::RunDeploymentRequest request;
   request.set_name(name);
-  request.set_parameters_json(given.dump());
+  request.set_parameters_json(*std::move(parameters));
   v1::StartRunResponse response;
   grpc::Status s = cli.deployments().RunDeployment(cli.Call().get(), request, &response);
   return Finish(cli, "deployment run", s, response,

@@ -1,28 +1,23 @@
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/inputs.h"
 #include "common/flow_spec.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
 
 namespace baton::cli {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > kMaxFlowFileBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(path, ": ", text.str().size(),
-                                                   " bytes; expected at most ", kMaxFlowFileBytes));
-  }
-  return text.str();
+// The flow's definition indented; as it came when it is not JSON.
+std::string Indented(const std::string& spec_json) {
+  nlohmann::json spec = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  if (spec.is_discarded()) return spec_json;
+  return spec.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 void PrintFlows(const CliContext& cli, const std::vector<v1::Flow>& flows) {
@@ -37,11 +32,11 @@ void PrintFlows(const CliContext& cli, const std::vector<v1::Flow>& flows) {
 
 int Apply(const Globals& g, const std::string& file) {
   CliContext cli(g);
-  auto content = ReadFile(file);
+  auto content = ReadInputFile(file, kMaxFlowFileBytes);
   if (!content.ok()) return cli.Fail("flow apply", content.status());
   v1::ApplyFlowRequest request;
-  request.set_source_name(file);
-  request.set_content(*content);
+  request.set_source_name(SourceName(file));
+  request.set_content(*std::move(content));
   v1::ApplyFlowResponse response;
   grpc::Status s = cli.flows().ApplyFlow(cli.Call().get(), request, &response);
   if (!s.ok()) return cli.Fail("flow apply", rpc::FromGrpcStatus(s));
@@ -81,7 +76,7 @@ int Get(const Globals& g, const std::string& name, int version) {
     return kExitOk;
   }
   PrintFlows(cli, {flow});
-  std::cout << "\n" << nlohmann::json::parse(flow.spec_json()).dump(2) << "\n";
+  std::cout << "\n" << Indented(flow.spec_json()) << "\n";
   return kExitOk;
 }
 

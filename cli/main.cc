@@ -1,8 +1,27 @@
 // baton: the command line client of a Baton orchestrator.
+#include <exception>
+#include <iostream>
+
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
+#include "cli/inputs.h"
 #include "common/cli_flags.h"
 #include "common/rpc/client_flags.h"
+
+namespace {
+
+// Parses the command line and runs the command (commands are callbacks of
+// their subcommands); its exit code.
+int Run(CLI::App& app, int argc, char** argv, const int& exit_code) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return exit_code;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"baton: submit and inspect Baton flows and runs"};
@@ -11,10 +30,12 @@ int main(int argc, char** argv) {
   baton::cli::Globals globals;
   baton::rpc::AddAddressesOption(app, "--address", globals.connection.addresses);
   baton::rpc::AddClientSecurityOptions(app, globals.connection.security);
-  // Before any command runs (commands are callbacks of their subcommands).
-  app.parse_complete_callback([&globals] {
-    absl::Status s = baton::cli::OpenGlobalChannel(&globals);
-    if (!s.ok()) {
+  // Before any command runs: nothing is sent unless every value is UTF-8.
+  app.parse_complete_callback([&app, &globals] {
+    if (absl::Status s = baton::cli::CheckArgumentsAreUtf8(app); !s.ok()) {
+      throw CLI::ParseError("baton: " + std::string(s.message()), baton::cli::kExitError);
+    }
+    if (absl::Status s = baton::cli::OpenGlobalChannel(&globals); !s.ok()) {
       throw CLI::ParseError("baton: connection: " + s.ToString(), baton::cli::kExitError);
     }
   });
@@ -32,6 +53,14 @@ int main(int argc, char** argv) {
   baton::cli::AddDeploymentCommands(app, globals, &exit_code);
   baton::cli::AddScheduleCommands(app, globals, &exit_code);
   baton::cli::AddHealthCommand(app, globals, &exit_code);
-  CLI11_PARSE(app, argc, argv);
-  return exit_code;
+  // The commands turn every error they foresee into a message and an exit
+  // code; anything else is a bug, reported as one line rather than an abort.
+  try {
+    return Run(app, argc, argv, exit_code);
+  } catch (const std::exception& e) {
+    std::cerr << "baton: internal error (a bug; please report it): " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "baton: internal error (a bug; please report it)\n";
+  }
+  return baton::cli::kExitError;
 }

@@ -11,10 +11,13 @@
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/format.h"
+#include "cli/inputs.h"
 #include "cli/report.h"
 #include "common/cli_flags.h"
 #include "common/json_util.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
+#include "common/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace baton::cli {
@@ -62,19 +65,13 @@ bool IsTerminal(v1::FlowRunState s) {
          s == v1::FLOW_RUN_STATE_CANCELLED || s == v1::FLOW_RUN_STATE_TIMED_OUT;
 }
 
-absl::StatusOr<nlohmann::json> BuildParameters(const StartArgs& args) {
-  auto params = ParseJsonObject(args.params_json, "--params-json", 256 * 1024);
+// --params-json with every -p over it, serialized.
+absl::StatusOr<std::string> BuildParameters(const StartArgs& args) {
+  if (absl::Status s = CheckUtf8("--params-json", args.params_json); !s.ok()) return s;
+  auto params = ParseJsonObject(args.params_json, "--params-json", kMaxParametersBytes);
   if (!params.ok()) return params.status();
-  for (const auto& kv : args.params) {
-    const size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("--param \"", kv, "\": expected key=value"));
-    }
-    const std::string value = kv.substr(eq + 1);
-    nlohmann::json parsed = nlohmann::json::parse(value, nullptr, false);
-    (*params)[kv.substr(0, eq)] = parsed.is_discarded() ? nlohmann::json(value) : parsed;
-  }
-  return params;
+  if (absl::Status s = AddParamFlags(args.params, &*params); !s.ok()) return s;
+  return DumpJson(*params, "the run's parameters");
 }
 
 std::string ResultOrError(const std::string& result_json, const std::string& error) {
@@ -282,7 +279,7 @@ int Start(const Globals& g, const StartArgs& args) {
   v1::StartRunRequest request;
   request.set_flow_name(args.flow);
   request.set_flow_version(args.version);
-  request.set_parameters_json(params->dump());
+  request.set_parameters_json(*std::move(params));
   request.set_idempotency_key(args.idempotency_key);
   request.set_correlation_id(args.correlation_id);
   v1::StartRunResponse response;

@@ -27,6 +27,10 @@ baton_require_version("nlohmann_json" "${nlohmann_json_VERSION}" 3.11 nlohmann-j
 find_package(CLI11 CONFIG REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED)  # core + pull (/metrics over HTTP); 1.0.1 ships no version file
 
+# Certificates: validity windows checked at start, failed handshakes explained.
+find_package(OpenSSL REQUIRED)
+baton_require_version("OpenSSL" "${OPENSSL_VERSION}" 3.0 libssl-dev)
+
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx>=6.4)
 message(STATUS "libpqxx ${PQXX_VERSION} (needs >= 6.4)")

@@ -89,6 +89,15 @@ absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::str
   }
 }
 
+absl::StatusOr<std::string> DumpJson(const nlohmann::json& value, absl::string_view what) {
+  try {
+    return value.dump();
+  } catch (const nlohmann::json::exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": holds text that is not valid UTF-8 (",
+                                                   e.what(), "); expected UTF-8 text"));
+  }
+}
+
 bool ContainsNulCharacter(const nlohmann::json& value) {
   if (value.is_string()) {
     return value.get_ref<const std::string&>().find('\0') != std::string::npos;

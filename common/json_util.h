@@ -39,6 +39,10 @@ absl::Status CheckJsonNesting(absl::string_view text, absl::string_view what,
 absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::string_view what,
                                                size_t max_bytes, bool empty_is_object = true);
 
+// `value` serialized compactly. INVALID_ARGUMENT "<what>: holds text that is
+// not valid UTF-8 (...); expected UTF-8 text" where nlohmann would throw.
+absl::StatusOr<std::string> DumpJson(const nlohmann::json& value, absl::string_view what);
+
 // True when a string or key anywhere in `value` holds U+0000, which JSON
 // allows and PostgreSQL's jsonb refuses.
 bool ContainsNulCharacter(const nlohmann::json& value);

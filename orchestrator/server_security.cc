@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/rpc/certificates.h"
 #include "common/rpc/grpc_status.h"
 #include "common/rpc/secrets.h"
 #include "orchestrator/auth_rules.h"
@@ -64,6 +66,11 @@ absl::StatusOr<auth::Tokens> ReadTokens(const ServerSecurityOptions& o) {
 absl::StatusOr<grpc::SslServerCredentialsOptions> TlsOptions(const ServerSecurityOptions& o) {
   auto cert = rpc::ReadFileContent(o.tls_cert_file, "--tls-cert");
   if (!cert.ok()) return cert.status();
+  if (absl::Status s = rpc::CheckCertificateFile(
+          *cert, absl::StrCat("--tls-cert \"", o.tls_cert_file, "\""), absl::Now());
+      !s.ok()) {
+    return s;
+  }
   auto key = rpc::ReadFileContent(o.tls_key_file, "--tls-key");
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);

@@ -33,7 +33,8 @@ struct ServerSecurity {
 
 // Reads the files (and variables) and builds the credentials. Errors:
 // NOT_FOUND for an unreadable file; INVALID_ARGUMENT for a certificate
-// without its key (or the reverse), a client CA or tokens without TLS (a
+// expired or not yet valid (rpc::CheckCertificateFile: the file and the
+// dates), a certificate without its key (or the reverse), a client CA or tokens without TLS (a
 // bearer token is never accepted in plaintext), and tokens that break
 // auth::ValidateTokens.
 absl::StatusOr<ServerSecurity> MakeServerSecurity(const ServerSecurityOptions& options);

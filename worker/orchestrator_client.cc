@@ -7,12 +7,14 @@
 
 #include "baton/v1/worker_service.grpc.pb.h"
 #include "common/rpc/grpc_status.h"
+#include "common/rpc/tls_diagnosis.h"
 
 namespace baton::worker {
 
 using google::protobuf::util::TimeUtil;
 
 struct OrchestratorClient::Impl {
+  rpc::ChannelOptions channel;
   absl::Status status;
   std::unique_ptr<v1::WorkerService::Stub> stub;
   absl::Duration rpc_timeout;
@@ -28,6 +30,7 @@ struct OrchestratorClient::Impl {
 OrchestratorClient::OrchestratorClient(const rpc::ChannelOptions& channel,
                                        absl::Duration rpc_timeout)
     : impl_(std::make_unique<Impl>()) {
+  impl_->channel = channel;
   impl_->rpc_timeout = rpc_timeout;
   auto opened = rpc::OpenChannel(channel);
   if (!opened.ok()) {
@@ -47,7 +50,7 @@ absl::StatusOr<v1::RegisterWorkerResponse> OrchestratorClient::Register(
   impl_->SetDeadline(ctx, impl_->rpc_timeout);
   v1::RegisterWorkerResponse response;
   grpc::Status s = impl_->stub->RegisterWorker(&ctx, request, &response);
-  if (!s.ok()) return rpc::FromGrpcStatus(s);
+  if (!s.ok()) return rpc::ExplainTlsFailure(rpc::FromGrpcStatus(s), impl_->channel);
   return response;
 }
 

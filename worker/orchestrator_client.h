@@ -24,6 +24,8 @@ class OrchestratorClient {
   // OK when the channel was built (it still connects lazily).
   const absl::Status& status() const;
 
+  // An UNAVAILABLE over TLS says what is wrong with the handshake, if
+  // anything (rpc::ExplainTlsFailure: a few seconds more).
   absl::StatusOr<v1::RegisterWorkerResponse> Register(const v1::RegisterWorkerRequest& request);
   // Waits up to `wait` for leases; its deadline is `wait` plus the RPC timeout.
   absl::StatusOr<std::vector<v1::Lease>> Poll(const std::string& worker_id, int max_leases,

@@ -9,7 +9,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "common/limits.h"
+#include "common/rpc/certificates.h"
 #include "common/rpc/secrets.h"
 
 namespace baton::rpc {
@@ -50,6 +52,11 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(const C
   if (!s.cert_file.empty()) {
     auto cert = ReadFileContent(s.cert_file, "--tls-cert");
     if (!cert.ok()) return cert.status();
+    if (absl::Status bad = CheckCertificateFile(
+            *cert, absl::StrCat("--tls-cert \"", s.cert_file, "\""), absl::Now());
+        !bad.ok()) {
+      return bad;
+    }
     auto key = ReadFileContent(s.key_file, "--tls-key");
     if (!key.ok()) return key.status();
     ssl.pem_cert_chain = *std::move(cert);

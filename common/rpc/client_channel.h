@@ -57,9 +57,9 @@ absl::StatusOr<std::string> ChannelTarget(absl::string_view addresses);
 // channel, which connects lazily with round-robin over every address and a
 // reconnect backoff of at most 5 s. The token travels only over TLS (gRPC
 // refuses call credentials on a plaintext channel). Errors: INVALID_ARGUMENT
-// for a bad address list, a token without TLS, a client certificate without
-// its key (or the reverse), several addresses over TLS without a server name;
-// NOT_FOUND for a file that cannot be read.
+// for a bad address list, a token without TLS, a client certificate expired
+// or not yet valid (CheckCertificateFile), or without its key (or the reverse), several addresses
+// over TLS without a server name; NOT_FOUND for a file that cannot be read.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> OpenChannel(const ChannelOptions& options);
 
 }  // namespace baton::rpc

@@ -1,9 +1,13 @@
 // TLS, mutual TLS and bearer tokens on the orchestrator's port, with the real
 // binaries: every wrong credential is refused with its code, the right ones
-// run a flow end to end, and no token reaches a log. Also: clients given
-// several orchestrator addresses carry on when one replica is dead.
+// run a flow end to end, and no token reaches a log. Certificates outside
+// their validity window stop each binary at start, and a client whose
+// handshake fails says why (expired, not yet valid, wrong name, unknown CA,
+// refused). Also: clients given several orchestrator addresses carry on when
+// one replica is dead.
 //
-// Certificates and tokens are made at test time with the openssl command.
+// Certificates and tokens are made at test time with the openssl command;
+// `openssl s_server` stands in for an orchestrator whose certificate lapsed.
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -93,15 +97,47 @@ void MakeSigned(const std::string& dir, const std::string& name, const std::stri
                 "-CAcreateserial", "-out", name + ".pem", "-days", "2", "-extfile", name + ".ext"});
 }
 
+// Signs a new key for `name` with `ca` for the window [start, end] (UTC,
+// YYYYMMDDHHMMSSZ): `openssl ca` is the openssl 3.0 command that sets both dates.
+void MakeSignedBetween(const std::string& dir, const std::string& name, const std::string& ca,
+                       const std::string& extensions, const std::string& start,
+                       const std::string& end) {
+  const std::string db = dir + "/" + ca + "-db";
+  if (!std::filesystem::exists(db)) {
+    std::filesystem::create_directories(db + "/new");
+    std::ofstream(db + "/index.txt");
+    std::ofstream(db + "/ca.cnf")
+        << "[ca]\ndefault_ca = test\n[test]\ndatabase = " << db
+        << "/index.txt\nnew_certs_dir = " << db << "/new\ncertificate = " << dir << "/" << ca
+        << ".pem\nprivate_key = " << dir << "/" << ca
+        << ".key\ndefault_md = sha256\npolicy = any\nunique_subject = no\n"
+        << "rand_serial = yes\n[any]\ncommonName = supplied\n";
+  }
+  Openssl(dir, {"req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + name});
+  std::ofstream(dir + "/" + name + ".ext") << extensions << "\n";
+  Openssl(dir, {"ca", "-batch", "-notext", "-config", db + "/ca.cnf", "-in", name + ".csr", "-out",
+                name + ".pem", "-startdate", start, "-enddate", end, "-extfile", name + ".ext"});
+}
+
+constexpr char kLocalNames[] = "subjectAltName=DNS:localhost,IP:127.0.0.1";
+
 const Pki& TestPki() {
   static const Pki* pki = [] {
     auto* p = new Pki{TestTempDir() + "/pki"};
     std::filesystem::create_directories(p->dir);
     MakeCa(p->dir, "ca");
     MakeCa(p->dir, "other-ca");
-    MakeSigned(p->dir, "server", "ca", "subjectAltName=DNS:localhost,IP:127.0.0.1");
+    MakeSigned(p->dir, "server", "ca", kLocalNames);
     MakeSigned(p->dir, "client", "ca", "extendedKeyUsage=clientAuth");
     MakeSigned(p->dir, "other-client", "other-ca", "extendedKeyUsage=clientAuth");
+    MakeSigned(p->dir, "wrong-name-server", "ca", "subjectAltName=DNS:other.example");
+    MakeSignedBetween(p->dir, "expired-server", "ca", kLocalNames, "20200101000000Z",
+                      "20201231000000Z");
+    MakeSignedBetween(p->dir, "future-server", "ca", kLocalNames, "20990101000000Z",
+                      "20991231000000Z");
+    MakeSignedBetween(p->dir, "expired-client", "ca", "extendedKeyUsage=clientAuth",
+                      "20200101000000Z", "20201231000000Z");
     for (const char* token : {"worker.token", "operator.token", "wrong.token"}) {
       Openssl(p->dir, {"rand", "-hex", "-out", token, "32"});
     }
@@ -384,6 +420,120 @@ TEST(Security, BadSecuritySettingsStopEachBinaryAtStart) {
   EXPECT_EQ(plaintext_token.first, 1);
   EXPECT_THAT(plaintext_token.second, HasSubstr("only sent over TLS"));
   ExpectNoSecrets("CLI", plaintext_token.second);
+}
+
+TEST(Certificates, EachBinaryRefusesItsOwnCertificateOutsideItsValidityWindow) {
+  const Pki& pki = TestPki();
+  const std::vector<std::string> orchestrator = {OrchestratorBinary(), "--database-url",
+                                                 "postgresql:///unused", "--listen", "127.0.0.1:0"};
+  const std::pair<std::string, std::string> cases[] = {
+      {"expired-server",
+       "the certificate (CN=expired-server) expired on 2020-12-31T00:00:00Z (valid from "
+       "2020-01-01T00:00:00Z to 2020-12-31T00:00:00Z)"},
+      {"future-server",
+       "the certificate (CN=future-server) is not yet valid (valid from 2099-01-01T00:00:00Z to "
+       "2099-12-31T00:00:00Z)"},
+  };
+  for (const auto& [name, problem] : cases) {
+    auto refused = Outcome(Concat(orchestrator, {"--tls-cert", pki.Path(name + ".pem"), "--tls-key",
+                                                 pki.Path(name + ".key")}));
+    EXPECT_EQ(refused.first, 1) << name;
+    EXPECT_THAT(refused.second,
+                HasSubstr(absl::StrCat("--tls-cert \"", pki.Path(name + ".pem"), "\": ", problem)));
+  }
+
+  // Clients check their own certificate for mutual TLS the same way.
+  const std::vector<std::string> client_cert = {"--tls-ca",   pki.Path("ca.pem"),
+                                                "--tls-cert", pki.Path("expired-client.pem"),
+                                                "--tls-key",  pki.Path("expired-client.key")};
+  auto worker = Outcome(Concat({WorkerBinary(), "--orchestrator", "127.0.0.1:1"}, client_cert));
+  EXPECT_EQ(worker.first, 1);
+  EXPECT_THAT(worker.second, HasSubstr("(CN=expired-client) expired on 2020-12-31T00:00:00Z"));
+  auto cli = Outcome(
+      Concat(Concat({CliBinary(), "--address", "127.0.0.1:1"}, client_cert), {"worker", "list"}));
+  EXPECT_EQ(cli.first, 1);
+  EXPECT_THAT(cli.second, HasSubstr("(CN=expired-client) expired on 2020-12-31T00:00:00Z"));
+}
+
+// `openssl s_server` on 127.0.0.1 with a certificate the orchestrator would
+// refuse to start with: what a client meets when a certificate lapses. With
+// -www it serves connection after connection and never reads its stdin.
+class TlsServer {
+ public:
+  // `extra`: more s_server flags, e.g. to require a client certificate.
+  TlsServer(const std::string& name, const std::vector<std::string>& extra)
+      : process_(
+            Concat({"/usr/bin/openssl", "s_server", "-accept", "127.0.0.1:0", "-alpn", "h2", "-www",
+                    "-cert", TestPki().Path(name + ".pem"), "-key", TestPki().Path(name + ".key")},
+                   extra),
+            absl::StrCat(TestTempDir(), "/s_server-", name, extra.size(), ".log")) {}
+
+  // 127.0.0.1:port once it listens; "" if it does not within 10 s.
+  std::string Address() {
+    std::string address;
+    WaitUntil(absl::Seconds(10), [&] {
+      const std::string log = process_.Log();
+      const size_t at = log.find("ACCEPT 127.0.0.1:");
+      if (at == std::string::npos || log.find('\n', at) == std::string::npos) return false;
+      address = log.substr(at + 7, log.find('\n', at) - at - 7);
+      return true;
+    });
+    return address;
+  }
+
+ private:
+  ChildProcess process_;
+};
+
+TEST(Certificates, ClientsSayPlainlyWhyTheHandshakeFailed) {
+  const Pki& pki = TestPki();
+  // A real orchestrator whose certificate is for another name.
+  ClusterOptions options;
+  options.extra_orchestrator_args = {"--tls-cert", pki.Path("wrong-name-server.pem"), "--tls-key",
+                                     pki.Path("wrong-name-server.key")};
+  TestCluster cluster("wrong-name", options);
+  CliResult wrong_name =
+      TestCluster::CliAt(cluster.address(), {"--tls-ca", pki.Path("ca.pem"), "worker", "list"});
+  EXPECT_EQ(wrong_name.exit_code, 1);
+  EXPECT_THAT(wrong_name.err, HasSubstr("UNAVAILABLE"));
+  EXPECT_THAT(wrong_name.err,
+              HasSubstr(absl::StrCat("TLS handshake with ", cluster.address(),
+                                     ": the orchestrator's certificate (CN=wrong-name-server) "
+                                     "does not match the name \"127.0.0.1\": it is for "
+                                     "DNS:other.example")));
+
+  struct Case {
+    std::string server_cert;
+    std::string client_ca;
+    std::string explanation;
+    std::vector<std::string> server_flags;
+  };
+  const std::vector<Case> cases = {
+      {"expired-server", "ca",
+       "the orchestrator's certificate (CN=expired-server) expired on 2020-12-31T00:00:00Z (valid "
+       "from 2020-01-01T00:00:00Z to 2020-12-31T00:00:00Z)"},
+      {"future-server", "ca",
+       "the orchestrator's certificate (CN=future-server) is not yet valid (valid from "
+       "2099-01-01T00:00:00Z to 2099-12-31T00:00:00Z)"},
+      {"server", "other-ca",
+       "the orchestrator's certificate (CN=server) is signed by an unknown CA (CN=ca): "
+       "not one --tls-ca trusts"},
+      // Mutual TLS, and the client has no certificate to show.
+      {"server",
+       "ca",
+       "the orchestrator refused the connection: tlsv13 alert certificate required",
+       {"-Verify", "1", "-CAfile", pki.Path("ca.pem")}},
+  };
+  for (const Case& c : cases) {
+    TlsServer server(c.server_cert, c.server_flags);
+    const std::string address = server.Address();
+    ASSERT_FALSE(address.empty()) << c.server_cert;
+    CliResult cli =
+        TestCluster::CliAt(address, {"--tls-ca", pki.Path(c.client_ca + ".pem"), "worker", "list"});
+    EXPECT_EQ(cli.exit_code, 1);
+    EXPECT_THAT(cli.err,
+                HasSubstr(absl::StrCat("TLS handshake with ", address, ": ", c.explanation)));
+  }
 }
 
 TEST(Failover, WorkerAndCliCarryOnWhenOneOfTheirOrchestratorsDies) {
