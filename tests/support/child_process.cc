@@ -1,5 +1,7 @@
 #include "tests/support/child_process.h"
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 
 #include <fcntl.h>
@@ -8,8 +10,10 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 namespace baton::testing {
@@ -77,6 +81,71 @@ bool WaitUntil(absl::Duration timeout, const std::function<bool()>& condition) {
     absl::SleepFor(absl::Milliseconds(20));
   }
   return true;
+}
+
+namespace {
+
+struct ProcStat {
+  char state = '?';
+  pid_t parent = 0;
+  unsigned long long start_time = 0;
+};
+
+// /proc/<pid>/stat: "pid (comm) state ppid ... starttime(22nd field) ...";
+// comm may hold spaces and parentheses, so fields are counted after the last ')'.
+std::optional<ProcStat> ReadStat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const size_t close = text.rfind(')');
+  if (close == std::string::npos) return std::nullopt;
+  const std::vector<std::string> fields =
+      absl::StrSplit(text.substr(close + 2), ' ', absl::SkipEmpty());
+  ProcStat stat;
+  if (fields.size() < 20 || fields[0].empty() || !absl::SimpleAtoi(fields[1], &stat.parent) ||
+      !absl::SimpleAtoi(fields[19], &stat.start_time)) {
+    return std::nullopt;
+  }
+  stat.state = fields[0][0];
+  return stat;
+}
+
+std::string ReadCommand(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  for (char& c : text) c = c == '\0' ? ' ' : c;
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+std::vector<ProcessRef> Descendants(pid_t root) {
+  std::multimap<pid_t, std::pair<pid_t, unsigned long long>> children;  // parent -> child
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    pid_t pid = 0;
+    if (!absl::SimpleAtoi(entry.path().filename().string(), &pid)) continue;
+    if (auto stat = ReadStat(pid)) {
+      children.emplace(stat->parent, std::make_pair(pid, stat->start_time));
+    }
+  }
+  std::vector<ProcessRef> out;
+  std::vector<pid_t> queue = {root};
+  while (!queue.empty()) {
+    const pid_t parent = queue.back();
+    queue.pop_back();
+    auto [begin, end] = children.equal_range(parent);
+    for (auto it = begin; it != end; ++it) {
+      out.push_back({it->second.first, it->second.second, ReadCommand(it->second.first)});
+      queue.push_back(it->second.first);
+    }
+  }
+  return out;
+}
+
+bool StillRuns(const ProcessRef& process) {
+  const auto stat = ReadStat(process.pid);
+  return stat && stat->start_time == process.start_time && stat->state != 'Z' && stat->state != 'X';
 }
 
 }  // namespace baton::testing

@@ -43,4 +43,17 @@ class ChildProcess {
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
 bool WaitUntil(absl::Duration timeout, const std::function<bool()>& condition);
 
+// A process as /proc shows it; the start time tells a reused id apart.
+struct ProcessRef {
+  pid_t pid = 0;
+  unsigned long long start_time = 0;  // clock ticks after boot
+  std::string command;                // its command line, spaces between arguments
+};
+
+// Every descendant of `root` now (children, theirs, ...), from /proc.
+std::vector<ProcessRef> Descendants(pid_t root);
+
+// Whether `process` still runs: same id and start time, not a zombie.
+bool StillRuns(const ProcessRef& process);
+
 }  // namespace baton::testing

@@ -57,6 +57,14 @@ absl::Status HostPostgres::PgCtl(std::vector<std::string> args, absl::Duration t
   return network_.Run(host_, AsPostgres("pg_ctl", std::move(args)), timeout).status();
 }
 
+absl::Status HostPostgres::Configure(const std::string& lines) {
+  std::ofstream conf(dir_ + "/data/postgresql.conf", std::ios::app);
+  conf << lines << "\n";
+  conf.close();
+  if (!conf) return absl::InternalError("cannot append to " + dir_ + "/data/postgresql.conf");
+  return absl::OkStatus();
+}
+
 absl::Status HostPostgres::Start() {
   const std::string options =
       absl::StrCat("-p ", port_, " -k ", dir_, " -c listen_addresses=",
@@ -68,8 +76,8 @@ absl::Status HostPostgres::Start() {
   return s;
 }
 
-absl::Status HostPostgres::Stop() {
-  absl::Status s = PgCtl({"stop", "-D", dir_ + "/data", "-m", "fast", "-w", "-t", "30"},
+absl::Status HostPostgres::Stop(const std::string& mode) {
+  absl::Status s = PgCtl({"stop", "-D", dir_ + "/data", "-m", mode, "-w", "-t", "30"},
                          absl::Seconds(40));
   if (s.ok()) running_ = false;
   return s;

@@ -23,10 +23,14 @@ class HostPostgres {
   HostPostgres(const HostPostgres&) = delete;
   HostPostgres& operator=(const HostPostgres&) = delete;
 
+  // Appends `lines` to postgresql.conf; they apply from the next Start.
+  absl::Status Configure(const std::string& lines);
   // Starts the server and waits until it accepts connections (bounded).
   absl::Status Start();
-  // Fast shutdown: sessions are ended, the server is gone when it returns.
-  absl::Status Stop();
+  // pg_ctl stop -m `mode`: "fast" ends sessions cleanly, "immediate" kills
+  // the server (crash recovery at the next start). Gone when it returns.
+  absl::Status Stop(const std::string& mode = "fast");
+  bool running() const { return running_; }
 
   // libpq connection strings: over the test network, and from this process.
   std::string url() const;
