@@ -75,6 +75,13 @@ TEST(WorkerFailure, LateCompletionAndHeartbeatFromAnExpiredAttemptAreRefused) {
   ASSERT_EQ(leases.leases_size(), 1);
   const v1::AttemptRef stale = leases.leases(0).attempt();
   EXPECT_EQ(stale.attempt(), 1);
+  // It acknowledges the lease (its first heartbeat), as a worker that starts it does.
+  v1::HeartbeatRequest ack;
+  ack.set_worker_id(me.worker_id());
+  *ack.add_attempts() = stale;
+  v1::HeartbeatResponse acked;
+  ASSERT_TRUE(Call(cluster, &v1::WorkerService::Stub::Heartbeat, ack, &acked).ok());
+  ASSERT_EQ(acked.directives(0).action(), v1::AttemptDirective::CONTINUE);
 
   // The lease (2 s) expires; a real worker takes attempt 2.
   cluster.StartWorker({"--name", "real"});
