@@ -72,10 +72,8 @@ std::string Stamp(absl::Time epoch) {
 
 void Apply(const SoakCluster& cluster, const std::string& kind, const std::string& name,
            const std::string& yaml) {
-  const std::string path = absl::StrCat(cluster.dir(), "/", name, ".yaml");
-  std::ofstream(path) << yaml;
-  const testing::CliResult applied = cluster.Cli({kind, "apply", "-f", path});
-  ASSERT_EQ(applied.exit_code, 0) << kind << " " << name << ": " << applied.err;
+  const absl::Status applied = cluster.Apply(kind, name, yaml);
+  ASSERT_TRUE(applied.ok()) << applied;
 }
 
 // Runs by state, and the load's submits so far.

@@ -5,11 +5,15 @@
 #include <filesystem>
 #include <fstream>
 
+#include <google/protobuf/util/json_util.h>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/subprocess.h"
+#include "nlohmann/json.hpp"
 
 namespace baton::chaos {
 namespace {
@@ -42,7 +46,8 @@ void AppendLine(const std::string& path, const std::string& line) {
 
 }  // namespace
 
-SoakCluster::SoakCluster(std::string dir) : dir_(std::move(dir)) {}
+SoakCluster::SoakCluster(std::string dir, std::vector<std::string> extra_orchestrator_args)
+    : dir_(std::move(dir)), extra_orchestrator_args_(std::move(extra_orchestrator_args)) {}
 
 SoakCluster::~SoakCluster() {
   for (const std::string& host : paused_) {
@@ -113,6 +118,7 @@ std::vector<std::string> SoakCluster::OrchestratorArgs(const std::string& host) 
       "--ready-file",
       absl::StrCat(dir_, "/", host, ".addr")};
   argv.insert(argv.end(), kOrchestratorTimings.begin(), kOrchestratorTimings.end());
+  argv.insert(argv.end(), extra_orchestrator_args_.begin(), extra_orchestrator_args_.end());
   return argv;
 }
 
@@ -255,7 +261,20 @@ std::vector<std::string> SoakCluster::HealAll() {
 }
 
 testing::CliResult SoakCluster::Cli(std::vector<std::string> args) const {
-  std::vector<std::string> argv = {testing::CliBinary(), "--address", target_, "--timeout", "5s"};
+  return CliVia(replicas_, absl::Seconds(5), std::move(args));
+}
+
+testing::CliResult SoakCluster::CliVia(const std::vector<std::string>& replicas,
+                                       absl::Duration call_timeout,
+                                       std::vector<std::string> args) const {
+  std::vector<std::string> addresses;
+  for (const std::string& replica : replicas) {
+    addresses.push_back(absl::StrCat(net_->address(replica), ":", kGrpcPort));
+  }
+  const std::string target =
+      absl::StrCat(addresses.size() > 1 ? "ipv4:" : "", absl::StrJoin(addresses, ","));
+  std::vector<std::string> argv = {testing::CliBinary(), "--address", target, "--timeout",
+                                   absl::StrCat(absl::ToInt64Milliseconds(call_timeout), "ms")};
   argv.insert(argv.end(), args.begin(), args.end());
   SubprocessOptions run;
   run.argv = net_->In("cli", argv);
@@ -264,6 +283,45 @@ testing::CliResult SoakCluster::Cli(std::vector<std::string> args) const {
   auto result = RunSubprocess(run, [deadline] { return absl::Now() > deadline; });
   if (!result.ok()) return {-1, "", result.status().ToString()};
   return {result->exit_code, result->stdout_tail, result->stderr_tail};
+}
+
+absl::StatusOr<std::string> SoakCluster::RunOn(const std::string& host,
+                                               std::vector<std::string> argv,
+                                               absl::Duration timeout) const {
+  return net_->Run(host, std::move(argv), timeout);
+}
+
+absl::Status SoakCluster::Apply(const std::string& kind, const std::string& name,
+                                const std::string& yaml) const {
+  const std::string path = absl::StrCat(dir_, "/", name, ".yaml");
+  std::ofstream(path) << yaml;
+  const testing::CliResult applied = Cli({kind, "apply", "-f", path});
+  if (applied.exit_code == 0) return absl::OkStatus();
+  return absl::InternalError(absl::StrCat(kind, " ", name, ": ", applied.err));
+}
+
+absl::StatusOr<std::string> SoakCluster::StartRun(const std::vector<std::string>& replicas,
+                                                  const std::string& flow) const {
+  const testing::CliResult started =
+      CliVia(replicas, absl::Seconds(5), {"-o", "json", "run", "start", flow});
+  const nlohmann::json out = nlohmann::json::parse(started.out, nullptr, false);
+  if (started.exit_code != 0 || out.is_discarded() || !out.contains("run")) {
+    return absl::UnavailableError(absl::StrCat("run start ", flow, ": ", started.err));
+  }
+  return out["run"]["id"].get<std::string>();
+}
+
+absl::StatusOr<v1::Run> SoakCluster::GetRun(const std::vector<std::string>& replicas,
+                                            const std::string& run_id) const {
+  const testing::CliResult got =
+      CliVia(replicas, absl::Seconds(5), {"-o", "json", "run", "get", run_id});
+  if (got.exit_code != 0) return absl::UnavailableError(absl::StrCat("run get: ", got.err));
+  v1::Run run;
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = true;
+  const auto parsed = google::protobuf::util::JsonStringToMessage(got.out, &run, options);
+  if (!parsed.ok()) return absl::InternalError(std::string(parsed.message()));
+  return run;
 }
 
 std::string SoakCluster::Health(const std::string& replica) const {

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "baton/v1/run_service.pb.h"
 #include "tests/support/child_process.h"
 #include "tests/support/host_postgres.h"
 #include "tests/support/netns.h"
@@ -28,7 +29,9 @@ namespace baton::chaos {
 
 class SoakCluster {
  public:
-  explicit SoakCluster(std::string dir);
+  // `extra_orchestrator_args` are added to both replicas' flags (flags of
+  // their own, not ones the cluster already sets).
+  explicit SoakCluster(std::string dir, std::vector<std::string> extra_orchestrator_args = {});
   ~SoakCluster();
   SoakCluster(const SoakCluster&) = delete;
   SoakCluster& operator=(const SoakCluster&) = delete;
@@ -78,6 +81,22 @@ class SoakCluster {
 
   // The baton CLI on the cli host against both replicas (--timeout 5s), bounded by 30 s.
   testing::CliResult Cli(std::vector<std::string> args) const;
+  // The same against `replicas` only, each call with `call_timeout`.
+  testing::CliResult CliVia(const std::vector<std::string>& replicas, absl::Duration call_timeout,
+                            std::vector<std::string> args) const;
+  // Runs `argv` on `host` (bounded by `timeout`); its stdout, or an error
+  // unless it exits 0.
+  absl::StatusOr<std::string> RunOn(const std::string& host, std::vector<std::string> argv,
+                                    absl::Duration timeout) const;
+  // Writes `yaml` to dir() and applies it: `baton KIND apply -f`.
+  absl::Status Apply(const std::string& kind, const std::string& name,
+                     const std::string& yaml) const;
+  // `baton run start FLOW`, then `baton run get ID`, through `replicas` (5 s
+  // a call): the new run's id, and the run as the CLI's JSON shows it.
+  absl::StatusOr<std::string> StartRun(const std::vector<std::string>& replicas,
+                                       const std::string& flow) const;
+  absl::StatusOr<v1::Run> GetRun(const std::vector<std::string>& replicas,
+                                 const std::string& run_id) const;
   // The overall gRPC health of `replica`, asked from the cli host (2 s deadline).
   std::string Health(const std::string& replica) const;
   // "o1=SERVING o2=NOT_SERVING"
@@ -101,6 +120,7 @@ class SoakCluster {
   absl::Status WaitForReady(const std::string& host);
 
   const std::string dir_;
+  const std::vector<std::string> extra_orchestrator_args_;
   const std::vector<std::string> workers_ = {"w1", "w2", "w3", "w4"};
   const std::vector<std::string> replicas_ = {"o1", "o2"};
   std::unique_ptr<testing::NetnsNetwork> net_;
