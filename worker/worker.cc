@@ -348,9 +348,14 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
   cv.notify_all();
 }
 
+// The outage rule, worker side: while the orchestrator answers that it cannot
+// use its database, nobody can expire the attempt either, so those answers do
+// not count against the tries; the report is retried until it lands or the
+// worker's drain is over.
 void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
   const auto& ref = completion.attempt();
-  for (int attempt = 1; attempt <= kMaxCompletionTries; ++attempt) {
+  int counted = 0;
+  for (int tries = 1; counted < kMaxCompletionTries; ++tries) {
     absl::Status s = client->Complete(completion);
     if (s.ok()) return;
     if (!IsTransient(s)) {
@@ -358,8 +363,13 @@ void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
                    ref.attempt(), s.ToString());
       return;
     }
-    const absl::Duration delay =
-        BackoffDelay({absl::Milliseconds(200), 2.0, absl::Seconds(5), 0.2}, attempt, UnitRandom());
+    if (!OrchestratorLostItsDatabase(s)) ++counted;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (finished) break;
+    }
+    const absl::Duration delay = BackoffDelay({absl::Milliseconds(200), 2.0, absl::Seconds(5), 0.2},
+                                              std::min(tries, 16), UnitRandom());
     spdlog::warn("task run {} attempt {}: reporting failed: {}; retrying in {}",
                  ref.task_run_id(), ref.attempt(), s.ToString(), absl::FormatDuration(delay));
     absl::SleepFor(delay);
