@@ -1,8 +1,8 @@
 #include "cli/cli_context.h"
 
-#include <iostream>
-
 #include <grpcpp/grpcpp.h>
+
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "common/rpc/tls_diagnosis.h"

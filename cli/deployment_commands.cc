@@ -1,6 +1,6 @@
-#include <iostream>
-
 #include <grpcpp/grpcpp.h>
+
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -54,8 +54,8 @@ void PrintDeployment(const v1::Deployment& d) {
   std::sort(env.begin(), env.end());
   std::cout << "  env " << (env.empty() ? "-" : absl::StrJoin(env, " ")) << "\n"
             << "  tags " << (d.tags().empty() ? "-" : absl::StrJoin(d.tags(), ",")) << "\n"
-            << "  work queue " << (d.work_queue().empty() ? "-" : d.work_queue())
-            << "  catch-up " << d.catch_up() << "  overlap " << d.overlap() << "  late after "
+            << "  work queue " << (d.work_queue().empty() ? "-" : d.work_queue()) << "  catch-up "
+            << d.catch_up() << "  overlap " << d.overlap() << "  late after "
             << FormatDuration(d.late_after(), d.has_late_after()) << "\n";
   std::vector<std::vector<std::string>> rows = {{"NEXT (LOCAL)", "NEXT (UTC)"}};
   for (const auto& f : d.next_fires()) rows.push_back({Local(f), Utc(f)});
@@ -98,8 +98,8 @@ int Apply(const Globals& g, const std::string& file) {
 int List(const Globals& g) {
   CliContext cli(g);
   v1::ListDeploymentsResponse response;
-  grpc::Status s = cli.deployments().ListDeployments(cli.Call().get(),
-                                                     v1::ListDeploymentsRequest(), &response);
+  grpc::Status s =
+      cli.deployments().ListDeployments(cli.Call().get(), v1::ListDeploymentsRequest(), &response);
   return Finish(cli, "deployment list", s, response, [&] {
     std::vector<std::vector<std::string>> rows = {
         {"NAME", "FLOW", "SCHEDULES", "PAUSED", "TAGS", "NEXT (LOCAL)", "NEXT (UTC)"}};
@@ -171,8 +171,8 @@ int Delete(const Globals& g, const std::string& name) {
 }  // namespace
 
 void AddDeploymentCommands(CLI::App& app, const Globals& globals, int* exit_code) {
-  CLI::App* d = app.add_subcommand("deployment", "deployments: flows on schedules")
-                    ->require_subcommand(1);
+  CLI::App* d =
+      app.add_subcommand("deployment", "deployments: flows on schedules")->require_subcommand(1);
   auto file = std::make_shared<std::string>();
   CLI::App* apply = d->add_subcommand("apply", "validate and store a deployment file");
   apply->add_option("-f,--file", *file, "deployment file (YAML or JSON)")->required();
@@ -192,18 +192,15 @@ void AddDeploymentCommands(CLI::App& app, const Globals& globals, int* exit_code
     CLI::App* sub = d->add_subcommand(paused ? "pause" : "resume",
                                       paused ? "stop scheduling" : "schedule again from now");
     sub->add_option("name", *name, "deployment name")->required();
-    sub->callback([&globals, name, paused, exit_code] {
-      *exit_code = SetPaused(globals, *name, paused);
-    });
+    sub->callback(
+        [&globals, name, paused, exit_code] { *exit_code = SetPaused(globals, *name, paused); });
   }
 
   auto params = std::make_shared<std::vector<std::string>>();
   CLI::App* run = d->add_subcommand("run", "start one run now");
   run->add_option("name", *name, "deployment name")->required();
   run->add_option("-p,--param", *params, "parameter key=value (value: JSON or text)");
-  run->callback([&globals, name, params, exit_code] {
-    *exit_code = Run(globals, *name, *params);
-  });
+  run->callback([&globals, name, params, exit_code] { *exit_code = Run(globals, *name, *params); });
 
   CLI::App* del = d->add_subcommand("delete", "delete a deployment (started runs are kept)");
   del->add_option("name", *name, "deployment name")->required();

@@ -1,6 +1,6 @@
-#include <iostream>
-
 #include <grpcpp/grpcpp.h>
+
+#include <iostream>
 
 #include "absl/strings/str_cat.h"
 #include "cli/commands.h"
@@ -21,7 +21,8 @@ std::string Indented(const std::string& spec_json) {
 }
 
 void PrintFlows(const CliContext& cli, const std::vector<v1::Flow>& flows) {
-  std::vector<std::vector<std::string>> rows = {{"NAME", "VERSION", "TASKS", "CREATED", "DESCRIPTION"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"NAME", "VERSION", "TASKS", "CREATED", "DESCRIPTION"}};
   for (const auto& f : flows) {
     rows.push_back({f.name(), std::to_string(f.version()), std::to_string(f.task_names_size()),
                     FormatTime(f.created_at(), f.has_created_at()), Shorten(f.description(), 50)});
@@ -90,17 +91,17 @@ void AddFlowCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   apply->add_option("-f,--file", *file, "flow file")->required();
   apply->callback([&globals, file, exit_code] { *exit_code = Apply(globals, *file); });
 
-  flow->add_subcommand("list", "latest version of every flow")
-      ->callback([&globals, exit_code] { *exit_code = List(globals); });
+  flow->add_subcommand("list", "latest version of every flow")->callback([&globals, exit_code] {
+    *exit_code = List(globals);
+  });
 
   auto name = std::make_shared<std::string>();
   auto version = std::make_shared<int>(0);
   CLI::App* get = flow->add_subcommand("get", "one flow version with its definition");
   get->add_option("name", *name, "flow name")->required();
   get->add_option("--version", *version, "version (default: latest)");
-  get->callback([&globals, name, version, exit_code] {
-    *exit_code = Get(globals, *name, *version);
-  });
+  get->callback(
+      [&globals, name, version, exit_code] { *exit_code = Get(globals, *name, *version); });
 }
 
 }  // namespace baton::cli

@@ -1,10 +1,10 @@
-#include <iostream>
-#include <optional>
-#include <thread>
-
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
+
+#include <iostream>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -83,7 +83,8 @@ void PrintAttempts(const v1::Run& run) {
   std::vector<std::vector<std::string>> rows = {
       {"TASK", "ATTEMPT", "STATE", "WORKER", "ENDED", "NEXT", "ERROR"}};
   for (const auto& t : run.tasks()) {
-    const bool interesting = t.attempts_size() > 1 ||
+    const bool interesting =
+        t.attempts_size() > 1 ||
         (t.attempts_size() == 1 && t.attempts(0).state() != v1::ATTEMPT_STATE_SUCCEEDED);
     if (!interesting) continue;
     for (const auto& a : t.attempts()) {
@@ -110,10 +111,10 @@ void PrintNotes(const v1::Run& run) {
   }
   for (const auto& h : run.history()) {
     if (h.entity() != "breaker") continue;
-    notes.push_back(absl::StrCat(FormatTime(h.at(), h.has_at()), " circuit breaker ", h.breaker_key(),
-                                 " ", h.from_state(), h.from_state() == h.to_state() ? "" : " -> ",
-                                 h.from_state() == h.to_state() ? "" : h.to_state(), ": ",
-                                 h.reason()));
+    notes.push_back(
+        absl::StrCat(FormatTime(h.at(), h.has_at()), " circuit breaker ", h.breaker_key(), " ",
+                     h.from_state(), h.from_state() == h.to_state() ? "" : " -> ",
+                     h.from_state() == h.to_state() ? "" : h.to_state(), ": ", h.reason()));
   }
   if (notes.empty()) return;
   std::cout << "\nnotes\n";
@@ -129,7 +130,8 @@ void PrintRun(const v1::Run& run) {
             << FormatDuration(run.duration(), run.has_duration()) << "\n"
             << "  parameters " << run.parameters_json() << "\n"
             << "  correlation id " << run.correlation_id() << "\n";
-  if (!run.idempotency_key().empty()) std::cout << "  idempotency key " << run.idempotency_key() << "\n";
+  if (!run.idempotency_key().empty())
+    std::cout << "  idempotency key " << run.idempotency_key() << "\n";
   if (!run.result_json().empty()) std::cout << "  result " << run.result_json() << "\n";
   if (!run.error().empty()) std::cout << "  error " << run.error() << "\n";
   if (!run.cancel_reason().empty()) std::cout << "  cancel reason " << run.cancel_reason() << "\n";
@@ -149,10 +151,18 @@ void PrintRun(const v1::Run& run) {
 
 void Print(const CliContext& cli, const v1::Run& run) {
   switch (cli.output()) {
-    case Output::kJson: std::cout << ToJson(run) << "\n"; return;
-    case Output::kCsv: std::cout << RunTasksCsv(run); return;
-    case Output::kMarkdown: std::cout << RunMarkdown(run); return;
-    case Output::kTable: PrintRun(run); return;
+    case Output::kJson:
+      std::cout << ToJson(run) << "\n";
+      return;
+    case Output::kCsv:
+      std::cout << RunTasksCsv(run);
+      return;
+    case Output::kMarkdown:
+      std::cout << RunMarkdown(run);
+      return;
+    case Output::kTable:
+      PrintRun(run);
+      return;
   }
 }
 
@@ -255,10 +265,18 @@ int Logs(const Globals& g, const LogsArgs& args) {
   v1::RunLogEntry entry;
   while (reader->Read(&entry)) {
     switch (cli.output()) {
-      case Output::kJson: std::cout << JsonLine(entry) << "\n"; break;
-      case Output::kCsv: std::cout << FormatCsv({RunLogRow(entry)}); break;
-      case Output::kMarkdown: std::cout << MarkdownRow(RunLogRow(entry)); break;
-      case Output::kTable: std::cout << RunLogText(entry) << "\n"; break;
+      case Output::kJson:
+        std::cout << JsonLine(entry) << "\n";
+        break;
+      case Output::kCsv:
+        std::cout << FormatCsv({RunLogRow(entry)});
+        break;
+      case Output::kMarkdown:
+        std::cout << MarkdownRow(RunLogRow(entry));
+        break;
+      case Output::kTable:
+        std::cout << RunLogText(entry) << "\n";
+        break;
     }
     if (args.follow) std::cout.flush();
   }
@@ -296,7 +314,8 @@ int Start(const Globals& g, const StartArgs& args) {
     if (cli.output() == Output::kJson) {
       std::cout << ToJson(response) << "\n";
     } else {
-      std::cout << "run " << response.run().id() << (response.created() ? " started" : " exists (same idempotency key)") << "\n";
+      std::cout << "run " << response.run().id()
+                << (response.created() ? " started" : " exists (same idempotency key)") << "\n";
     }
     return kExitOk;
   }
@@ -338,9 +357,10 @@ absl::Status BuildListRequest(const ListArgs& args, v1::ListRunsRequest* request
   if (!args.state.empty()) {
     v1::FlowRunState parsed;
     if (!v1::FlowRunState_Parse("FLOW_RUN_STATE_" + args.state, &parsed)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--state \"", args.state, "\": expected one of PENDING, RUNNING, COMPLETED, FAILED, "
-          "CANCELLED, TIMED_OUT, SCHEDULED"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("--state \"", args.state,
+                       "\": expected one of PENDING, RUNNING, COMPLETED, FAILED, "
+                       "CANCELLED, TIMED_OUT, SCHEDULED"));
     }
     request->set_state(parsed);
   }
@@ -359,7 +379,8 @@ absl::Status BuildListRequest(const ListArgs& args, v1::ListRunsRequest* request
 }
 
 void PrintRunTable(const v1::ListRunsResponse& response) {
-  std::vector<std::vector<std::string>> rows = {{"RUN", "FLOW", "VERSION", "STATE", "CREATED", "DURATION"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"RUN", "FLOW", "VERSION", "STATE", "CREATED", "DURATION"}};
   for (const auto& r : response.runs()) {
     rows.push_back({r.id(), r.flow_name(), std::to_string(r.flow_version()), StateName(r.state()),
                     FormatTime(r.created_at(), r.has_created_at()),
@@ -376,10 +397,18 @@ int List(const Globals& g, const ListArgs& args) {
   grpc::Status s = cli.runs().ListRuns(cli.Call().get(), request, &response);
   if (!s.ok()) return cli.Fail("run list", rpc::FromGrpcStatus(s));
   switch (cli.output()) {
-    case Output::kJson: std::cout << ToJson(response) << "\n"; break;
-    case Output::kCsv: std::cout << RunListCsv(response); break;
-    case Output::kMarkdown: std::cout << RunListMarkdown(response); break;
-    case Output::kTable: PrintRunTable(response); break;
+    case Output::kJson:
+      std::cout << ToJson(response) << "\n";
+      break;
+    case Output::kCsv:
+      std::cout << RunListCsv(response);
+      break;
+    case Output::kMarkdown:
+      std::cout << RunListMarkdown(response);
+      break;
+    case Output::kTable:
+      PrintRunTable(response);
+      break;
   }
   return kExitOk;
 }
@@ -402,7 +431,8 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   start->add_flag("--wait", args->wait, "wait for the run to end and print it");
   start->add_flag("--watch", args->watch,
                   "print each state change as it happens, then the run (like `run watch`)");
-  AddDurationOption(*start, "--wait-timeout", &args->wait_timeout, "longest --wait or --watch waits");
+  AddDurationOption(*start, "--wait-timeout", &args->wait_timeout,
+                    "longest --wait or --watch waits");
   start->callback([&globals, args, exit_code] { *exit_code = Start(globals, *args); });
 
   auto id = std::make_shared<std::string>();
@@ -414,17 +444,15 @@ void AddRunCommands(CLI::App& app, const Globals& globals, int* exit_code) {
   CLI::App* watch = run->add_subcommand("watch", "follow a run's state changes until it ends");
   watch->add_option("id", watch_args->id, "run id")->required();
   AddDurationOption(*watch, "--wait-timeout", &watch_args->wait_timeout, "longest the watch lasts");
-  watch->callback([&globals, watch_args, exit_code] {
-    *exit_code = WatchCommand(globals, *watch_args);
-  });
+  watch->callback(
+      [&globals, watch_args, exit_code] { *exit_code = WatchCommand(globals, *watch_args); });
 
   auto logs_args = std::make_shared<LogsArgs>();
   CLI::App* logs = run->add_subcommand("logs", "the log lines a run's attempts wrote");
   logs->add_option("id", logs_args->id, "run id")->required();
   logs->add_option("--task", logs_args->task, "only this task's lines");
   logs->add_flag("-f,--follow", logs_args->follow, "keep printing new lines until the run ends");
-  AddDurationOption(*logs, "--wait-timeout", &logs_args->wait_timeout,
-                    "longest --follow lasts");
+  AddDurationOption(*logs, "--wait-timeout", &logs_args->wait_timeout, "longest --follow lasts");
   logs->callback([&globals, logs_args, exit_code] { *exit_code = Logs(globals, *logs_args); });
 
   auto cancel_id = std::make_shared<std::string>();

@@ -11,7 +11,14 @@ namespace {
 // Whether a quote after `prev` (outside any string) opens a YAML scalar.
 bool OpensYamlScalar(char prev) {
   switch (prev) {
-    case ' ': case '\t': case '\n': case '\r': case '[': case '{': case ',': case ':':
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '[':
+    case '{':
+    case ',':
+    case ':':
       return true;
     default:
       return false;
@@ -38,8 +45,7 @@ size_t SkipQuoted(absl::string_view text, size_t i) {
 
 }  // namespace
 
-std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth,
-                                        TextSyntax syntax) {
+std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth, TextSyntax syntax) {
   const bool yaml = syntax == TextSyntax::kYaml;
   int depth = 0;
   char prev = '\n';
@@ -63,17 +69,17 @@ std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth,
 absl::Status CheckJsonNesting(absl::string_view text, absl::string_view what, int max_depth) {
   std::optional<size_t> at = FindExcessNesting(text, max_depth, TextSyntax::kJson);
   if (!at) return absl::OkStatus();
-  return absl::InvalidArgumentError(absl::StrCat(
-      what, ": nested more than ", max_depth, " levels deep (at byte ", *at,
-      "); expected at most ", max_depth, " levels of arrays and objects"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(what, ": nested more than ", max_depth, " levels deep (at byte ", *at,
+                   "); expected at most ", max_depth, " levels of arrays and objects"));
 }
 
 absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::string_view what,
                                                size_t max_bytes, bool empty_is_object) {
   if (text.empty() && empty_is_object) return nlohmann::json::object();
   if (text.size() > max_bytes) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", text.size(),
-                                                   " bytes; expected at most ", max_bytes));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", text.size(), " bytes; expected at most ", max_bytes));
   }
   if (auto s = CheckJsonNesting(text, what); !s.ok()) return s;
   try {
@@ -84,8 +90,8 @@ absl::StatusOr<nlohmann::json> ParseJsonObject(absl::string_view text, absl::str
     }
     return value;
   } catch (const nlohmann::json::parse_error& e) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": invalid JSON at byte ", e.byte,
-                                                   "; expected a JSON object"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": invalid JSON at byte ", e.byte, "; expected a JSON object"));
   }
 }
 
@@ -117,8 +123,7 @@ bool ContainsNulCharacter(const nlohmann::json& value) {
 
 std::string ValidUtf8(absl::string_view text) {
   using nlohmann::json;
-  std::string quoted =
-      json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string quoted = json(std::string(text)).dump(-1, ' ', false, json::error_handler_t::replace);
   return json::parse(quoted).get<std::string>();
 }
 

@@ -23,8 +23,7 @@ enum class TextSyntax { kJson, kYaml };
 // before a parser (or anything that recurses over the parsed value) sees
 // untrusted text. For YAML it is a close bound (a bracket inside an unquoted
 // scalar counts as one), not a parser.
-std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth,
-                                        TextSyntax syntax);
+std::optional<size_t> FindExcessNesting(absl::string_view text, int max_depth, TextSyntax syntax);
 
 // INVALID_ARGUMENT "<what>: nested more than <max_depth> levels deep (at byte
 // B); expected at most <max_depth> levels of arrays and objects" when

@@ -11,8 +11,7 @@ absl::Time CurrentRequestDeadline() { return current_deadline; }
 
 void SetCurrentRequestDeadline(absl::Time deadline) { current_deadline = deadline; }
 
-ScopedRequestDeadline::ScopedRequestDeadline(absl::Time deadline)
-    : previous_(current_deadline) {
+ScopedRequestDeadline::ScopedRequestDeadline(absl::Time deadline) : previous_(current_deadline) {
   current_deadline = deadline;
 }
 

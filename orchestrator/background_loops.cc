@@ -4,8 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/scheduler.h"
-#include "orchestrator/store/lease_store.h"
 #include "orchestrator/store/leadership.h"
+#include "orchestrator/store/lease_store.h"
 #include "orchestrator/store/schedule_store.h"
 #include "orchestrator/store/timer_store.h"
 #include "orchestrator/timer_loop.h"
@@ -49,8 +49,10 @@ struct BackgroundLoops::Parts {
     leadership->set_on_takeover([lease_store, lease]() -> absl::Status {
       absl::StatusOr<int> granted = lease_store->GrantLeases(lease);
       if (!granted.ok()) return granted.status();
-      spdlog::info("leadership: taking over the timers: granted {} running attempt(s) a fresh "
-                   "lease before expiring any", *granted);
+      spdlog::info(
+          "leadership: taking over the timers: granted {} running attempt(s) a fresh "
+          "lease before expiring any",
+          *granted);
       return absl::OkStatus();
     });
     timer_loop = std::make_unique<TimerLoop>(*leases, *timers, options.reaper_interval,

@@ -42,7 +42,8 @@ MetricFamily FromCounts(const std::string& name, const std::string& help, Metric
   MetricFamily f = Family(name, help, type);
   for (const store::LabeledCount& c : counts) {
     ClientMetric m;
-    for (size_t i = 0; i < label_names.size(); ++i) m.label.push_back({label_names[i], c.labels[i]});
+    for (size_t i = 0; i < label_names.size(); ++i)
+      m.label.push_back({label_names[i], c.labels[i]});
     m.gauge.value = c.value;
     m.counter.value = c.value;
     f.metric.push_back(std::move(m));
@@ -128,9 +129,9 @@ class DatabaseCollector : public prometheus::Collectable {
     auto snapshot = store_.Read(options_.worker_liveness, options_.lease_wait_window);
     if (!snapshot.ok()) {
       spdlog::warn("metrics: {}", snapshot.status().ToString());
-      return {Single("baton_database_up", "1 when the metrics query succeeded", MetricType::Gauge,
-                     0),
-              Leadership()};
+      return {
+          Single("baton_database_up", "1 when the metrics query succeeded", MetricType::Gauge, 0),
+          Leadership()};
     }
     std::vector<MetricFamily> families = FamiliesOf(*snapshot);
     families.push_back(Leadership());
@@ -197,8 +198,7 @@ struct OrchestratorMetrics::Parts {
   std::unique_ptr<prometheus::Exposer> exposer;  // last: stops serving first
 };
 
-OrchestratorMetrics::OrchestratorMetrics(std::unique_ptr<Parts> parts)
-    : parts_(std::move(parts)) {}
+OrchestratorMetrics::OrchestratorMetrics(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
 OrchestratorMetrics::~OrchestratorMetrics() = default;
 

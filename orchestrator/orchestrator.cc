@@ -1,27 +1,27 @@
 #include "orchestrator/orchestrator.h"
 
-#include <mutex>
-
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/resource_quota.h>
 
+#include <mutex>
+
 #include "absl/strings/str_cat.h"
-#include "common/request_deadline.h"
 #include "common/limits.h"
+#include "common/request_deadline.h"
+#include "orchestrator/background_loops.h"
 #include "orchestrator/health_monitor.h"
 #include "orchestrator/metrics.h"
-#include "orchestrator/background_loops.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/service/breaker_service.h"
 #include "orchestrator/service/cluster_service.h"
 #include "orchestrator/service/deployment_service.h"
 #include "orchestrator/service/flow_service.h"
 #include "orchestrator/service/run_service.h"
-#include "orchestrator/store/embedded_postgres.h"
 #include "orchestrator/store/breaker_store.h"
 #include "orchestrator/store/deployment_store.h"
+#include "orchestrator/store/embedded_postgres.h"
 #include "orchestrator/store/flow_store.h"
 #include "orchestrator/store/log_store.h"
 #include "orchestrator/store/metrics_store.h"
@@ -134,16 +134,16 @@ struct Orchestrator::Parts {
     breakers = std::make_unique<store::BreakerStore>(*pool);
     deployments = std::make_unique<store::DeploymentStore>(*pool);
     schedules = std::make_unique<store::ScheduleStore>(*pool);
-    worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases,
-                                                                  *workers, *logs, ready);
+    worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases, *workers,
+                                                                  *logs, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
-    run_service = std::make_unique<service::RunServiceImpl>(*flows, *runs, *logs, ready,
-                                                            options.max_watch);
+    run_service =
+        std::make_unique<service::RunServiceImpl>(*flows, *runs, *logs, ready, options.max_watch);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
     breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);
-    deployment_service = std::make_unique<service::DeploymentServiceImpl>(*deployments, *flows,
-                                                                          *runs, *schedules);
+    deployment_service =
+        std::make_unique<service::DeploymentServiceImpl>(*deployments, *flows, *runs, *schedules);
   }
 
   absl::Status StartServer() {
@@ -180,10 +180,10 @@ struct Orchestrator::Parts {
     builder.RegisterService(cluster_service.get());
     builder.RegisterService(breaker_service.get());
     builder.RegisterService(deployment_service.get());
-    service_names = {v1::WorkerService::service_full_name(), v1::FlowService::service_full_name(),
-                     v1::RunService::service_full_name(), v1::ClusterService::service_full_name(),
-                     v1::BreakerService::service_full_name(),
-                     v1::DeploymentService::service_full_name()};
+    service_names = {
+        v1::WorkerService::service_full_name(),  v1::FlowService::service_full_name(),
+        v1::RunService::service_full_name(),     v1::ClusterService::service_full_name(),
+        v1::BreakerService::service_full_name(), v1::DeploymentService::service_full_name()};
     server = builder.BuildAndStart();
     if (!server || port == 0) {
       return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
@@ -267,14 +267,14 @@ absl::StatusOr<std::unique_ptr<Orchestrator>> Orchestrator::Start(
   }
   parts->MakeStoresAndServices();
   ReadySignal* ready = &parts->ready;
-  parts->listener = std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
+  parts->listener =
+      std::make_unique<store::ReadyListener>(parts->db.url, [ready] { ready->Notify(); });
   parts->listener->Start();
   if (auto s = parts->StartLoops(); !s.ok()) return s;
   if (auto s = parts->StartMetrics(); !s.ok()) return s;
   if (auto s = parts->StartServer(); !s.ok()) return s;
   parts->StartHealthMonitor();
-  spdlog::info("baton-orchestrator listening on {} ({})", parts->address,
-               parts->security.summary);
+  spdlog::info("baton-orchestrator listening on {} ({})", parts->address, parts->security.summary);
   return std::unique_ptr<Orchestrator>(new Orchestrator(std::move(parts)));
 }
 
@@ -291,7 +291,7 @@ void Orchestrator::Shutdown() {
   parts_->loops->Stop();
   parts_->listener.reset();
   parts_->metrics.reset();  // scrapes read the pool
-  parts_->loops.reset();  // closing its connections hands the leads to another replica
+  parts_->loops.reset();    // closing its connections hands the leads to another replica
   parts_->pool.reset();
   if (parts_->db.embedded) {
     absl::Status s = parts_->db.embedded->Stop();

@@ -1,10 +1,9 @@
 #include "orchestrator/server_security.h"
 
-#include <cstdlib>
-
 #include <grpcpp/security/auth_metadata_processor.h>
 #include <grpcpp/security/server_credentials.h>
 
+#include <cstdlib>
 #include <utility>
 #include <vector>
 

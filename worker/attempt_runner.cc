@@ -50,9 +50,13 @@ void SetResult(v1::CompleteAttemptRequest& out, const nlohmann::json& result) {
 }  // namespace
 
 std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time received_at) {
-  TaskContext::Identity id{lease.run_id(), lease.flow_name(), lease.task_name(),
-                           lease.attempt().task_run_id(), lease.attempt().attempt(),
-                           lease.handler(), lease.correlation_id()};
+  TaskContext::Identity id{lease.run_id(),
+                           lease.flow_name(),
+                           lease.task_name(),
+                           lease.attempt().task_run_id(),
+                           lease.attempt().attempt(),
+                           lease.handler(),
+                           lease.correlation_id()};
   nlohmann::json config = nlohmann::json::parse(lease.config_json(), nullptr, false);
   if (!config.is_object()) config = nlohmann::json::object();
   absl::Time deadline = absl::InfiniteFuture();
@@ -62,8 +66,8 @@ std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time rece
   }
   std::map<std::string, std::string> env(lease.env().begin(), lease.env().end());
   std::vector<std::string> secret_env(lease.secret_env().begin(), lease.secret_env().end());
-  return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline,
-                                       std::move(env), secret_env);
+  return std::make_shared<TaskContext>(std::move(id), std::move(config), deadline, std::move(env),
+                                       secret_env);
 }
 
 v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
@@ -72,8 +76,8 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
   out.set_worker_id(worker_id);
   *out.mutable_attempt() = lease.attempt();
   if (handler == nullptr) {
-    SetError(out, absl::StrCat("this worker has no handler named \"", lease.handler(), "\""),
-             true, "UnknownHandler");
+    SetError(out, absl::StrCat("this worker has no handler named \"", lease.handler(), "\""), true,
+             "UnknownHandler");
     return out;
   }
   nlohmann::json input = nlohmann::json::parse(lease.input_json(), nullptr, false);

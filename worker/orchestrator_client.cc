@@ -1,9 +1,9 @@
 #include "worker/orchestrator_client.h"
 
-#include <mutex>
-
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
+
+#include <mutex>
 
 #include "baton/v1/worker_service.grpc.pb.h"
 #include "common/rpc/grpc_status.h"

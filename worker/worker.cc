@@ -1,5 +1,6 @@
 #include "worker/worker.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -7,11 +8,9 @@
 #include <mutex>
 #include <thread>
 
-#include <google/protobuf/util/time_util.h>
-
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "common/backoff.h"
 #include "common/log_text.h"
 #include "common/logging.h"
@@ -83,7 +82,7 @@ struct Worker::Impl {
   struct Running {
     std::shared_ptr<TaskContext> ctx;
     v1::AttemptRef ref;
-    absl::Time lease_confirmed_at;  // lease granted or last extended
+    absl::Time lease_confirmed_at;                                // lease granted or last extended
     absl::Duration heartbeat_timeout = absl::InfiniteDuration();  // per task, if set
     StopReason stop = StopReason::kNone;
   };
@@ -166,8 +165,8 @@ bool Worker::Impl::EnsureRegistered(int& failures) {
     return false;
   }
   if (!registered.ok()) {
-    const absl::Duration delay = BackoffDelay({absl::Milliseconds(200), 2.0, options.max_backoff, 0.2},
-                                              ++failures, UnitRandom());
+    const absl::Duration delay = BackoffDelay(
+        {absl::Milliseconds(200), 2.0, options.max_backoff, 0.2}, ++failures, UnitRandom());
     spdlog::warn("register with {}: {}; retrying in {}", options.orchestrator,
                  registered.status().ToString(), absl::FormatDuration(delay));
     SleepUnlessStopping(delay);
@@ -219,8 +218,8 @@ void Worker::Impl::PollOnce(int& failures) {
     worker_id.clear();
     return;
   }
-  const absl::Duration delay =
-      BackoffDelay({absl::Milliseconds(200), 2.0, options.max_backoff, 0.2}, ++failures, UnitRandom());
+  const absl::Duration delay = BackoffDelay(
+      {absl::Milliseconds(200), 2.0, options.max_backoff, 0.2}, ++failures, UnitRandom());
   spdlog::warn("poll: {}; retrying in {}", leases.status().ToString(), absl::FormatDuration(delay));
   SleepUnlessStopping(delay);
 }
@@ -237,8 +236,9 @@ std::vector<Worker::Impl::Taken> Worker::Impl::Acknowledge(std::vector<v1::Lease
   absl::Time deliver_by = absl::InfiniteFuture();
   for (const v1::Lease& lease : leases) {
     refs.push_back(lease.attempt());
-    deliver_by = std::min(deliver_by, absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(
-                                          lease.lease_expires_at())));
+    deliver_by =
+        std::min(deliver_by,
+                 absl::FromUnixNanos(TimeUtil::TimestampToNanoseconds(lease.lease_expires_at())));
   }
   std::string id;
   {
@@ -292,9 +292,8 @@ void Worker::Impl::SlotLoop() {
     v1::Lease lease;
     {
       std::unique_lock<std::mutex> lock(mu);
-      cv.wait(lock, [this] {
-        return !queued.empty() || (polling_done && running.empty()) || finished;
-      });
+      cv.wait(lock,
+              [this] { return !queued.empty() || (polling_done && running.empty()) || finished; });
       if (queued.empty() || finished) return;
       lease = std::move(queued.front());
       queued.pop_front();
@@ -370,12 +369,14 @@ void Worker::Impl::Report(const v1::CompleteAttemptRequest& completion) {
     }
     const absl::Duration delay = BackoffDelay({absl::Milliseconds(200), 2.0, absl::Seconds(5), 0.2},
                                               std::min(tries, 16), UnitRandom());
-    spdlog::warn("task run {} attempt {}: reporting failed: {}; retrying in {}",
-                 ref.task_run_id(), ref.attempt(), s.ToString(), absl::FormatDuration(delay));
+    spdlog::warn("task run {} attempt {}: reporting failed: {}; retrying in {}", ref.task_run_id(),
+                 ref.attempt(), s.ToString(), absl::FormatDuration(delay));
     absl::SleepFor(delay);
   }
-  spdlog::error("task run {} attempt {}: giving up reporting; the lease will expire and the "
-                "orchestrator will run the task again", ref.task_run_id(), ref.attempt());
+  spdlog::error(
+      "task run {} attempt {}: giving up reporting; the lease will expire and the "
+      "orchestrator will run the task again",
+      ref.task_run_id(), ref.attempt());
 }
 
 void Worker::Impl::HeartbeatLoop() {
@@ -589,7 +590,10 @@ absl::Status Worker::Run() {
   log_shipper.join();
   for (auto& t : slots) {
     // A handler that ignored cancellation cannot be joined within a bound.
-    if (abandoned) t.detach(); else t.join();
+    if (abandoned)
+      t.detach();
+    else
+      t.join();
   }
   if (abandoned) spdlog::error("drain: abandoned handlers that ignored cancellation");
   std::string id;

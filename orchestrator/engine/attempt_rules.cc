@@ -42,22 +42,22 @@ AttemptEnding Failed(FailureKind kind, std::string error, std::string error_type
   e.retry = DecideRetry(policy.retry, {attempt, kind, e.error_type, final_error}, unit_random);
   e.breaker_failure = kind != FailureKind::kCancelled;
   if (e.retry.retry) {
-    e.task_state = e.retry.delay > absl::ZeroDuration() ? TaskRunState::kAwaitingRetry
-                                                        : TaskRunState::kReady;
+    e.task_state =
+        e.retry.delay > absl::ZeroDuration() ? TaskRunState::kAwaitingRetry : TaskRunState::kReady;
     e.decision = e.retry.reason;
     return e;
   }
   e.task_state = FinalStateFor(kind);
   e.activate_fallback = policy.has_fallback && kind != FailureKind::kCancelled;
-  e.decision = absl::StrCat("final: ", e.retry.reason,
-                            e.activate_fallback ? "; the fallback runs" : "");
+  e.decision =
+      absl::StrCat("final: ", e.retry.reason, e.activate_fallback ? "; the fallback runs" : "");
   return e;
 }
 
 }  // namespace
 
-AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy,
-                             int attempt, double unit_random) {
+AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy, int attempt,
+                             double unit_random) {
   const std::string& error_type = outcome.error_type;
   if (outcome.succeeded) {
     AttemptDecision checked = DecideAttempt(outcome);
@@ -107,8 +107,8 @@ AttemptEnding DecideExpired(Expiry expiry, const TaskPolicy& policy, int attempt
   }
   if (expiry == Expiry::kExecutionTimeout) {
     return Failed(FailureKind::kExecutionTimeout,
-                  "execution timeout: the attempt did not finish in time", kExecutionTimeoutErrorType,
-                  false, policy, attempt, unit_random);
+                  "execution timeout: the attempt did not finish in time",
+                  kExecutionTimeoutErrorType, false, policy, attempt, unit_random);
   }
   return Failed(FailureKind::kLeaseLost,
                 "lease expired: no heartbeat or completion within the heartbeat timeout",

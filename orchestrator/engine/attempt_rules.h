@@ -38,23 +38,23 @@ struct AttemptEnding {
   AttemptState attempt_state = AttemptState::kFailed;
   // COMPLETED, READY or AWAITING_RETRY (retry), FAILED, TIMED_OUT, CANCELLED.
   TaskRunState task_state = TaskRunState::kFailed;
-  nlohmann::json result;       // when COMPLETED
-  std::string error;           // the attempt's error, bounded
+  nlohmann::json result;  // when COMPLETED
+  std::string error;      // the attempt's error, bounded
   std::string error_type;
-  RetryDecision retry;         // for failures: the decision and its delay
+  RetryDecision retry;             // for failures: the decision and its delay
   bool activate_fallback = false;  // failed for good and a fallback stands in
   bool breaker_success = false;    // what the task's circuit breaker should count
   bool breaker_failure = false;
   // The attempt never started (UNDELIVERED): it is not counted against the
   // task's retries, and a half-open breaker's probe slot goes back.
   bool undelivered = false;
-  std::string decision;        // one line for the attempt's history
+  std::string decision;  // one line for the attempt's history
 };
 
 // A worker's report. A "success" whose result is invalid (see DecideAttempt)
 // is a non-retryable failure.
-AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy,
-                             int attempt, double unit_random);
+AttemptEnding DecideReported(const ReportedOutcome& outcome, const TaskPolicy& policy, int attempt,
+                             double unit_random);
 
 enum class Expiry { kLeaseLost, kExecutionTimeout, kUndelivered };
 

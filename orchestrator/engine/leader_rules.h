@@ -22,7 +22,6 @@ struct LeadTick {
 // back after losing it), a database that restarted in between, or a gap
 // longer than `max_gap` between the two ticks (this replica was frozen, hung
 // or cut off, and workers may not have been able to heartbeat meanwhile).
-bool MustTakeOver(const std::optional<LeadTick>& last, const LeadTick& now,
-                  absl::Duration max_gap);
+bool MustTakeOver(const std::optional<LeadTick>& last, const LeadTick& now, absl::Duration max_gap);
 
 }  // namespace baton::engine

@@ -15,8 +15,8 @@ namespace baton::engine {
 struct TaskLeaseView {
   int64_t task_run_id = 0;
   TaskRunState state = TaskRunState::kPending;
-  int32_t attempt = 0;            // current attempt number; 0 before the first lease
-  std::string lease_token;        // empty when no lease is held
+  int32_t attempt = 0;      // current attempt number; 0 before the first lease
+  std::string lease_token;  // empty when no lease is held
   absl::Time lease_expires_at = absl::InfinitePast();
   bool cancel_requested = false;  // the run is being cancelled
 };

@@ -1,8 +1,8 @@
 #include "orchestrator/service/worker_service.h"
 
-#include <algorithm>
-
 #include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -37,8 +37,7 @@ void FillDirective(const v1::AttemptRef& ref, const store::HeartbeatOutcome& out
   d->set_action(outcome.cancel_requested ? v1::AttemptDirective::CANCEL
                                          : v1::AttemptDirective::CONTINUE);
   if (outcome.cancel_requested) d->set_reason("the run is being cancelled or timed out");
-  *d->mutable_lease_expires_at() =
-      ToProtoTime(outcome.lease_expires_at);
+  *d->mutable_lease_expires_at() = ToProtoTime(outcome.lease_expires_at);
 }
 
 }  // namespace
@@ -67,8 +66,7 @@ absl::Time WorkerServiceImpl::PollDeadline(const grpc::ServerContext& context,
                                            const v1::PollLeasesRequest& request) const {
   const absl::Duration wait =
       std::clamp(FromProtoDuration(request.wait()), absl::ZeroDuration(), options_.max_poll_wait);
-  const absl::Time client_deadline =
-      absl::FromChrono(context.deadline()) - kPollDeadlineMargin;
+  const absl::Time client_deadline = absl::FromChrono(context.deadline()) - kPollDeadlineMargin;
   return std::min(absl::Now() + wait, client_deadline);
 }
 
@@ -116,8 +114,7 @@ grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
   }
 }
 
-grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*,
-                                          const v1::HeartbeatRequest* request,
+grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest* request,
                                           v1::HeartbeatResponse* response) {
   if (auto s = CheckHeartbeat(*request); !s.ok()) return ToGrpcStatus(s);
   absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
@@ -148,8 +145,8 @@ grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
       outcome.error_type = request->error().type();
       break;
     default:
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          "outcome: expected result_json or error to be set"));
+      return ToGrpcStatus(
+          absl::InvalidArgumentError("outcome: expected result_json or error to be set"));
   }
   return ToGrpcStatus(leases_.CompleteAttempt(FromProto(request->attempt()), outcome));
 }
@@ -169,7 +166,8 @@ grpc::Status WorkerServiceImpl::AppendLogs(grpc::ServerContext*,
     batches.push_back(*std::move(batch));
   }
   if (request->worker_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("worker_id: expected the id RegisterWorker gave"));
+    return ToGrpcStatus(
+        absl::InvalidArgumentError("worker_id: expected the id RegisterWorker gave"));
   }
   // No TouchWorker: heartbeats keep the worker alive, and each batch is fenced
   // by worker and token in the store, so a shipment costs one transaction.

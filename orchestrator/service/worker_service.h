@@ -25,7 +25,7 @@ struct WorkerServiceOptions {
   absl::Duration poll_recheck = absl::Seconds(2);
   int max_leases_per_poll = 256;
   int max_polls_per_worker = kMaxPollsPerWorker;  // more waiting at once: RESOURCE_EXHAUSTED
-  int max_waiting_polls = kMaxWaitingPolls;        // all workers together
+  int max_waiting_polls = kMaxWaitingPolls;       // all workers together
 };
 
 class WorkerServiceImpl final : public v1::WorkerService::Service {

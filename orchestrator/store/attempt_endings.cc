@@ -40,8 +40,8 @@ std::optional<int64_t> MillisIfRetry(const engine::RetryDecision& r, absl::Durat
 
 void UpdateRows(pqxx::work& tx, const TaskRow& task, const engine::AttemptEnding& e) {
   const int32_t attempt = task.lease.attempt;
-  tx.exec_params(kEndAttempt, task.id, attempt, std::string(engine::Name(e.attempt_state)),
-                 e.error, e.error_type, e.decision, MillisIfRetry(e.retry, e.retry.delay),
+  tx.exec_params(kEndAttempt, task.id, attempt, std::string(engine::Name(e.attempt_state)), e.error,
+                 e.error_type, e.decision, MillisIfRetry(e.retry, e.retry.delay),
                  MillisIfRetry(e.retry, e.retry.base_delay),
                  e.retry.retry ? std::optional<double>(e.retry.jitter_sample) : std::nullopt);
   const auto result = e.result.is_null() ? std::optional<std::string>() : e.result.dump();

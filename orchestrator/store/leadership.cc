@@ -56,11 +56,11 @@ absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions o
   pool.idle_in_transaction_timeout = o.idle_in_transaction_timeout;
   pool.parameters = {{"application_name", absl::StrCat("baton ", o.loop, " ", o.replica)}};
   Leadership* self = leadership.get();
-  const std::string refusal = absl::StrCat("replica ", o.replica, " does not hold the ", o.loop,
-                                           " leadership; not acting");
+  const std::string refusal =
+      absl::StrCat("replica ", o.replica, " does not hold the ", o.loop, " leadership; not acting");
   pool.fence = [self, refusal](pqxx::work& tx) {
-    const pqxx::result held = tx.exec_params(kHoldsTerm, self->options_.loop,
-                                             self->options_.replica, self->term_.load());
+    const pqxx::result held =
+        tx.exec_params(kHoldsTerm, self->options_.loop, self->options_.replica, self->term_.load());
     return held.empty() ? absl::FailedPreconditionError(refusal) : absl::OkStatus();
   };
   auto opened = PgPool::Open(pool);
@@ -72,9 +72,8 @@ absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions o
 absl::StatusOr<std::optional<engine::LeadTick>> Leadership::Renew() {
   std::optional<engine::LeadTick> tick;
   absl::Status status = pool_->TransactUnfenced([&](pqxx::work& tx) {
-    const pqxx::result rows =
-        tx.exec_params(kRenewOrTake, options_.loop, options_.replica,
-                       absl::ToInt64Milliseconds(options_.term_length));
+    const pqxx::result rows = tx.exec_params(kRenewOrTake, options_.loop, options_.replica,
+                                             absl::ToInt64Milliseconds(options_.term_length));
     if (!rows.empty()) {
       tick = engine::LeadTick{rows[0][0].as<int64_t>(), TimeFromMicros(rows[0][1]), absl::Now()};
     }
@@ -86,8 +85,8 @@ absl::StatusOr<std::optional<engine::LeadTick>> Leadership::Renew() {
 
 void Leadership::StopLeading(const std::string& why) {
   if (leading_.exchange(false)) {
-    spdlog::warn("leadership: replica {} stops leading the {}: {}", options_.replica,
-                 options_.loop, why);
+    spdlog::warn("leadership: replica {} stops leading the {}: {}", options_.replica, options_.loop,
+                 why);
   }
   last_led_.reset();
 }

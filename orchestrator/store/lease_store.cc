@@ -112,7 +112,8 @@ constexpr const char* kGrantLeases =
     "WITH granted AS ("
     "  UPDATE task_runs t SET lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
     "    THEN t.heartbeat_timeout_ms ELSE $1 END * interval '1 millisecond'"
-    "  WHERE t.state = 'RUNNING' AND t.lease_acknowledged AND t.lease_expires_at < now() + CASE WHEN"
+    "  WHERE t.state = 'RUNNING' AND t.lease_acknowledged AND t.lease_expires_at < now() + CASE "
+    "WHEN"
     "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $1 END"
     "    * interval '1 millisecond'"
     "  RETURNING t.id, t.attempt, t.lease_expires_at"
@@ -123,11 +124,12 @@ constexpr const char* kLeaseViews =
     "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at)"
     " FROM task_runs WHERE id = ANY ($1::bigint[])";
 
-const std::string kLockExpiredAttempts = absl::StrCat(
-    "SELECT ", kTaskRowColumns, " FROM task_runs t WHERE t.state = 'RUNNING' AND"
-    " (t.lease_expires_at <= now() OR"
-    "  t.execution_deadline + $2 * interval '1 millisecond' <= now())"
-    " ORDER BY t.id LIMIT $1 FOR UPDATE SKIP LOCKED");
+const std::string kLockExpiredAttempts =
+    absl::StrCat("SELECT ", kTaskRowColumns,
+                 " FROM task_runs t WHERE t.state = 'RUNNING' AND"
+                 " (t.lease_expires_at <= now() OR"
+                 "  t.execution_deadline + $2 * interval '1 millisecond' <= now())"
+                 " ORDER BY t.id LIMIT $1 FOR UPDATE SKIP LOCKED");
 
 engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   engine::TaskLeaseView view;
@@ -153,8 +155,8 @@ LeaseRecord LeaseFromRow(const pqxx::row& row) {
   lease.config = nlohmann::json::parse(row[9].as<std::string>());
   lease.lease_expires_at = TimeFromMicros(row[10]);
   const nlohmann::json upstream = nlohmann::json::parse(row[11].as<std::string>());
-  lease.input = engine::BuildTaskInput(
-      params, upstream.get<std::map<std::string, nlohmann::json>>());
+  lease.input =
+      engine::BuildTaskInput(params, upstream.get<std::map<std::string, nlohmann::json>>());
   lease.execution_timeout = absl::Milliseconds(row[12].as<int64_t>());
   lease.heartbeat_timeout = absl::Milliseconds(row[13].as<int64_t>());
   const nlohmann::json env = nlohmann::json::parse(row[14].as<std::string>());
@@ -172,8 +174,8 @@ void AppendLeases(const pqxx::result& rows, std::vector<LeaseRecord>& out) {
 
 // Half-open probes first: for each breaker whose cooldown passed and that has
 // no probe in flight, lease one of its ready tasks (if this worker serves one).
-void LeaseProbes(pqxx::work& tx, const std::string& worker_id, const std::string& queues,
-                 int max, int64_t lease_ms, std::vector<LeaseRecord>& out) {
+void LeaseProbes(pqxx::work& tx, const std::string& worker_id, const std::string& queues, int max,
+                 int64_t lease_ms, std::vector<LeaseRecord>& out) {
   for (const ProbeSlot& slot : LockProbeSlots(tx)) {
     const int free = max - static_cast<int>(out.size());
     pqxx::result rows = tx.exec_params(kLeaseProbe, queues, free, worker_id, lease_ms, slot.key);
@@ -231,8 +233,7 @@ absl::StatusOr<int> LeaseStore::ReleaseLeases(const std::vector<engine::AttemptC
     int released = 0;
     for (const engine::AttemptClaim& lease : leases) {
       std::optional<TaskRow> task = LockTaskRow(tx, lease.task_run_id);
-      if (!task || task->acknowledged ||
-          !engine::CheckFence(task->lease, lease).ok()) {
+      if (!task || task->acknowledged || !engine::CheckFence(task->lease, lease).ok()) {
         continue;
       }
       ApplyEnding(tx, *task, engine::DecideUndelivered(PolicyOf(*task), why));
@@ -251,8 +252,8 @@ absl::StatusOr<std::vector<HeartbeatOutcome>> LeaseStore::Heartbeat(
   std::vector<std::string> tokens;
   for (const auto& c : claims) {
     if (!IsUuid(c.lease_token)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "task run ", c.task_run_id, ": lease token \"", c.lease_token, "\" is not a UUID"));
+      return absl::InvalidArgumentError(absl::StrCat("task run ", c.task_run_id, ": lease token \"",
+                                                     c.lease_token, "\" is not a UUID"));
     }
     ids.push_back(c.task_run_id);
     attempts.push_back(c.attempt);
@@ -293,9 +294,9 @@ absl::Status LeaseStore::CompleteAttempt(const engine::AttemptClaim& claim,
     }
     absl::Status fence = engine::CheckFence(task->lease, normalized);
     if (!fence.ok()) return fence;
-    ApplyEnding(tx, *task,
-                engine::DecideReported(outcome, PolicyOf(*task), SpentAttempts(*task),
-                                       UnitRandom()));
+    ApplyEnding(
+        tx, *task,
+        engine::DecideReported(outcome, PolicyOf(*task), SpentAttempts(*task), UnitRandom()));
     return absl::OkStatus();
   });
 }
@@ -310,8 +311,9 @@ absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
           {task.lease.lease_expires_at, task.execution_deadline, task.acknowledged},
           execution_grace_, task.now);
       if (!expiry) continue;
-      ApplyEnding(tx, task,
-                  engine::DecideExpired(*expiry, PolicyOf(task), SpentAttempts(task), UnitRandom()));
+      ApplyEnding(
+          tx, task,
+          engine::DecideExpired(*expiry, PolicyOf(task), SpentAttempts(task), UnitRandom()));
       ++ended;
     }
     return ended;

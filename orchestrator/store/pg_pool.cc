@@ -72,11 +72,12 @@ std::string DeadlineMessage(bool committing) {
 
 std::string WithSessionOptions(const PgPoolOptions& o) {
   const std::string opts = absl::StrCat(
-      "-c statement_timeout=", Millis(o.statement_timeout), " -c lock_timeout=",
-      Millis(o.lock_timeout), " -c idle_in_transaction_session_timeout=",
+      "-c statement_timeout=", Millis(o.statement_timeout),
+      " -c lock_timeout=", Millis(o.lock_timeout), " -c idle_in_transaction_session_timeout=",
       Millis(o.idle_in_transaction_timeout > absl::ZeroDuration() ? o.idle_in_transaction_timeout
-                                                                 : o.statement_timeout * 3), " -c TimeZone=UTC", TcpSettings(o.tcp_timeout),
-      o.extra_settings.empty() ? "" : " ", o.extra_settings);
+                                                                  : o.statement_timeout * 3),
+      " -c TimeZone=UTC", TcpSettings(o.tcp_timeout), o.extra_settings.empty() ? "" : " ",
+      o.extra_settings);
   const bool uri = o.url.rfind("postgres://", 0) == 0 || o.url.rfind("postgresql://", 0) == 0;
   std::map<std::string, std::string> parameters = ConnectionParameters(o);
   parameters["options"] = opts;
@@ -96,9 +97,8 @@ std::string WithSessionOptions(const PgPoolOptions& o) {
 absl::Status StatusFromException(const std::exception& e) {
   if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) return FromSqlError(*sql);
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
-    return absl::UnavailableError(
-        absl::StrCat("database connection broke during commit; ", DeadlineMessage(true), ": ",
-                     e.what()));
+    return absl::UnavailableError(absl::StrCat("database connection broke during commit; ",
+                                               DeadlineMessage(true), ": ", e.what()));
   }
   if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
     return absl::UnavailableError(absl::StrCat("database connection: ", e.what()));
@@ -137,8 +137,8 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::Acquire(absl::Time unt
     const absl::Duration wait = std::min(options_.acquire_timeout, until - absl::Now());
     if (!available_.wait_for(lock, absl::ToChronoMilliseconds(std::max(wait, absl::ZeroDuration())),
                              ready)) {
-      return absl::UnavailableError(absl::StrCat("database pool: no free connection within ",
-                                                 absl::FormatDuration(wait)));
+      return absl::UnavailableError(
+          absl::StrCat("database pool: no free connection within ", absl::FormatDuration(wait)));
     }
     if (!idle_.empty()) {
       auto conn = std::move(idle_.back());

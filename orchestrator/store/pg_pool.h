@@ -27,10 +27,9 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -40,9 +39,9 @@
 namespace baton::store {
 
 struct PgPoolOptions {
-  std::string url;                                     // libpq connection string or URI
-  int size = 8;                                        // connections
-  absl::Duration acquire_timeout = absl::Seconds(5);   // waiting for a free connection
+  std::string url;                                    // libpq connection string or URI
+  int size = 8;                                       // connections
+  absl::Duration acquire_timeout = absl::Seconds(5);  // waiting for a free connection
   absl::Duration statement_timeout = absl::Seconds(10);
   absl::Duration lock_timeout = absl::Seconds(5);
   // The server ends a transaction left idle this long; zero: 3 x statement_timeout.
@@ -54,7 +53,7 @@ struct PgPoolOptions {
   absl::Duration connect_timeout = absl::Seconds(5);
   // Keepalives and tcp_user_timeout of both ends of every connection.
   absl::Duration tcp_timeout = absl::Seconds(10);
-  std::string extra_settings;                          // more "-c name=value" session settings
+  std::string extra_settings;  // more "-c name=value" session settings
   // More libpq connection parameters (application_name, keepalives_idle, ...).
   std::map<std::string, std::string> parameters;
   // Runs first in every transaction of Transact(); a status other than OK
@@ -102,8 +101,8 @@ class PgPool {
  private:
   struct Attempt {
     absl::Status status;
-    bool connection_ok = true;    // keep the connection
-    bool nothing_ran = false;     // BEGIN failed on a broken connection
+    bool connection_ok = true;  // keep the connection
+    bool nothing_ran = false;   // BEGIN failed on a broken connection
   };
 
   explicit PgPool(PgPoolOptions options);

@@ -4,10 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
@@ -24,12 +23,12 @@ struct TaskRow {
   absl::Time execution_deadline = absl::InfiniteFuture();
   RetryPolicy retry;
   std::optional<CircuitBreakerSpec> breaker;
-  std::string fallback_name;    // this task's fallback, if any
-  std::string fallback_for;     // set on a fallback task
+  std::string fallback_name;  // this task's fallback, if any
+  std::string fallback_for;   // set on a fallback task
   bool cancel_requested = false;
-  bool acknowledged = true;     // the worker acknowledged the current lease
-  int32_t undelivered = 0;      // attempts that ended UNDELIVERED (not spent)
-  absl::Time now;               // the database's clock when the row was read
+  bool acknowledged = true;  // the worker acknowledged the current lease
+  int32_t undelivered = 0;   // attempts that ended UNDELIVERED (not spent)
+  absl::Time now;            // the database's clock when the row was read
 };
 
 // Columns to select (in this order) for TaskRowFrom; a query's own columns

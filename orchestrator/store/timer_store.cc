@@ -24,20 +24,22 @@ constexpr const char* kWakeRetries =
     " FROM due WHERE t.id = due.id RETURNING t.id, t.run_id::text, t.attempt";
 
 const std::string kLockLateToStart = absl::StrCat(
-    "SELECT ", kTaskRowColumns, ", t.schedule_to_start_timeout_ms FROM task_runs t"
+    "SELECT ", kTaskRowColumns,
+    ", t.schedule_to_start_timeout_ms FROM task_runs t"
     " WHERE t.state = 'READY' AND t.schedule_to_start_timeout_ms > 0"
     " AND t.ready_at + t.schedule_to_start_timeout_ms * interval '1 millisecond' <= now()"
     " ORDER BY t.ready_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED");
 
-const std::string kLockShortCircuited = absl::StrCat(
-    "SELECT ", kTaskRowColumns, ", b.state, coalesce(to_char(b.open_until AT TIME ZONE 'UTC',"
-    " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
-    " FROM task_runs t JOIN circuit_breakers b ON b.key = t.breaker_key"
-    " WHERE t.state = 'READY' AND t.fallback_name IS NOT NULL"
-    "   AND t.breaker ->> 'when_open' = 'fallback'"
-    "   AND ((b.state = 'OPEN' AND b.open_until > now())"
-    "     OR (b.state = 'HALF_OPEN' AND b.probe_task_run_id IS NOT NULL))"
-    " ORDER BY t.ready_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED");
+const std::string kLockShortCircuited =
+    absl::StrCat("SELECT ", kTaskRowColumns,
+                 ", b.state, coalesce(to_char(b.open_until AT TIME ZONE 'UTC',"
+                 " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '')"
+                 " FROM task_runs t JOIN circuit_breakers b ON b.key = t.breaker_key"
+                 " WHERE t.state = 'READY' AND t.fallback_name IS NOT NULL"
+                 "   AND t.breaker ->> 'when_open' = 'fallback'"
+                 "   AND ((b.state = 'OPEN' AND b.open_until > now())"
+                 "     OR (b.state = 'HALF_OPEN' AND b.probe_task_run_id IS NOT NULL))"
+                 " ORDER BY t.ready_at LIMIT $1 FOR UPDATE OF t SKIP LOCKED");
 
 constexpr const char* kEndReadyTask =
     "UPDATE task_runs SET state = $2, ended_at = now(), error = $3"
@@ -61,10 +63,10 @@ absl::StatusOr<int> TimerStore::WakeRetries(int limit) {
   return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
     std::vector<Transition> history;
     for (const auto& row : tx.exec_params(kWakeRetries, limit)) {
-      history.push_back(TaskTransition(row[1].as<std::string>(), row[0].as<int64_t>(),
-                                       TaskRunState::kAwaitingRetry, TaskRunState::kReady,
-                                       absl::StrCat("retry delay over; attempt ",
-                                                    row[2].as<int>() + 1, " may start")));
+      history.push_back(TaskTransition(
+          row[1].as<std::string>(), row[0].as<int64_t>(), TaskRunState::kAwaitingRetry,
+          TaskRunState::kReady,
+          absl::StrCat("retry delay over; attempt ", row[2].as<int>() + 1, " may start")));
     }
     if (!history.empty()) NotifyTasksReady(tx);
     RecordTransitions(tx, history);
@@ -98,7 +100,8 @@ absl::StatusOr<int> TimerStore::ShortCircuit(int limit) {
       const std::string state = row[kTaskRowColumnCount].as<std::string>();
       const std::string why = absl::StrCat(
           "short-circuited: circuit breaker \"", task.breaker->key, "\" is ", state,
-          state == "OPEN" ? absl::StrCat(" until ", row[kTaskRowColumnCount + 1].as<std::string>()) : "");
+          state == "OPEN" ? absl::StrCat(" until ", row[kTaskRowColumnCount + 1].as<std::string>())
+                          : "");
       history.push_back(BreakerTransition(task.run_id, task.id, task.breaker->key,
                                           *engine::ParseBreakerState(state),
                                           *engine::ParseBreakerState(state), why));
@@ -124,9 +127,8 @@ absl::StatusOr<int> TimerStore::TimeOutRuns(int limit) {
   for (const auto& [run_id, timeout_us] : *due) {
     absl::Status s = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
       std::vector<Transition> history;
-      const std::string why = absl::StrCat("flow timeout of ",
-                                           absl::FormatDuration(absl::Microseconds(timeout_us)),
-                                           " exceeded");
+      const std::string why = absl::StrCat(
+          "flow timeout of ", absl::FormatDuration(absl::Microseconds(timeout_us)), " exceeded");
       absl::Status begun = BeginCancel(tx, run_id, engine::FlowRunState::kTimedOut, why, history);
       RecordTransitions(tx, history);
       return begun;

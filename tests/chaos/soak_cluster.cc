@@ -1,11 +1,10 @@
 #include "tests/chaos/soak_cluster.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <google/protobuf/util/json_util.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"

@@ -18,14 +18,13 @@
 // twice; every acknowledged run is there and finished).
 //
 // Needs root, iproute2 and nftables; fails (does not skip) without them.
+#include <google/protobuf/util/json_util.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
-
-#include <google/protobuf/util/json_util.h>
 #include <pqxx/pqxx>
 
 #include "absl/strings/match.h"
@@ -94,8 +93,8 @@ class MultiHost : public ::testing::Test {
     std::filesystem::create_directories(dir_);
     pg_ = std::make_unique<HostPostgres>(*net_, "db");
     ASSERT_TRUE(pg_->Start().ok()) << ReadLog(pg_->log_path());
-    target_ = absl::StrCat("ipv4:", net_->address("o1"), ":", kPort, ",", net_->address("o2"),
-                           ":", kPort);
+    target_ = absl::StrCat("ipv4:", net_->address("o1"), ":", kPort, ",", net_->address("o2"), ":",
+                           kPort);
   }
 
   void TearDown() override {
@@ -117,28 +116,50 @@ class MultiHost : public ::testing::Test {
   void StartOrchestrator(const std::string& host) {
     const std::string ready = absl::StrCat(dir_, "/", host, ".addr");
     std::filesystem::remove(ready);
-    const std::vector<std::string> argv = {
-        OrchestratorBinary(), "--database-url", pg_->url(), "--listen",
-        absl::StrCat(net_->address(host), ":", kPort), "--ready-file", ready,
-        "--lease-duration", Millis(kLease), "--heartbeat-interval", "1s",
-        "--reaper-interval", "500ms", "--scheduler-interval", "500ms", "--health-interval",
-        "300ms", "--max-poll-wait", "3s", "--db-pool-size", "6"};
+    const std::vector<std::string> argv = {OrchestratorBinary(),
+                                           "--database-url",
+                                           pg_->url(),
+                                           "--listen",
+                                           absl::StrCat(net_->address(host), ":", kPort),
+                                           "--ready-file",
+                                           ready,
+                                           "--lease-duration",
+                                           Millis(kLease),
+                                           "--heartbeat-interval",
+                                           "1s",
+                                           "--reaper-interval",
+                                           "500ms",
+                                           "--scheduler-interval",
+                                           "500ms",
+                                           "--health-interval",
+                                           "300ms",
+                                           "--max-poll-wait",
+                                           "3s",
+                                           "--db-pool-size",
+                                           "6"};
     auto& process = processes_[host];
     process.reset();
-    process = std::make_unique<ChildProcess>(net_->In(host, argv),
-                                             absl::StrCat(dir_, "/", host, ".log"));
-    ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
-      return std::filesystem::exists(ready) || !process->running();
-    }) && std::filesystem::exists(ready))
-        << host << " did not start:\n" << process->Log();
+    process =
+        std::make_unique<ChildProcess>(net_->In(host, argv), absl::StrCat(dir_, "/", host, ".log"));
+    ASSERT_TRUE(WaitUntil(absl::Seconds(30),
+                          [&] { return std::filesystem::exists(ready) || !process->running(); }) &&
+                std::filesystem::exists(ready))
+        << host << " did not start:\n"
+        << process->Log();
   }
 
   void StartWorker(const std::string& host) {
-    const std::vector<std::string> argv = {WorkerBinary(), "--orchestrator", target_, "--name",
-                                           host, "--slots", "1", "--poll-wait", "3s"};
-    processes_[host] = std::make_unique<ChildProcess>(net_->In(host, argv),
-                                                      absl::StrCat(dir_, "/", host, ".log"),
-                                                      SourceDir());
+    const std::vector<std::string> argv = {WorkerBinary(),
+                                           "--orchestrator",
+                                           target_,
+                                           "--name",
+                                           host,
+                                           "--slots",
+                                           "1",
+                                           "--poll-wait",
+                                           "3s"};
+    processes_[host] = std::make_unique<ChildProcess>(
+        net_->In(host, argv), absl::StrCat(dir_, "/", host, ".log"), SourceDir());
   }
 
   void StartAll() {
@@ -206,9 +227,9 @@ class MultiHost : public ::testing::Test {
       return run.ok() && done(*run);
     });
     if (!ok) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "run ", run_id, " not as expected after ", absl::FormatDuration(timeout), ": ",
-          run.ok() ? run->DebugString() : run.status().ToString()));
+      return absl::DeadlineExceededError(
+          absl::StrCat("run ", run_id, " not as expected after ", absl::FormatDuration(timeout),
+                       ": ", run.ok() ? run->DebugString() : run.status().ToString()));
     }
     return run;
   }
@@ -232,8 +253,8 @@ class MultiHost : public ::testing::Test {
     try {
       pqxx::connection conn(pg_->local_url());
       pqxx::read_transaction tx(conn);
-      pqxx::result rows = tx.exec(
-          "SELECT holder FROM leader_leases WHERE loop = 'timers' AND expires_at > now()");
+      pqxx::result rows =
+          tx.exec("SELECT holder FROM leader_leases WHERE loop = 'timers' AND expires_at > now()");
       return rows.empty() ? "" : rows[0][0].as<std::string>();
     } catch (const std::exception& e) {
       return e.what();
@@ -242,8 +263,8 @@ class MultiHost : public ::testing::Test {
 
   // The overall gRPC health of the orchestrator on `host`, asked from the cli host.
   std::string Health(const std::string& host) {
-    auto out = net_->Run("cli", {BATON_HEALTH_PROBE_BIN,
-                                 absl::StrCat(net_->address(host), ":", kPort)});
+    auto out =
+        net_->Run("cli", {BATON_HEALTH_PROBE_BIN, absl::StrCat(net_->address(host), ":", kPort)});
     return out.ok() ? std::string(absl::StripAsciiWhitespace(*out)) : out.status().ToString();
   }
 
@@ -279,9 +300,11 @@ TEST_F(MultiHost, FlowsCompleteThroughLinkCutReplicaLossAndDatabaseRestart) {
   const absl::Time test_start = absl::Now();
   ASSERT_NO_FATAL_FAILURE(StartAll());
   EXPECT_THAT(TimersLeader(), HasSubstr(net_->address("o1") + ":"));
-  for (const auto& [name, yaml] : std::vector<std::pair<std::string, std::string>>{
-           {"fan-out", kFanOut}, {"long", kLong}, {"steady", kSteady},
-           {"through-outage", kThroughOutage}}) {
+  for (const auto& [name, yaml] :
+       std::vector<std::pair<std::string, std::string>>{{"fan-out", kFanOut},
+                                                        {"long", kLong},
+                                                        {"steady", kSteady},
+                                                        {"through-outage", kThroughOutage}}) {
     Apply(name, yaml);
   }
 
@@ -306,9 +329,8 @@ TEST_F(MultiHost, FlowsCompleteThroughLinkCutReplicaLossAndDatabaseRestart) {
     ASSERT_TRUE(cut == "w1" || cut == "w2" || cut == "w3") << cut;
     ASSERT_TRUE(net_->CutLink(cut).ok());
     const absl::Time cut_at = absl::Now();
-    auto rescued = WaitForRun(id, absl::Seconds(20), [](const v1::Run& r) {
-      return r.tasks(0).attempts_size() == 2;
-    });
+    auto rescued = WaitForRun(id, absl::Seconds(20),
+                              [](const v1::Run& r) { return r.tasks(0).attempts_size() == 2; });
     ASSERT_TRUE(rescued.ok()) << rescued.status();
     const absl::Duration noticed = absl::Now() - cut_at;
     std::cout << "(a) link of " << cut << " cut; attempt 2 leased " << absl::FormatDuration(noticed)
@@ -354,9 +376,10 @@ TEST_F(MultiHost, FlowsCompleteThroughLinkCutReplicaLossAndDatabaseRestart) {
     const std::string after_kill = StartRun("fan-out", "fan-out-after-kill");
     ASSERT_FALSE(after_kill.empty());
     // A killed leader's term (10 s) runs out, then o2 takes it at its next tick.
-    ASSERT_TRUE(WaitUntil(absl::Seconds(15), [&] {
-      return absl::StrContains(TimersLeader(), net_->address("o2") + ":");
-    })) << "leader: " << TimersLeader();
+    ASSERT_TRUE(
+        WaitUntil(absl::Seconds(15),
+                  [&] { return absl::StrContains(TimersLeader(), net_->address("o2") + ":"); }))
+        << "leader: " << TimersLeader();
     std::cout << "(b) o1 killed; o2 leads " << absl::FormatDuration(absl::Now() - killed_at)
               << " later\n";
     // The lock is taken first, then the grant runs, then the lead is logged.

@@ -1,13 +1,12 @@
 // Retries, timeouts, circuit breakers, fallbacks and cancellation, declared in
 // flow files and enforced by real processes; and the course's exercises 02
 // and 03 as they ship in examples/.
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/types.h>
 
 #include <cerrno>
 #include <fstream>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -119,7 +118,8 @@ tasks:
     handler: exec
     config: {command: sh, args: ["-c", "exit 5"]}
     retry: {retries: 5, delay: 100ms, non_retryable_errors: [ABORTED]}
-)", "failing");
+)",
+                                               "failing");
   const v1::Run run = RunToEnd(cluster, id);
   EXPECT_EQ(run.state(), v1::FLOW_RUN_STATE_FAILED);
   const v1::TaskRun* spent = FindTask(run, "spent");
@@ -142,7 +142,8 @@ tasks:
     handler: exec
     timeout: 1s
     retry: {retries: 1, delay: 100ms}
-    config: {command: sh, args: ["-c", "echo $$ > )", pid_file,
+    config: {command: sh, args: ["-c", "echo $$ > )",
+                                                            pid_file,
                                                             R"(; sleep 60"], kill_grace_seconds: 1}
 )"),
                                                "hung");
@@ -268,7 +269,8 @@ TEST(Resilience, BreakerOpenedByOneWorkerStopsLeasesToAllAndFallbackFeedsDownstr
   TestCluster cluster("breaker");
   cluster.StartWorker({"--name", "first", "--queue", "flaky-host", "--queue", "default"},
                       ExampleWorkerBinary());
-  const std::string failing = cluster.ApplyAndStart(kGuardedFlow, "guarded", {"-p", "primary_down=true"});
+  const std::string failing =
+      cluster.ApplyAndStart(kGuardedFlow, "guarded", {"-p", "primary_down=true"});
   v1::Run run = RunToEnd(cluster, failing);
   EXPECT_EQ(run.state(), v1::FLOW_RUN_STATE_COMPLETED);
   EXPECT_EQ(json::parse(run.result_json()), json({{"answer", "secondary:hello"}}));
@@ -332,7 +334,8 @@ name: cancel-me
 tasks:
   - name: long
     handler: exec
-    config: {command: sh, args: ["-c", "echo $$ > )", pid_file,
+    config: {command: sh, args: ["-c", "echo $$ > )",
+                                                            pid_file,
                                                             R"(; sleep 60"], kill_grace_seconds: 1}
   - {name: after, handler: noop, depends_on: [long]}
 )"),
@@ -366,7 +369,8 @@ timeout: 1s
 tasks:
   - {name: slow, handler: sleep, config: {seconds: 30}}
   - {name: never, handler: noop, depends_on: [slow]}
-)", "too-slow");
+)",
+                                               "too-slow");
   const v1::Run run = RunToEnd(cluster, id);
   EXPECT_EQ(run.state(), v1::FLOW_RUN_STATE_TIMED_OUT);
   EXPECT_THAT(run.error(), HasSubstr("flow timeout of 1s exceeded"));
@@ -384,7 +388,8 @@ tasks:
   - {name: stranded, handler: noop, queue: no-workers, schedule_to_start_timeout: 500ms, fallback: plan-b}
   - {name: plan-b, handler: noop}
   - {name: after, handler: noop, depends_on: [stranded]}
-)", "nobody-home");
+)",
+                                               "nobody-home");
   const v1::Run run = RunToEnd(cluster, id);
   EXPECT_EQ(run.state(), v1::FLOW_RUN_STATE_COMPLETED);
   EXPECT_EQ(FindTask(run, "stranded")->state(), v1::TASK_RUN_STATE_TIMED_OUT);

@@ -330,9 +330,9 @@ TEST(Security, TokensOverTlsRefuseEveryWrongCredentialWithItsCode) {
     std::optional<int> status = rejected.WaitExit(absl::Seconds(15));
     ASSERT_TRUE(status.has_value()) << token << ": still running\n" << rejected.Log();
     EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << rejected.Log();
-    EXPECT_THAT(rejected.Log(),
-                HasSubstr(token == std::string("wrong.token") ? "UNAUTHENTICATED"
-                                                              : "PERMISSION_DENIED"));
+    EXPECT_THAT(
+        rejected.Log(),
+        HasSubstr(token == std::string("wrong.token") ? "UNAUTHENTICATED" : "PERMISSION_DENIED"));
     ExpectNoSecrets("rejected worker log", rejected.Log());
   }
 

@@ -1,8 +1,7 @@
 // Workers die, stall and leave; the orchestrator loses no task and accepts no
 // result from an attempt that is no longer current.
-#include <signal.h>
-
 #include <grpcpp/grpcpp.h>
+#include <signal.h>
 
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -35,8 +34,8 @@ TEST(WorkerFailure, WorkerKilledMidTaskLosesNothing) {
   TestCluster cluster("sigkill");
   ChildProcess& doomed = cluster.StartWorker({"--name", "doomed", "--slots", "1"});
   const std::string run_id = cluster.ApplyAndStart(kSlowThenFast, "slow-then-fast");
-  ASSERT_TRUE(cluster.WaitForTaskState(run_id, "slow", v1::TASK_RUN_STATE_RUNNING,
-                                       absl::Seconds(20)));
+  ASSERT_TRUE(
+      cluster.WaitForTaskState(run_id, "slow", v1::TASK_RUN_STATE_RUNNING, absl::Seconds(20)));
   doomed.Signal(SIGKILL);
   ASSERT_TRUE(doomed.WaitExit(absl::Seconds(5)));
   cluster.StartWorker({"--name", "rescuer", "--slots", "1"});

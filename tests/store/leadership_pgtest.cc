@@ -217,7 +217,8 @@ TEST_F(LeadershipTest, ConcurrentReplicasNeverActAtTheSameTime) {
         absl::Status s = replicas[i]->pool().Transact([&](pqxx::work& tx) {
           tx.exec_params(
               "INSERT INTO steps SELECT $1, clock_timestamp(), clock_timestamp() + interval '5ms'"
-              " FROM pg_sleep(0.005)", name);
+              " FROM pg_sleep(0.005)",
+              name);
           return absl::OkStatus();
         });
         if (s.ok()) ++steps;

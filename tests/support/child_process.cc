@@ -1,9 +1,5 @@
 #include "tests/support/child_process.h"
 
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
-#include "absl/time/clock.h"
-
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -15,6 +11,10 @@
 #include <iostream>
 #include <map>
 #include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
 
 namespace baton::testing {
 

@@ -17,7 +17,8 @@ namespace {
 constexpr char kBin[] = "/usr/lib/postgresql/15/bin";
 
 std::vector<std::string> AsPostgres(const std::string& tool, std::vector<std::string> args) {
-  std::vector<std::string> argv = {"runuser", "-u", "postgres", "--", absl::StrCat(kBin, "/", tool)};
+  std::vector<std::string> argv = {"runuser", "-u", "postgres", "--",
+                                   absl::StrCat(kBin, "/", tool)};
   argv.insert(argv.end(), args.begin(), args.end());
   return argv;
 }
@@ -35,16 +36,15 @@ HostPostgres::HostPostgres(const NetnsNetwork& network, const std::string& host,
     std::cerr << "the postgres user must own " << dir_ << "\n";
     std::abort();
   }
-  auto init = RunCommand(AsPostgres("initdb", {"-D", dir_ + "/data", "-U", "postgres", "-A",
-                                               "trust", "-E", "UTF8", "--locale=C.UTF-8",
-                                               "--no-sync"}),
-                         absl::Seconds(60));
+  auto init =
+      RunCommand(AsPostgres("initdb", {"-D", dir_ + "/data", "-U", "postgres", "-A", "trust", "-E",
+                                       "UTF8", "--locale=C.UTF-8", "--no-sync"}),
+                 absl::Seconds(60));
   if (!init.ok()) {
     std::cerr << "initdb failed: " << init.status().ToString() << "\n";
     std::abort();
   }
-  std::ofstream(dir_ + "/data/pg_hba.conf", std::ios::app)
-      << "host all all 10.77.0.0/24 trust\n";
+  std::ofstream(dir_ + "/data/pg_hba.conf", std::ios::app) << "host all all 10.77.0.0/24 trust\n";
 }
 
 HostPostgres::~HostPostgres() {
@@ -67,18 +67,18 @@ absl::Status HostPostgres::Configure(const std::string& lines) {
 
 absl::Status HostPostgres::Start() {
   const std::string options =
-      absl::StrCat("-p ", port_, " -k ", dir_, " -c listen_addresses=",
-                   network_.address(host_), " -c fsync=off -c max_connections=200");
-  absl::Status s = PgCtl({"start", "-D", dir_ + "/data", "-l", log_, "-w", "-t", "30", "-o",
-                          options},
-                         absl::Seconds(40));
+      absl::StrCat("-p ", port_, " -k ", dir_, " -c listen_addresses=", network_.address(host_),
+                   " -c fsync=off -c max_connections=200");
+  absl::Status s =
+      PgCtl({"start", "-D", dir_ + "/data", "-l", log_, "-w", "-t", "30", "-o", options},
+            absl::Seconds(40));
   running_ = running_ || s.ok();
   return s;
 }
 
 absl::Status HostPostgres::Stop(const std::string& mode) {
-  absl::Status s = PgCtl({"stop", "-D", dir_ + "/data", "-m", mode, "-w", "-t", "30"},
-                         absl::Seconds(40));
+  absl::Status s =
+      PgCtl({"stop", "-D", dir_ + "/data", "-m", mode, "-w", "-t", "30"}, absl::Seconds(40));
   if (s.ok()) running_ = false;
   return s;
 }

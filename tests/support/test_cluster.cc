@@ -1,5 +1,6 @@
 #include "tests/support/test_cluster.h"
 
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 
 #include <filesystem>
@@ -7,22 +8,18 @@
 #include <iostream>
 #include <sstream>
 
-#include <grpcpp/grpcpp.h>
-
 #include "absl/strings/str_cat.h"
-#include "gtest/gtest.h"
-#include "nlohmann/json.hpp"
 #include "absl/time/clock.h"
 #include "common/rpc/grpc_status.h"
 #include "common/subprocess.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
 #include "tests/support/test_postgres.h"
 
 namespace baton::testing {
 namespace {
 
-std::string Millis(absl::Duration d) {
-  return absl::StrCat(absl::ToInt64Milliseconds(d), "ms");
-}
+std::string Millis(absl::Duration d) { return absl::StrCat(absl::ToInt64Milliseconds(d), "ms"); }
 
 std::string ReadFirstLine(const std::string& path) {
   std::ifstream in(path);
@@ -61,19 +58,32 @@ std::unique_ptr<ChildProcess> TestCluster::LaunchOrchestrator(
     std::string* address) {
   const std::string ready_file = absl::StrCat(dir_, "/", name, ".addr");
   std::filesystem::remove(ready_file);
-  std::vector<std::string> argv = {
-      OrchestratorBinary(), "--database-url", database_url_, "--listen", listen,
-      "--ready-file", ready_file, "--lease-duration", Millis(options_.lease_duration),
-      "--heartbeat-interval", Millis(options_.heartbeat_interval), "--reaper-interval",
-      Millis(options_.reaper_interval), "--max-poll-wait", "5s", "--db-pool-size", "8",
-      "--scheduler-interval", "200ms"};
+  std::vector<std::string> argv = {OrchestratorBinary(),
+                                   "--database-url",
+                                   database_url_,
+                                   "--listen",
+                                   listen,
+                                   "--ready-file",
+                                   ready_file,
+                                   "--lease-duration",
+                                   Millis(options_.lease_duration),
+                                   "--heartbeat-interval",
+                                   Millis(options_.heartbeat_interval),
+                                   "--reaper-interval",
+                                   Millis(options_.reaper_interval),
+                                   "--max-poll-wait",
+                                   "5s",
+                                   "--db-pool-size",
+                                   "8",
+                                   "--scheduler-interval",
+                                   "200ms"};
   argv.insert(argv.end(), options_.extra_orchestrator_args.begin(),
               options_.extra_orchestrator_args.end());
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   auto process = std::make_unique<ChildProcess>(argv, absl::StrCat(dir_, "/", name, ".log"));
-  if (!WaitUntil(absl::Seconds(30), [&] {
-        return std::filesystem::exists(ready_file) || !process->running();
-      }) || !std::filesystem::exists(ready_file)) {
+  if (!WaitUntil(absl::Seconds(30),
+                 [&] { return std::filesystem::exists(ready_file) || !process->running(); }) ||
+      !std::filesystem::exists(ready_file)) {
     std::cerr << name << " did not start:\n" << process->Log() << "\n";
     std::abort();
   }
@@ -196,8 +206,8 @@ absl::StatusOr<v1::Run> TestCluster::WaitForRunEnd(const std::string& run_id,
   });
   if (!run.ok()) return run.status();
   if (!ended) {
-    return absl::DeadlineExceededError(absl::StrCat("run ", run_id, " still ",
-                                                    v1::FlowRunState_Name(run->state())));
+    return absl::DeadlineExceededError(
+        absl::StrCat("run ", run_id, " still ", v1::FlowRunState_Name(run->state())));
   }
   return run;
 }

@@ -79,8 +79,8 @@ class TestCluster {
                                     const std::string& deployment);
 
   // Polls until task `task` of the run is in `state`; false after `timeout`.
-  bool WaitForTaskState(const std::string& run_id, const std::string& task,
-                        v1::TaskRunState state, absl::Duration timeout);
+  bool WaitForTaskState(const std::string& run_id, const std::string& task, v1::TaskRunState state,
+                        absl::Duration timeout);
 
  private:
   // Starts an orchestrator process; returns it and its bound address.

@@ -1,6 +1,8 @@
 // What a worker reports: results the orchestrator would refuse (too large,
 // or not UTF-8), and results and errors with the run's secrets masked. Pure;
 // no I/O.
+#include "worker/attempt_runner.h"
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -8,7 +10,6 @@
 #include "common/limits.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "worker/attempt_runner.h"
 
 namespace baton::worker {
 namespace {

@@ -14,8 +14,8 @@
 #include <utility>
 
 #include "gmock/gmock.h"
-#include "tests/support/test_files.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_files.h"
 
 namespace baton::worker {
 namespace {
@@ -29,16 +29,12 @@ using ::baton::testing::ReadFile;
 using ::baton::testing::TempDir;
 using ::baton::testing::WaitUntil;
 
-
-
-
 pid_t WaitForPidFile(const std::string& path) {
   pid_t pid = 0;
   WaitUntil([&] { return std::istringstream(ReadFile(path)) >> pid && pid > 0; },
             std::chrono::seconds(5));
   return pid;
 }
-
 
 TaskContext::Identity TestIdentity(const std::string& handler) {
   return {"run-1", "flow", "task", 1, 1, handler, ""};

@@ -25,8 +25,7 @@ ReportedOutcome Success(std::string result_json) {
   return o;
 }
 
-ReportedOutcome Error(std::string error, std::string error_type = "",
-                      bool non_retryable = false) {
+ReportedOutcome Error(std::string error, std::string error_type = "", bool non_retryable = false) {
   ReportedOutcome o;
   o.succeeded = false;
   o.error = std::move(error);
@@ -115,8 +114,8 @@ TEST(DecideReportedTest, InvalidResultActivatesTheFallback) {
 // --- DecideReported: errors ---
 
 TEST(DecideReportedTest, ErrorWithRetriesLeftAwaitsTheRetryDelay) {
-  AttemptEnding e =
-      DecideReported(Error("connection reset", "IOError"), Policy(3, absl::Seconds(2), true), 1, 0.5);
+  AttemptEnding e = DecideReported(Error("connection reset", "IOError"),
+                                   Policy(3, absl::Seconds(2), true), 1, 0.5);
   EXPECT_EQ(e.attempt_state, AttemptState::kFailed);
   EXPECT_EQ(e.task_state, TaskRunState::kAwaitingRetry);
   EXPECT_EQ(e.error, "connection reset");
@@ -153,7 +152,8 @@ TEST(DecideReportedTest, ErrorWithoutAMessageGetsOne) {
 }
 
 TEST(DecideReportedTest, LongErrorIsBounded) {
-  AttemptEnding e = DecideReported(Error(std::string(3 * kMaxErrorMessageBytes, 'x')), Policy(), 1, 0.5);
+  AttemptEnding e =
+      DecideReported(Error(std::string(3 * kMaxErrorMessageBytes, 'x')), Policy(), 1, 0.5);
   EXPECT_LE(e.error.size(), kMaxErrorMessageBytes + 32);
   EXPECT_THAT(e.error, EndsWith("... (truncated)"));
 }
@@ -176,12 +176,11 @@ TEST(DecideReportedTest, FinalFailureActivatesTheFallback) {
 }
 
 TEST(DecideReportedTest, NonRetryableErrorIsFinalOnTheFirstAttempt) {
-  AttemptEnding e =
-      DecideReported(Error("bad input", "ValueError", true), Policy(5, absl::Seconds(1), true), 1, 0.5);
+  AttemptEnding e = DecideReported(Error("bad input", "ValueError", true),
+                                   Policy(5, absl::Seconds(1), true), 1, 0.5);
   EXPECT_EQ(e.task_state, TaskRunState::kFailed);
   EXPECT_TRUE(e.activate_fallback);
-  EXPECT_EQ(e.decision,
-            "final: the handler marked the error non-retryable; the fallback runs");
+  EXPECT_EQ(e.decision, "final: the handler marked the error non-retryable; the fallback runs");
 }
 
 TEST(DecideReportedTest, ListedErrorTypeIsFinal) {
@@ -262,7 +261,7 @@ TEST(DecideReportedTest, LeaseLostReportIsDecidedLikeAnExpiredLease) {
   // No policy: a lost lease still gets the lost-lease floor of attempts,
   // where an ordinary error without a policy would fail the task.
   ReportedOutcome lost = Error("lease presumed lost: no heartbeat accepted for 31s",
-                              kLeaseLostErrorType, /*non_retryable=*/true);
+                               kLeaseLostErrorType, /*non_retryable=*/true);
   AttemptEnding e = DecideReported(lost, Policy(), 1, 0.5);
   EXPECT_EQ(e.attempt_state, AttemptState::kLeaseExpired);
   EXPECT_EQ(e.task_state, TaskRunState::kReady);
@@ -318,8 +317,8 @@ TEST(DecideExpiredTest, LostLeaseWithoutRetryTimeoutsIsFinal) {
 }
 
 TEST(DecideExpiredTest, LostLeaseWhileCancellingIsCancelled) {
-  ExpectCancelled(DecideExpired(Expiry::kLeaseLost, Cancelling(Policy(1, absl::ZeroDuration(), true)),
-                                1, 0.5));
+  ExpectCancelled(
+      DecideExpired(Expiry::kLeaseLost, Cancelling(Policy(1, absl::ZeroDuration(), true)), 1, 0.5));
 }
 
 // --- DecideExpired: execution timeouts ---
@@ -335,7 +334,8 @@ TEST(DecideExpiredTest, ExecutionTimeoutWithoutAPolicyTimesOutTheTask) {
 }
 
 TEST(DecideExpiredTest, ExecutionTimeoutWithRetriesLeftIsRetried) {
-  AttemptEnding delayed = DecideExpired(Expiry::kExecutionTimeout, Policy(2, absl::Seconds(3)), 1, 0.5);
+  AttemptEnding delayed =
+      DecideExpired(Expiry::kExecutionTimeout, Policy(2, absl::Seconds(3)), 1, 0.5);
   EXPECT_EQ(delayed.attempt_state, AttemptState::kTimedOut);
   EXPECT_EQ(delayed.task_state, TaskRunState::kAwaitingRetry);
   EXPECT_EQ(delayed.decision, "retry 1 of 1 in 3s");
@@ -410,7 +410,6 @@ TEST(DueExpiryTest, NoDeadlinesAtAllIsNeverDue) {
   EXPECT_EQ(DueExpiry(d, kGrace, kNow), std::nullopt);
   EXPECT_EQ(DueExpiry(d, kGrace, absl::FromUnixSeconds(int64_t{1} << 40)), std::nullopt);
 }
-
 
 // --- The delivery rule ---
 

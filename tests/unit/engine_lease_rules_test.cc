@@ -70,8 +70,7 @@ TEST(CheckFenceTest, TokenMismatchIsRefused) {
 TEST(CheckFenceTest, EmptyTokensNeverMatch) {
   AttemptClaim empty_claim = Claim();
   empty_claim.lease_token = "";
-  EXPECT_EQ(CheckFence(Running(), empty_claim).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckFence(Running(), empty_claim).code(), absl::StatusCode::kFailedPrecondition);
 
   // A task run without a token (none issued) refuses even an empty claim.
   TaskLeaseView no_token = Running();

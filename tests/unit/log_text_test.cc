@@ -6,7 +6,6 @@
 #include <string>
 
 #include "absl/strings/match.h"
-
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "worker/attempt_log.h"

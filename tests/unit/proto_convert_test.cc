@@ -32,9 +32,9 @@ const std::vector<engine::TaskRunState> kAllTaskRunStates = {
 };
 
 const std::vector<engine::AttemptState> kAllAttemptStates = {
-    engine::AttemptState::kRunning,  engine::AttemptState::kSucceeded,
-    engine::AttemptState::kFailed,   engine::AttemptState::kLeaseExpired,
-    engine::AttemptState::kTimedOut, engine::AttemptState::kCancelled,
+    engine::AttemptState::kRunning,     engine::AttemptState::kSucceeded,
+    engine::AttemptState::kFailed,      engine::AttemptState::kLeaseExpired,
+    engine::AttemptState::kTimedOut,    engine::AttemptState::kCancelled,
     engine::AttemptState::kUndelivered,
 };
 

@@ -16,8 +16,8 @@
 #include <thread>
 
 #include "gmock/gmock.h"
-#include "tests/support/test_files.h"
 #include "gtest/gtest.h"
+#include "tests/support/test_files.h"
 
 namespace baton {
 namespace {
@@ -32,10 +32,6 @@ using ::baton::testing::ProcessGroupOf;
 using ::baton::testing::ReadFile;
 using ::baton::testing::TempDir;
 using ::baton::testing::WaitUntil;
-
-
-
-
 
 pid_t PidFromFile(const std::string& path) {
   pid_t pid = 0;
