@@ -10,19 +10,10 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/rpc/openssl_ptr.h"
 
 namespace baton::rpc {
 namespace {
-
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
-struct X509Free {
-  void operator()(X509* x) const { X509_free(x); }
-};
-struct NamesFree {
-  void operator()(GENERAL_NAMES* n) const { GENERAL_NAMES_free(n); }
-};
 
 absl::Time ToTime(const ASN1_TIME* t) {
   std::tm tm{};
@@ -31,7 +22,7 @@ absl::Time ToTime(const ASN1_TIME* t) {
 }
 
 std::string NameText(const X509_NAME* name) {
-  std::unique_ptr<BIO, BioFree> out(BIO_new(BIO_s_mem()));
+  openssl::Ptr<BIO> out(BIO_new(BIO_s_mem()));
   X509_NAME_print_ex(out.get(), name, 0, XN_FLAG_RFC2253);
   char* data = nullptr;
   const long size = BIO_get_mem_data(out.get(), &data);
@@ -44,7 +35,7 @@ std::string GeneralNameText(const GENERAL_NAME* name) {
     return absl::StrCat("DNS:", std::string(reinterpret_cast<const char*>(dns->data), dns->length));
   }
   if (name->type == GEN_IPADD) {
-    std::unique_ptr<BIO, BioFree> out(BIO_new(BIO_s_mem()));
+    openssl::Ptr<BIO> out(BIO_new(BIO_s_mem()));
     GENERAL_NAME_print(out.get(), const_cast<GENERAL_NAME*>(name));
     char* data = nullptr;
     const long size = BIO_get_mem_data(out.get(), &data);
@@ -56,7 +47,7 @@ std::string GeneralNameText(const GENERAL_NAME* name) {
 
 std::vector<std::string> AltNames(X509* certificate) {
   std::vector<std::string> names;
-  std::unique_ptr<GENERAL_NAMES, NamesFree> all(static_cast<GENERAL_NAMES*>(
+  openssl::Ptr<GENERAL_NAMES> all(static_cast<GENERAL_NAMES*>(
       X509_get_ext_d2i(certificate, NID_subject_alt_name, nullptr, nullptr)));
   for (int i = 0; all != nullptr && i < sk_GENERAL_NAME_num(all.get()); ++i) {
     std::string text = GeneralNameText(sk_GENERAL_NAME_value(all.get(), i));
@@ -83,11 +74,10 @@ std::string Window(const CertificateInfo& c) {
 }  // namespace
 
 absl::StatusOr<std::vector<CertificateInfo>> ReadCertificates(absl::string_view pem) {
-  std::unique_ptr<BIO, BioFree> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+  openssl::Ptr<BIO> in(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::vector<CertificateInfo> chain;
   while (true) {
-    std::unique_ptr<X509, X509Free> certificate(
-        PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
+    openssl::Ptr<X509> certificate(PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr));
     if (certificate == nullptr) break;
     chain.push_back(Describe(certificate.get()));
   }

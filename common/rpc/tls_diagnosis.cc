@@ -25,22 +25,13 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "common/rpc/certificates.h"
+#include "common/rpc/openssl_ptr.h"
 
 namespace baton::rpc {
 namespace {
 
 constexpr int kMaxAddressesTried = 4;
 constexpr absl::Duration kTimeoutPerAddress = absl::Seconds(3);
-
-struct CtxFree {
-  void operator()(SSL_CTX* c) const { SSL_CTX_free(c); }
-};
-struct SslFree {
-  void operator()(SSL* s) const { SSL_free(s); }
-};
-struct BioFree {
-  void operator()(BIO* b) const { BIO_free(b); }
-};
 
 class Socket {
  public:
@@ -120,8 +111,8 @@ int RecordAndContinue(int ok, X509_STORE_CTX* store) {
   return 1;
 }
 
-std::unique_ptr<SSL_CTX, CtxFree> MakeContext(const ClientSecurity& s) {
-  std::unique_ptr<SSL_CTX, CtxFree> ctx(SSL_CTX_new(TLS_client_method()));
+openssl::Ptr<SSL_CTX> MakeContext(const ClientSecurity& s) {
+  openssl::Ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_client_method()));
   if (ctx == nullptr) return nullptr;
   SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
   const bool roots =
@@ -151,7 +142,7 @@ void ExpectName(SSL* ssl, const std::string& name) {
 // The certificates the server sent, leaf first.
 std::vector<CertificateInfo> PeerChain(SSL* ssl) {
   STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl);
-  std::unique_ptr<BIO, BioFree> pem(BIO_new(BIO_s_mem()));
+  openssl::Ptr<BIO> pem(BIO_new(BIO_s_mem()));
   for (int i = 0; chain != nullptr && i < sk_X509_num(chain); ++i) {
     PEM_write_bio_X509(pem.get(), sk_X509_value(chain, i));
   }
@@ -274,14 +265,14 @@ std::string DiagnoseTlsHandshake(const std::string& address, const ClientSecurit
                                  absl::Duration timeout) {
   const std::optional<HostPort> to = SplitHostPort(address);
   if (!to) return "";
-  std::unique_ptr<SSL_CTX, CtxFree> ctx = MakeContext(security);
+  openssl::Ptr<SSL_CTX> ctx = MakeContext(security);
   if (ctx == nullptr) {
     ERR_clear_error();
     return "";
   }
   Socket socket(Connect(*to, timeout));
   if (socket.fd() < 0) return "";
-  std::unique_ptr<SSL, SslFree> ssl(SSL_new(ctx.get()));
+  openssl::Ptr<SSL> ssl(SSL_new(ctx.get()));
   SSL_set_fd(ssl.get(), socket.fd());
   const std::string name = security.server_name.empty() ? to->host : security.server_name;
   std::string problem = Handshake(ssl.get(), name, security);

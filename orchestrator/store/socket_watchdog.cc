@@ -37,7 +37,8 @@ bool SocketWatchdog::Disarm(int64_t ticket) {
 void SocketWatchdog::Run() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
-    absl::Time next = absl::Now() + absl::Milliseconds(200);  // also notices stopping_
+    // Arm() does not wake the thread: it looks again within this.
+    absl::Time next = absl::Now() + absl::Milliseconds(200);
     const absl::Time now = absl::Now();
     for (auto& [ticket, watch] : watches_) {
       if (watch.fired) continue;
