@@ -1,5 +1,6 @@
 // When a worker stops an attempt on its own, presuming its lease lost because
-// no heartbeat was accepted for a whole lease. Pure; thread-safe.
+// no heartbeat was accepted for a whole lease, and how long one heartbeat
+// call may take. Pure; thread-safe.
 //
 // The outage rule, worker side: when the orchestrator itself answers that its
 // database cannot be reached (UNAVAILABLE, "database..." — the store's words
@@ -11,6 +12,8 @@
 // mean the orchestrators have moved on: past one lease the worker stops the
 // attempt. Either way its report is fenced by the orchestrator.
 #pragma once
+
+#include <algorithm>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -29,6 +32,18 @@ inline bool OrchestratorLostItsDatabase(const absl::Status& heartbeat_error) {
 inline bool PresumeLeaseLost(const absl::Status& error, absl::Duration since_confirmed,
                              absl::Duration lease) {
   return since_confirmed > lease && !OrchestratorLostItsDatabase(error);
+}
+
+// The deadline of one heartbeat call, when the shortest lease among the
+// running attempts is `shortest_lease`: a third of it (the worker beats that
+// often), at least kMinHeartbeatCall, at most `rpc_timeout`. A call stuck on
+// a frozen or cut-off replica thus ends in time for the next beat to try the
+// other replica (the channel balances calls over the addresses) before the
+// lease runs out, instead of holding every beat for a whole `rpc_timeout`.
+inline constexpr absl::Duration kMinHeartbeatCall = absl::Milliseconds(500);
+inline absl::Duration HeartbeatCallDeadline(absl::Duration shortest_lease,
+                                            absl::Duration rpc_timeout) {
+  return std::min(rpc_timeout, std::max(shortest_lease / 3, kMinHeartbeatCall));
 }
 
 }  // namespace baton::worker

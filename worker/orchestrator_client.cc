@@ -85,9 +85,10 @@ void OrchestratorClient::CancelPolls() {
 }
 
 absl::StatusOr<std::vector<v1::AttemptDirective>> OrchestratorClient::Heartbeat(
-    const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts) {
+    const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts,
+    absl::Duration timeout) {
   grpc::ClientContext ctx;
-  impl_->SetDeadline(ctx, impl_->rpc_timeout);
+  impl_->SetDeadline(ctx, timeout);
   v1::HeartbeatRequest request;
   request.set_worker_id(worker_id);
   for (const auto& a : attempts) *request.add_attempts() = a;

@@ -32,8 +32,10 @@ class OrchestratorClient {
                                               absl::Duration wait);
   // Makes a Poll in flight (and the next one) return CANCELLED promptly.
   void CancelPolls();
+  // Bounded by `timeout` (see HeartbeatCallDeadline), not the RPC timeout.
   absl::StatusOr<std::vector<v1::AttemptDirective>> Heartbeat(
-      const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts);
+      const std::string& worker_id, const std::vector<v1::AttemptRef>& attempts,
+      absl::Duration timeout);
   absl::Status Complete(const v1::CompleteAttemptRequest& request);
   absl::StatusOr<v1::AppendLogsResponse> AppendLogs(const v1::AppendLogsRequest& request);
   absl::Status Deregister(const std::string& worker_id);

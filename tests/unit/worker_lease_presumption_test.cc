@@ -1,7 +1,6 @@
 // The worker's side of the outage rule: when it stops an attempt on its own.
-#include "worker/lease_presumption.h"
-
 #include "gtest/gtest.h"
+#include "worker/lease_presumption.h"
 
 namespace baton::worker {
 namespace {
@@ -10,8 +9,8 @@ const absl::Duration kLease = absl::Seconds(3);
 
 // What the orchestrator answers while PostgreSQL is down or restarting
 // (messages of orchestrator/store/pg_pool.cc).
-const absl::Status kDatabaseGone = absl::UnavailableError(
-    "database connection: could not connect to server: Connection refused");
+const absl::Status kDatabaseGone =
+    absl::UnavailableError("database connection: could not connect to server: Connection refused");
 const absl::Status kDatabaseShuttingDown = absl::UnavailableError(
     "database: terminating connection due to administrator command (SQLSTATE 57P01)");
 // What gRPC says when the orchestrator cannot be reached.
@@ -42,6 +41,20 @@ TEST(PresumeLeaseLostTest, OnlyUnavailableFromTheDatabaseCounts) {
   EXPECT_FALSE(OrchestratorLostItsDatabase(kLinkCut));
   EXPECT_FALSE(OrchestratorLostItsDatabase(absl::InternalError("database: syntax error")));
   EXPECT_FALSE(OrchestratorLostItsDatabase(absl::OkStatus()));
+}
+
+TEST(HeartbeatCallDeadlineTest, AThirdOfTheShortestLeaseSoTwoMoreBeatsFitBeforeItEnds) {
+  EXPECT_EQ(HeartbeatCallDeadline(absl::Seconds(6), absl::Seconds(10)), absl::Seconds(2));
+  EXPECT_EQ(HeartbeatCallDeadline(absl::Seconds(4), absl::Seconds(10)), absl::Seconds(4) / 3);
+}
+
+TEST(HeartbeatCallDeadlineTest, NeverLongerThanTheRpcTimeoutNorShorterThanItsFloor) {
+  EXPECT_EQ(HeartbeatCallDeadline(absl::Seconds(60), absl::Seconds(10)), absl::Seconds(10));
+  EXPECT_EQ(HeartbeatCallDeadline(absl::InfiniteDuration(), absl::Seconds(10)), absl::Seconds(10));
+  EXPECT_EQ(HeartbeatCallDeadline(absl::Milliseconds(300), absl::Seconds(10)), kMinHeartbeatCall);
+  EXPECT_EQ(HeartbeatCallDeadline(-absl::Seconds(1), absl::Seconds(10)), kMinHeartbeatCall);
+  EXPECT_EQ(HeartbeatCallDeadline(absl::Milliseconds(300), absl::Milliseconds(200)),
+            absl::Milliseconds(200));
 }
 
 }  // namespace
