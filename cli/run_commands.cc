@@ -103,11 +103,15 @@ void PrintAttempts(const v1::Run& run) {
   if (rows.size() > 1) std::cout << "\nattempts\n" << FormatTable(rows);
 }
 
-// Fallbacks, circuit breakers and cancellations: which path ran and why.
+// Fallbacks, circuit breakers and cancellations: which path ran and why;
+// and what a READY task is waiting for.
 void PrintNotes(const v1::Run& run) {
   std::vector<std::string> notes;
   for (const auto& t : run.tasks()) {
     if (!t.resolution().empty()) notes.push_back(absl::StrCat(t.name(), ": ", t.resolution()));
+    if (!t.waiting_for().empty()) {
+      notes.push_back(absl::StrCat(t.name(), ": waiting: ", t.waiting_for()));
+    }
   }
   for (const auto& h : run.history()) {
     if (h.entity() != "breaker") continue;

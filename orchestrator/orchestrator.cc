@@ -137,8 +137,8 @@ struct Orchestrator::Parts {
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases, *workers,
                                                                   *logs, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
-    run_service =
-        std::make_unique<service::RunServiceImpl>(*flows, *runs, *logs, ready, options.max_watch);
+    run_service = std::make_unique<service::RunServiceImpl>(
+        *flows, *runs, *logs, *workers, ready, options.worker_liveness, options.max_watch);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
     breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);

@@ -56,7 +56,11 @@ std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time rece
                            lease.attempt().task_run_id(),
                            lease.attempt().attempt(),
                            lease.handler(),
-                           lease.correlation_id()};
+                           lease.correlation_id(),
+                           lease.has_scheduled_time()
+                               ? absl::FromUnixSeconds(lease.scheduled_time().seconds()) +
+                                     absl::Nanoseconds(lease.scheduled_time().nanos())
+                               : absl::InfinitePast()};
   nlohmann::json config = nlohmann::json::parse(lease.config_json(), nullptr, false);
   if (!config.is_object()) config = nlohmann::json::object();
   absl::Time deadline = absl::InfiniteFuture();

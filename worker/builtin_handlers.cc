@@ -160,7 +160,8 @@ absl::StatusOr<ExecConfig> ParseExecConfig(const TaskContext& ctx) {
 }
 
 // The run's environment plus who is running: BATON_RUN_ID, BATON_TASK_NAME,
-// BATON_ATTEMPT and BATON_CORRELATION_ID (for tracing downstream logs).
+// BATON_ATTEMPT, BATON_CORRELATION_ID (for tracing downstream logs) and
+// BATON_SCHEDULED_TIME (RFC 3339, UTC: the fire time of a scheduled run).
 std::map<std::string, std::string> RunEnvironment(const TaskContext& ctx) {
   std::map<std::string, std::string> env = ctx.env();
   const TaskContext::Identity& id = ctx.identity();
@@ -168,6 +169,10 @@ std::map<std::string, std::string> RunEnvironment(const TaskContext& ctx) {
   env["BATON_TASK_NAME"] = id.task_name;
   env["BATON_ATTEMPT"] = std::to_string(id.attempt);
   env["BATON_CORRELATION_ID"] = id.correlation_id;
+  if (id.scheduled_time != absl::InfinitePast()) {
+    env["BATON_SCHEDULED_TIME"] =
+        absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", id.scheduled_time, absl::UTCTimeZone());
+  }
   return env;
 }
 

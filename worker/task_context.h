@@ -35,6 +35,9 @@ class TaskContext {
     int32_t attempt = 0;
     std::string handler;
     std::string correlation_id;  // the run's; pass it on to downstream calls
+    // When the run was meant to start: a deployment's fire time, else its
+    // submit time (InfinitePast from an orchestrator that does not say).
+    absl::Time scheduled_time = absl::InfinitePast();
   };
 
   // `secret_env` names the entries of `env` whose values are masked in logs.

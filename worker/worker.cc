@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -247,7 +248,9 @@ std::vector<Worker::Impl::Taken> Worker::Impl::Acknowledge(std::vector<v1::Lease
   }
   absl::StatusOr<std::vector<v1::AttemptDirective>> directives;
   for (int tries = 1;; ++tries) {
-    directives = client->Heartbeat(id, refs);
+    const absl::Duration call =
+        HeartbeatCallDeadline(deliver_by - absl::Now(), options.rpc_timeout);
+    directives = client->Heartbeat(id, refs, call);
     if (directives.ok() || !IsTransient(directives.status())) break;
     const absl::Duration delay =
         BackoffDelay({absl::Milliseconds(50), 2.0, absl::Seconds(1), 0.2}, tries, UnitRandom());
@@ -502,13 +505,18 @@ void Worker::Impl::Stop(Running& r, StopReason why, const std::string& reason) {
 void Worker::Impl::HeartbeatOnce() {
   std::vector<v1::AttemptRef> refs;
   std::string id;
+  absl::Duration shortest_lease = absl::InfiniteDuration();
   {
     std::lock_guard<std::mutex> lock(mu);
-    for (const auto& [task_run_id, r] : running) refs.push_back(r.ref);
+    for (const auto& [task_run_id, r] : running) {
+      refs.push_back(r.ref);
+      shortest_lease = std::min({shortest_lease, lease_duration, r.heartbeat_timeout});
+    }
     id = worker_id;
   }
   if (refs.empty() || id.empty()) return;
-  auto directives = client->Heartbeat(id, refs);
+  auto directives =
+      client->Heartbeat(id, refs, HeartbeatCallDeadline(shortest_lease, options.rpc_timeout));
   std::lock_guard<std::mutex> lock(mu);
   const absl::Time now = absl::Now();
   if (!directives.ok()) {

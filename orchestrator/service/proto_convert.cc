@@ -23,8 +23,8 @@ void MaybeSetTime(absl::Time t, Msg* msg, Setter mutable_field) {
 template <typename Msg, typename Setter>
 void MaybeSetDuration(absl::Time from, absl::Time to, Msg* msg, Setter mutable_field) {
   if (from == absl::InfinitePast() || to == absl::InfinitePast()) return;
-  *(msg->*mutable_field)() =
-      google::protobuf::util::TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(to - from));
+  *(msg->*mutable_field)() = google::protobuf::util::TimeUtil::MicrosecondsToDuration(
+      absl::ToInt64Microseconds(to - from));
 }
 
 }  // namespace
@@ -39,9 +39,7 @@ google::protobuf::Duration ToProtoDuration(absl::Duration d) {
 
 namespace {
 
-std::string JsonText(const nlohmann::json& value) {
-  return value.is_null() ? "" : value.dump();
-}
+std::string JsonText(const nlohmann::json& value) { return value.is_null() ? "" : value.dump(); }
 
 void AttemptToProto(const store::AttemptRecord& in, v1::Attempt* out) {
   out->set_number(in.number);
@@ -176,8 +174,9 @@ void ToProto(const store::WorkerRecord& in, v1::WorkerInfo* out) {
   for (const auto& h : in.handlers) out->add_handlers(h);
   out->set_slots(in.slots);
   const bool stopped = in.stopped_at != absl::InfinitePast();
-  out->set_state(stopped ? v1::WorkerInfo::STOPPED
-                         : in.online ? v1::WorkerInfo::ONLINE : v1::WorkerInfo::LOST);
+  out->set_state(stopped     ? v1::WorkerInfo::STOPPED
+                 : in.online ? v1::WorkerInfo::ONLINE
+                             : v1::WorkerInfo::LOST);
   out->set_running_attempts(in.running_attempts);
   MaybeSetTime(in.registered_at, out, &v1::WorkerInfo::mutable_registered_at);
   MaybeSetTime(in.last_seen_at, out, &v1::WorkerInfo::mutable_last_seen_at);
@@ -256,6 +255,7 @@ void ToProto(const store::LeaseRecord& in, v1::Lease* out) {
   out->mutable_env()->insert(in.env.begin(), in.env.end());
   for (const std::string& name : in.secret_env) out->add_secret_env(name);
   out->set_correlation_id(in.correlation_id);
+  MaybeSetTime(in.scheduled_time, out, &v1::Lease::mutable_scheduled_time);
 }
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {

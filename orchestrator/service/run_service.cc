@@ -5,10 +5,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
-#include "common/limits.h"
 #include "common/json_util.h"
+#include "common/limits.h"
 #include "common/logging.h"
 #include "common/rpc/grpc_status.h"
+#include "orchestrator/engine/routing_rules.h"
 #include "orchestrator/engine/run_rules.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
@@ -32,9 +33,10 @@ absl::Status SetWindow(const v1::ListRunsRequest& request, store::RunFilter* fil
     filter->created_before = *before;
   }
   if (filter->created_after > filter->created_before) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "created_after (", absl::FormatTime(filter->created_after), ") is later than created_before (",
-        absl::FormatTime(filter->created_before), "); expected an empty or forward window"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("created_after (", absl::FormatTime(filter->created_after),
+                     ") is later than created_before (", absl::FormatTime(filter->created_before),
+                     "); expected an empty or forward window"));
   }
   return absl::OkStatus();
 }
@@ -69,8 +71,8 @@ absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& 
   if (auto s = CheckName("flow_name", request.flow_name()); !s.ok()) return s;
   if (auto s = CheckRange("flow_version", request.flow_version(), 0, INT32_MAX); !s.ok()) return s;
   if (auto s = CheckCorrelationId(request.correlation_id()); !s.ok()) return s;
-  auto params = ParseJsonObject(request.parameters_json(), "parameters_json",
-                                engine::kMaxParametersBytes);
+  auto params =
+      ParseJsonObject(request.parameters_json(), "parameters_json", engine::kMaxParametersBytes);
   if (!params.ok()) return params.status();
   auto flow = flows_.GetFlow(request.flow_name(), request.flow_version());
   if (!flow.ok()) return flow.status();
@@ -89,8 +91,8 @@ grpc::Status RunServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRe
   absl::StatusOr<store::RunStore::Started> started = runs_.StartRun(*plan);
   if (!started.ok()) return ToGrpcStatus(started.status());
   if (started->created) {
-    ScopedLogContext context({{"run", started->run.id},
-                              {"correlation_id", started->run.correlation_id}});
+    ScopedLogContext context(
+        {{"run", started->run.id}, {"correlation_id", started->run.correlation_id}});
     spdlog::info("run of flow {} v{} started", started->run.flow_name, started->run.flow_version);
   }
   ToProto(started->run, response->mutable_run());
@@ -103,7 +105,18 @@ grpc::Status RunServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunReques
   absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());
   ToProto(*run, response);
-  return grpc::Status::OK;
+  return ToGrpcStatus(ExplainWaiting(*response));
+}
+
+absl::Status RunServiceImpl::ExplainWaiting(v1::Run& run) {
+  const auto ready = [](const v1::TaskRun& t) { return t.state() == v1::TASK_RUN_STATE_READY; };
+  if (std::none_of(run.tasks().begin(), run.tasks().end(), ready)) return absl::OkStatus();
+  absl::StatusOr<engine::ServedRoutes> served = workers_.ServedRoutes(worker_liveness_);
+  if (!served.ok()) return served.status();
+  for (v1::TaskRun& task : *run.mutable_tasks()) {
+    task.set_waiting_for(engine::MissingRoute(ready(task), task.queue(), task.handler(), *served));
+  }
+  return absl::OkStatus();
 }
 
 grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
@@ -150,10 +163,10 @@ grpc::Status RunServiceImpl::Follow(grpc::ServerContext* context, const std::str
     }
     const absl::Time now = absl::Now();
     if (now >= give_up) {
-      return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                          absl::StrCat("run ", run_id, " still active after ",
-                                       absl::FormatDuration(max_watch_),
-                                       " (the server's --max-watch)"));
+      return grpc::Status(
+          grpc::StatusCode::DEADLINE_EXCEEDED,
+          absl::StrCat("run ", run_id, " still active after ", absl::FormatDuration(max_watch_),
+                       " (the server's --max-watch)"));
     }
     SleepUnlessShutDown(shutdown_, std::min(kWatchPollInterval, give_up - now));
   }
@@ -162,8 +175,8 @@ grpc::Status RunServiceImpl::Follow(grpc::ServerContext* context, const std::str
 grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
                                       const v1::WatchRunRequest* request,
                                       grpc::ServerWriter<v1::RunEvent>* writer) {
-  if (auto s = CheckRange("after_transition_id", request->after_transition_id(), int64_t{0},
-                          INT64_MAX);
+  if (auto s =
+          CheckRange("after_transition_id", request->after_transition_id(), int64_t{0}, INT64_MAX);
       !s.ok()) {
     return ToGrpcStatus(s);
   }

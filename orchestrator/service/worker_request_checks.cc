@@ -19,7 +19,13 @@ absl::Status CheckLabels(const google::protobuf::Map<std::string, std::string>& 
   return absl::OkStatus();
 }
 
+// A worker is leased only tasks whose handler it names: naming none would
+// register a worker that can never be given work.
 absl::Status CheckHandlers(const google::protobuf::RepeatedPtrField<std::string>& handlers) {
+  if (handlers.empty()) {
+    return absl::InvalidArgumentError(
+        "handlers: empty; a worker names the handlers it serves (it is leased only their tasks)");
+  }
   RETURN_IF_ERROR(CheckCount("handlers", handlers.size(), kMaxHandlersPerWorker));
   for (int i = 0; i < handlers.size(); ++i) {
     RETURN_IF_ERROR(

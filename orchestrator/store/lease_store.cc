@@ -55,23 +55,29 @@ constexpr const char* kLeaseTemplate =
     "      WHERE e.downstream_id = coalesce((SELECT p.id FROM task_runs p"
     "        WHERE p.run_id = l.run_id AND p.name = l.fallback_for), l.id)),"
     "   l.execution_timeout_ms, l.heartbeat_timeout_ms, coalesce(r.env::text, '{}'),"
-    "   r.correlation_id"
+    "   r.correlation_id, baton_us(coalesce(r.scheduled_time, r.created_at))"
     " FROM leased l JOIN flow_runs r ON r.id = l.run_id ORDER BY l.id";
 
-// Ready tasks of the worker's queues, oldest first, except those behind a
-// circuit breaker that is not closed (they wait for a probe, or are
-// short-circuited to their fallback by the timers).
-constexpr const char* kPickReady =
-    "  SELECT id FROM task_runs WHERE state = 'READY' AND queue = ANY ($1::text[])"
-    "    AND (breaker_key IS NULL OR breaker_key IN"
-    "      (SELECT key FROM circuit_breakers WHERE state = 'CLOSED'))"
-    "  ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED";
+// Routing: the tasks a worker may take are those of its queues whose handler
+// it registered (workers.handlers, $3 the worker).
+constexpr const char* kServedBy =
+    "  state = 'READY' AND queue = ANY ($1::text[])"
+    "    AND handler IN (SELECT unnest(w.handlers) FROM workers w WHERE w.id = $3::uuid)";
 
-// One ready task behind breaker $5, to be its half-open probe.
-constexpr const char* kPickProbe =
-    "  SELECT id FROM task_runs WHERE state = 'READY' AND queue = ANY ($1::text[])"
-    "    AND breaker_key = $5 AND $2 > 0"
-    "  ORDER BY ready_at, id LIMIT 1 FOR UPDATE SKIP LOCKED";
+// Ready tasks the worker serves, oldest first, except those behind a circuit
+// breaker that is not closed (they wait for a probe, or are short-circuited
+// to their fallback by the timers).
+const std::string kPickReady =
+    absl::StrCat("  SELECT id FROM task_runs WHERE", kServedBy,
+                 "    AND (breaker_key IS NULL OR breaker_key IN"
+                 "      (SELECT key FROM circuit_breakers WHERE state = 'CLOSED'))"
+                 "  ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED");
+
+// One ready task the worker serves behind breaker $5, to be its half-open probe.
+const std::string kPickProbe =
+    absl::StrCat("  SELECT id FROM task_runs WHERE", kServedBy,
+                 " AND breaker_key = $5 AND $2 > 0"
+                 "  ORDER BY ready_at, id LIMIT 1 FOR UPDATE SKIP LOCKED");
 
 const std::string kLeaseTasks = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickReady}});
 const std::string kLeaseProbe = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickProbe}});
@@ -165,6 +171,7 @@ LeaseRecord LeaseFromRow(const pqxx::row& row) {
     if (var.value("secret", false)) lease.secret_env.push_back(name);
   }
   lease.correlation_id = row[15].as<std::string>();
+  lease.scheduled_time = TimeFromMicros(row[16]);
   return lease;
 }
 

@@ -31,12 +31,11 @@ class LeaseStore {
   explicit LeaseStore(PgPool& pool, absl::Duration execution_grace = absl::Seconds(5))
       : pool_(pool), execution_grace_(execution_grace) {}
 
-  // Claims up to `max` READY task runs of `queues` (oldest first) for
-  // `worker_id` in one statement (FOR UPDATE SKIP LOCKED), each as a new
-  // attempt with a fresh token and an unacknowledged lease that lasts
-  // `delivery_timeout` (see engine::DecideUndelivered). Tasks behind a
-  // circuit breaker are leased only while it is CLOSED, or as its single
-  // half-open probe once its cooldown passed. Marks their runs RUNNING.
+  // Claims up to `max` READY task runs of `queues` whose handler `worker_id`
+  // registered (routing by handler; oldest first) in one statement (FOR UPDATE SKIP LOCKED), each
+  // as a new attempt with a fresh token and an unacknowledged lease that lasts `delivery_timeout`
+  // (see engine::DecideUndelivered). Tasks behind a circuit breaker are leased only while it is
+  // CLOSED, or as its single half-open probe once its cooldown passed. Marks their runs RUNNING.
   // Empty when nothing is ready.
   absl::StatusOr<std::vector<LeaseRecord>> LeaseTasks(const std::string& worker_id,
                                                       const std::vector<std::string>& queues,

@@ -34,8 +34,8 @@ struct AttemptRecord {
   absl::Time ended_at = absl::InfinitePast();
   std::string error;
   std::string error_type;
-  std::string decision;                                   // what followed, and why
-  std::optional<absl::Duration> retry_delay;              // set when it was retried
+  std::string decision;                       // what followed, and why
+  std::optional<absl::Duration> retry_delay;  // set when it was retried
   std::optional<absl::Duration> retry_base_delay;
   std::optional<double> jitter_sample;
   absl::Time execution_deadline = absl::InfinitePast();
@@ -131,9 +131,11 @@ struct LeaseRecord {
   absl::Time lease_expires_at = absl::InfinitePast();
   absl::Duration execution_timeout = absl::ZeroDuration();  // zero: none
   absl::Duration heartbeat_timeout = absl::ZeroDuration();  // zero: the orchestrator's lease
-  std::map<std::string, std::string> env;                  // the run's environment
-  std::vector<std::string> secret_env;                     // names in env that are secret
+  std::map<std::string, std::string> env;                   // the run's environment
+  std::vector<std::string> secret_env;                      // names in env that are secret
   std::string correlation_id;
+  // The run's scheduled time (a deployment's fire), else when it was submitted.
+  absl::Time scheduled_time = absl::InfinitePast();
 };
 
 }  // namespace baton::store

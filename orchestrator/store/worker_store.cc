@@ -13,27 +13,35 @@ constexpr const char* kWorkerColumns =
 
 const std::string kInsertWorker = absl::StrCat(
     "INSERT INTO workers AS w (name, queues, labels, handlers, slots, version)"
-    " VALUES ($1, $2::text[], $3::jsonb, $4::text[], $5, $6) RETURNING ", kWorkerColumns);
+    " VALUES ($1, $2::text[], $3::jsonb, $4::text[], $5, $6) RETURNING ",
+    kWorkerColumns);
 
 const std::string kTouchWorker = absl::StrCat(
     "UPDATE workers w SET last_seen_at = now() WHERE w.id = $1::uuid AND w.stopped_at IS NULL"
-    " RETURNING ", kWorkerColumns);
+    " RETURNING ",
+    kWorkerColumns);
 
 constexpr const char* kStopWorker =
     "UPDATE workers SET stopped_at = now() WHERE id = $1::uuid AND stopped_at IS NULL";
 
 const std::string kListWorkers = absl::StrCat(
-    "SELECT ", kWorkerColumns, ", w.stopped_at IS NULL AND"
+    "SELECT ", kWorkerColumns,
+    ", w.stopped_at IS NULL AND"
     "   w.last_seen_at > now() - $1 * interval '1 millisecond',"
     " (SELECT count(*) FROM task_runs t WHERE t.worker_id = w.id AND t.state = 'RUNNING')"
     " FROM workers w WHERE $2 OR w.stopped_at IS NULL ORDER BY w.registered_at DESC LIMIT 1000");
+
+constexpr const char* kServedRoutes =
+    "SELECT DISTINCT q, h FROM workers w, unnest(w.queues) q, unnest(w.handlers) h"
+    " WHERE w.stopped_at IS NULL AND w.last_seen_at > now() - $1 * interval '1 millisecond'";
 
 WorkerRecord WorkerFromRow(const pqxx::row& row) {
   WorkerRecord w;
   w.id = row[0].as<std::string>();
   w.name = row[1].as<std::string>();
   w.queues = ParsePgTextArray(row[2]);
-  w.labels = nlohmann::json::parse(row[3].as<std::string>()).get<std::map<std::string, std::string>>();
+  w.labels =
+      nlohmann::json::parse(row[3].as<std::string>()).get<std::map<std::string, std::string>>();
   w.handlers = ParsePgTextArray(row[4]);
   w.slots = row[5].as<int32_t>();
   w.version = row[6].as<std::string>();
@@ -53,8 +61,8 @@ absl::StatusOr<WorkerRecord> WorkerStore::RegisterWorker(const WorkerRecord& wor
   const nlohmann::json labels = worker.labels;
   return pool_.TransactFor<WorkerRecord>([&](pqxx::work& tx) -> absl::StatusOr<WorkerRecord> {
     return WorkerFromRow(tx.exec_params1(kInsertWorker, worker.name, PgTextArray(worker.queues),
-                                         labels.dump(), PgTextArray(worker.handlers),
-                                         worker.slots, worker.version));
+                                         labels.dump(), PgTextArray(worker.handlers), worker.slots,
+                                         worker.version));
   });
 }
 
@@ -88,6 +96,18 @@ absl::StatusOr<std::vector<WorkerRecord>> WorkerStore::ListWorkers(absl::Duratio
       workers.push_back(std::move(w));
     }
     return workers;
+  });
+}
+
+absl::StatusOr<std::set<std::pair<std::string, std::string>>> WorkerStore::ServedRoutes(
+    absl::Duration liveness) {
+  using Routes = std::set<std::pair<std::string, std::string>>;
+  return pool_.TransactFor<Routes>([&](pqxx::work& tx) -> absl::StatusOr<Routes> {
+    Routes routes;
+    for (const auto& row : tx.exec_params(kServedRoutes, absl::ToInt64Milliseconds(liveness))) {
+      routes.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    }
+    return routes;
   });
 }
 

@@ -1,7 +1,9 @@
 // Worker registrations and liveness. Thread-safe.
 #pragma once
 
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -31,6 +33,11 @@ class WorkerStore {
   // stopped. Stopped workers only with include_stopped.
   absl::StatusOr<std::vector<WorkerRecord>> ListWorkers(absl::Duration liveness,
                                                         bool include_stopped);
+
+  // (queue, handler) pairs that online workers (seen within `liveness`, not
+  // stopped) registered: what can be leased now (engine/routing_rules.h).
+  absl::StatusOr<std::set<std::pair<std::string, std::string>>> ServedRoutes(
+      absl::Duration liveness);
 
  private:
   PgPool& pool_;

@@ -5,13 +5,13 @@
 // bound (common/limits.h), nothing is stored, and the orchestrator's memory
 // stays within a fixed budget. The calls go through stubs, not the CLI,
 // because the CLI refuses most of these before sending them.
+#include <grpcpp/grpcpp.h>
+
 #include <fstream>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -26,9 +26,9 @@
 namespace baton::testing {
 namespace {
 
-using ::testing::HasSubstr;
 using ::testing::AnyOf;
 using ::testing::Contains;
+using ::testing::HasSubstr;
 using ::testing::Not;
 
 constexpr char kGoodFlow[] = R"(name: fine
@@ -261,9 +261,8 @@ TEST_F(LimitsEndToEnd, HostileRunParametersAreRefusedAndNoRunIsStored) {
 }
 
 TEST_F(LimitsEndToEnd, DeepOrHugeResultsFailTheAttemptNamingTheBound) {
-  v1::TaskRun deep = RunReporting([](v1::CompleteAttemptRequest& done) {
-    done.set_result_json(Nested(100000));
-  });
+  v1::TaskRun deep =
+      RunReporting([](v1::CompleteAttemptRequest& done) { done.set_result_json(Nested(100000)); });
   EXPECT_EQ(deep.state(), v1::TASK_RUN_STATE_FAILED);
   EXPECT_EQ(deep.result_json(), "");
   EXPECT_THAT(deep.error(), HasSubstr("result: nested more than 64 levels deep"));
@@ -291,6 +290,7 @@ TEST_F(LimitsEndToEnd, OversizedWorkerRequestsAreRefused) {
   v1::RegisterWorkerRequest request;
   request.set_name("labels");
   request.set_slots(1);
+  request.add_handlers("noop");
   (*request.mutable_labels())["zone"] = std::string(4096, 'z');
   v1::RegisterWorkerResponse response;
   grpc::Status s = workers_->RegisterWorker(Call().get(), request, &response);
@@ -329,7 +329,8 @@ TEST_F(LimitsEndToEnd, AWorkerIdGetsABoundedNumberOfWaitingPolls) {
   grpc::Status extra = Poll(worker, absl::Seconds(4), &response);
   EXPECT_EQ(extra.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   EXPECT_EQ(extra.error_message(),
-            absl::StrCat("worker ", worker, " already has 4 polls waiting; expected at most 4 at "
+            absl::StrCat("worker ", worker,
+                         " already has 4 polls waiting; expected at most 4 at "
                          "once per worker (max polls per worker)"));
   EXPECT_LT(absl::Now() - before, absl::Seconds(2));  // refused at once, not after waiting
   // Another worker is not affected.

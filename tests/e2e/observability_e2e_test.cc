@@ -2,6 +2,7 @@
 // commands and every log line; JSON log lines.
 #include <sstream>
 
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -20,7 +21,7 @@ tasks:
     handler: exec
     config:
       command: sh
-      args: ["-c", 'printf ''{"correlation": "%s", "task": "%s", "attempt": "%s"}\n'' "$BATON_CORRELATION_ID" "$BATON_TASK_NAME" "$BATON_ATTEMPT"']
+      args: ["-c", 'printf ''{"correlation": "%s", "task": "%s", "attempt": "%s", "scheduled": "%s"}\n'' "$BATON_CORRELATION_ID" "$BATON_TASK_NAME" "$BATON_ATTEMPT" "$BATON_SCHEDULED_TIME"']
 )";
 
 // Every line of `log` that parses as a JSON object.
@@ -45,8 +46,16 @@ TEST(Observability, CorrelationIdReachesExecCommandsAndEveryLogLine) {
   ASSERT_TRUE(run.ok()) << run.status();
   EXPECT_EQ(run->state(), v1::FLOW_RUN_STATE_COMPLETED);
   EXPECT_EQ(run->correlation_id(), "trace-2026-abc");
-  EXPECT_EQ(json::parse(run->tasks(0).result_json()),
-            json({{"correlation", "trace-2026-abc"}, {"task", "echo"}, {"attempt", "1"}}));
+  // A run started by hand was "scheduled" when it was submitted.
+  const std::string submitted =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
+                       absl::FromUnixSeconds(run->created_at().seconds()) +
+                           absl::Nanoseconds(run->created_at().nanos()),
+                       absl::UTCTimeZone());
+  EXPECT_EQ(json::parse(run->tasks(0).result_json()), json({{"correlation", "trace-2026-abc"},
+                                                            {"task", "echo"},
+                                                            {"attempt", "1"},
+                                                            {"scheduled", submitted}}));
 
   // Worker lines about the attempt carry run, task, attempt and correlation id.
   int worker_lines = 0;
@@ -61,8 +70,8 @@ TEST(Observability, CorrelationIdReachesExecCommandsAndEveryLogLine) {
   EXPECT_GE(worker_lines, 2) << worker.Log();  // started, succeeded
   bool orchestrator_line = false;
   for (const json& line : JsonLines(cluster.orchestrator().Log())) {
-    orchestrator_line |= line.value("run", "") == id &&
-                         line.value("correlation_id", "") == "trace-2026-abc";
+    orchestrator_line |=
+        line.value("run", "") == id && line.value("correlation_id", "") == "trace-2026-abc";
   }
   EXPECT_TRUE(orchestrator_line) << cluster.orchestrator().Log();
 }

@@ -174,6 +174,7 @@ TEST(Resilience, HeartbeatsDoNotOutliveTheExecutionTimeout) {
   v1::RegisterWorkerRequest reg;
   reg.set_name("stubborn");
   reg.set_slots(1);
+  reg.add_handlers("sleep");
   v1::RegisterWorkerResponse me;
   ASSERT_TRUE(cluster.worker_api().RegisterWorker(&reg_ctx, reg, &me).ok());
   grpc::ClientContext poll_ctx;

@@ -227,6 +227,7 @@ grpc::Status RegisterWorker(const std::shared_ptr<grpc::Channel>& channel) {
   v1::RegisterWorkerRequest request;
   request.set_name("intruder");
   request.set_slots(1);
+  request.add_handlers("noop");
   v1::RegisterWorkerResponse response;
   return v1::WorkerService::NewStub(channel)->RegisterWorker(&ctx, request, &response);
 }

@@ -63,6 +63,7 @@ TEST(WorkerFailure, LateCompletionAndHeartbeatFromAnExpiredAttemptAreRefused) {
   v1::RegisterWorkerRequest reg;
   reg.set_name("vanishing");
   reg.set_slots(1);
+  reg.add_handlers("sleep");
   v1::RegisterWorkerResponse me;
   ASSERT_TRUE(Call(cluster, &v1::WorkerService::Stub::RegisterWorker, reg, &me).ok());
   v1::PollLeasesRequest poll;

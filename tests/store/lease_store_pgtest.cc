@@ -239,6 +239,34 @@ TEST_F(LeaseStoreTest, LeasesOnlyReadyTasksOfTheGivenQueues) {
   EXPECT_EQ(Task(run_id, "c").state, TaskRunState::kPending);
 }
 
+TEST_F(LeaseStoreTest, LeasesOnlyTasksWhoseHandlerTheWorkerRegistered) {
+  const std::string run_id = StartRun(
+      "name: routed\ntasks:\n"
+      "  - {name: a, handler: h.a}\n"
+      "  - {name: b, handler: h.b}\n");
+  const std::string only_b = RegisterWorker({"default"}, "only-b", {"h.b"});
+  const std::string neither = RegisterWorker({"default"}, "neither", {"h.c"});
+
+  auto none = leases_->LeaseTasks(neither, {"default"}, 10, absl::Seconds(30));
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_THAT(*none, IsEmpty());
+  auto b = leases_->LeaseTasks(only_b, {"default"}, 10, absl::Seconds(30));
+  ASSERT_TRUE(b.ok()) << b.status();
+  ASSERT_THAT(*b, SizeIs(1));
+  EXPECT_EQ((*b)[0].task_name, "b");
+  EXPECT_EQ(Task(run_id, "a").state, TaskRunState::kReady);
+
+  auto served = workers_->ServedRoutes(absl::Minutes(1));
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ(served->count({"default", "h.b"}), 1u);
+  EXPECT_EQ(served->count({"default", "h.c"}), 1u);
+  EXPECT_EQ(served->count({"io", "h.a"}), 1u);  // worker_ serves every test handler
+  ASSERT_TRUE(workers_->DeregisterWorker(worker_).ok());
+  served = workers_->ServedRoutes(absl::Minutes(1));
+  ASSERT_TRUE(served.ok()) << served.status();
+  EXPECT_EQ(served->count({"default", "h.a"}), 0u);  // nobody online serves a any more
+}
+
 TEST_F(LeaseStoreTest, LeasesAtMostMaxAndNeverTheSameTaskTwice) {
   StartRun(WideFlow(5));
   std::set<int64_t> seen;

@@ -94,11 +94,20 @@ class StoreTest : public ::testing::Test {
     return {};
   }
 
+  // Every handler the store tests' flows name: leases go only to workers
+  // that registered the task's handler.
+  static std::vector<std::string> AllTestHandlers() {
+    return {"noop", "step.a",      "step.b",        "step.c",   "h.a",      "h.b",
+            "h.c",  "etl.extract", "etl.transform", "etl.load", "etl.audit"};
+  }
+
   std::string RegisterWorker(std::vector<std::string> queues = {"default"},
-                             const std::string& name = "w") {
+                             const std::string& name = "w",
+                             std::vector<std::string> handlers = AllTestHandlers()) {
     WorkerRecord w;
     w.name = name;
     w.queues = std::move(queues);
+    w.handlers = std::move(handlers);
     w.slots = 4;
     auto registered = workers_->RegisterWorker(w);
     EXPECT_TRUE(registered.ok()) << registered.status();

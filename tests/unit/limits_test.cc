@@ -1,6 +1,8 @@
 // The bounds of common/limits.h as each check applies them: nesting found on
 // the text before parsing, flow-file sizes and task counts, run parameters,
 // worker results, worker requests and waiting polls. Pure; no I/O.
+#include "common/limits.h"
+
 #include <string>
 #include <vector>
 
@@ -8,7 +10,6 @@
 #include "common/deployment_spec.h"
 #include "common/flow_spec.h"
 #include "common/json_util.h"
-#include "common/limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/run_rules.h"
@@ -95,8 +96,7 @@ std::string FlowWithTasks(size_t count) {
 }
 
 TEST(FlowLimitsTest, TaskCountBoundIsNamed) {
-  EXPECT_EQ(ParseFlowSpec(FlowWithTasks(kMaxTasksPerFlow), "flow.yaml").status(),
-            absl::OkStatus());
+  EXPECT_EQ(ParseFlowSpec(FlowWithTasks(kMaxTasksPerFlow), "flow.yaml").status(), absl::OkStatus());
   EXPECT_EQ(ParseError(FlowWithTasks(kMaxTasksPerFlow + 1)),
             "flow.yaml: tasks (line 3, column 1): 1001 tasks; expected at most 1000");
 }
@@ -140,8 +140,7 @@ TEST(FlowLimitsTest, AliasesCannotMultiplyValuesPastTheFlowBound) {
 }
 
 TEST(DeploymentLimitsTest, DeeplyNestedParametersAreRefusedBeforeYamlParsesThem) {
-  const std::string text =
-      absl::StrCat("name: d\nflow: f\nparameters: {x: ", Nested(10000), "}\n");
+  const std::string text = absl::StrCat("name: d\nflow: f\nparameters: {x: ", Nested(10000), "}\n");
   EXPECT_THAT(InvalidMessage(ParseDeploymentSpec(text, "deployment.yaml").status()),
               HasSubstr("the file nests more than 72 levels of [ and {"));
 }
@@ -163,6 +162,10 @@ TEST(WorkerRequestChecksTest, RegistrationFieldsAreBounded) {
   v1::RegisterWorkerRequest r;
   r.set_name("host:1");
   r.set_slots(4);
+  EXPECT_EQ(InvalidMessage(service::CheckRegistration(r)),
+            "handlers: empty; a worker names the handlers it serves (it is leased only their "
+            "tasks)");
+  r.add_handlers("noop");
   EXPECT_EQ(service::CheckRegistration(r), absl::OkStatus());
   (*r.mutable_labels())["zone"] = std::string(kMaxLabelValueLength + 1, 'z');
   EXPECT_EQ(InvalidMessage(service::CheckRegistration(r)),
@@ -178,8 +181,8 @@ TEST(WorkerRequestChecksTest, RegistrationFieldsAreBounded) {
   r.mutable_labels()->clear();
   r.add_handlers(std::string(kMaxHandlerNameLength + 1, 'h'));
   EXPECT_EQ(InvalidMessage(service::CheckRegistration(r)),
-            "handlers[0]: 129 bytes; expected at most 128");
-  r.clear_handlers();
+            "handlers[1]: 129 bytes; expected at most 128");
+  r.mutable_handlers()->RemoveLast();
   r.set_name(std::string(kMaxWorkerNameLength + 1, 'n'));
   EXPECT_EQ(InvalidMessage(service::CheckRegistration(r)), "name: 257 bytes; expected at most 256");
 }
