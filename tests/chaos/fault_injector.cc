@@ -147,14 +147,8 @@ std::string FaultInjector::HoldAndSample(absl::Duration hold) {
 }
 
 std::string FaultInjector::Leader() const {
-  const std::string leaders = cluster_.Leaders();
-  const size_t timers = leaders.find("baton timers");
-  if (timers == std::string::npos) return cluster_.replicas().front();
-  const std::string lock = leaders.substr(timers, leaders.find(';', timers) - timers);
-  for (const std::string& replica : cluster_.replicas()) {
-    if (absl::StrContains(lock, cluster_.Address(replica) + ":")) return replica;
-  }
-  return cluster_.replicas().front();
+  const std::string timers = cluster_.LeaderOf("timers");
+  return timers.empty() ? cluster_.replicas().front() : timers;
 }
 
 std::string FaultInjector::BusyWorker() const {
@@ -173,12 +167,10 @@ std::string FaultInjector::BusyWorker() const {
 
 void FaultInjector::CheckLeadLost(const FaultRecord& r, const std::string& replica) {
   if (r.fault.hold < kLeaderBound) return;
-  const std::string leaders = cluster_.Leaders();
-  if (absl::StrContains(leaders, cluster_.Address(replica) + ":")) {
-    AddFinding(kFrozenLeaderCheck,
-               absl::StrCat("fault ", r.number, " (", Describe(r.fault), "): ", replica, " after ",
-                            Seconds(absl::Now() - r.from), " still holds: ", leaders));
-  }
+  if (cluster_.LeaderOf("timers") != replica && cluster_.LeaderOf("scheduler") != replica) return;
+  AddFinding(kFrozenLeaderCheck,
+             absl::StrCat("fault ", r.number, " (", Describe(r.fault), "): ", replica, " after ",
+                          Seconds(absl::Now() - r.from), " still holds: ", cluster_.Leaders()));
 }
 
 void FaultInjector::KillWorker(FaultRecord& r) {

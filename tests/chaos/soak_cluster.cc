@@ -338,13 +338,31 @@ std::string SoakCluster::HealthOfAll() const {
   return out;
 }
 
+std::string SoakCluster::ReplicaOf(const std::string& holder) const {
+  for (const std::string& replica : replicas_) {
+    if (absl::StrContains(holder, " " + Address(replica) + ":")) return replica;
+  }
+  return holder;
+}
+
 std::string SoakCluster::Leaders() const {
   auto rows =
-      Sql("SELECT coalesce(string_agg(a.application_name, '; ' ORDER BY l.objid), 'nobody')"
-          " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
-          " WHERE l.locktype = 'advisory' AND l.classid = 1652 AND l.granted");
+      Sql("SELECT loop, holder, term, expires_at <= now() FROM leader_leases ORDER BY loop");
   if (!rows.ok()) return rows.status().ToString();
-  return (*rows)[0][0].as<std::string>();
+  std::string out;
+  for (const auto& row : *rows) {
+    absl::StrAppend(&out, out.empty() ? "" : "; ", row[0].as<std::string>(), " ",
+                    ReplicaOf(row[1].as<std::string>()), " term ", row[2].as<int64_t>(),
+                    row[3].as<bool>() ? " (expired)" : "");
+  }
+  return out.empty() ? "nobody" : out;
+}
+
+std::string SoakCluster::LeaderOf(const std::string& loop) const {
+  auto rows = Sql(absl::StrCat("SELECT holder FROM leader_leases WHERE loop = '", loop,
+                               "' AND expires_at > now()"));
+  if (!rows.ok() || rows->empty()) return "";
+  return ReplicaOf((*rows)[0][0].as<std::string>());
 }
 
 std::string SoakCluster::SessionUrl(const std::string& application_name, bool writable) const {

@@ -101,8 +101,12 @@ class SoakCluster {
   std::string Health(const std::string& replica) const;
   // "o1=SERVING o2=NOT_SERVING"
   std::string HealthOfAll() const;
-  // Who holds the timers and scheduler locks (application names), or the error.
+  // Who holds the timers and scheduler leadership leases, by replica, e.g.
+  // "scheduler o2 term 3; timers o1 term 4 (expired)", or the error.
   std::string Leaders() const;
+  // The replica holding an unexpired lease on `loop` ("timers" or
+  // "scheduler"), or "" when none does (or the database cannot say).
+  std::string LeaderOf(const std::string& loop) const;
 
   // SQL on a session of the harness's own (application_name baton-chaos,
   // never read-only, 10 s statement timeout), outside any transaction block.
@@ -118,6 +122,8 @@ class SoakCluster {
   std::vector<std::string> WorkerArgs(const std::string& host, const std::string& binary) const;
   absl::Status StartProxy(const std::string& replica, int port);
   absl::Status WaitForReady(const std::string& host);
+  // The replica a leadership holder ("host/pid address:port") names, else `holder`.
+  std::string ReplicaOf(const std::string& holder) const;
 
   const std::string dir_;
   const std::vector<std::string> extra_orchestrator_args_;
