@@ -21,6 +21,9 @@ def __getattr__(name: str):
     if name == "Worker":
         from baton.worker import Worker
         return Worker
+    if name == "run_flow":
+        from baton.local import run_flow
+        return run_flow
     if name in ("Client", "Run", "Deployment", "Cron", "Interval", "Secret", "LogEntry"):
         import baton.client as client
         return getattr(client, name)
@@ -30,5 +33,5 @@ def __getattr__(name: str):
 __all__ = ["AlreadyExists", "Backoff", "BatonError", "CircuitBreaker", "Client", "Cron",
            "DeadlineExceeded", "Deployment", "FailedPrecondition", "Flow", "Interval",
            "InvalidArgument", "LogEntry", "NonRetryable", "NotFound", "PermissionDenied", "Run",
-           "RunTimeout", "Secret", "Task", "TaskContext", "TaskResult", "Unauthenticated",
+           "RunTimeout", "Secret", "Task", "TaskContext", "TaskResult", "Unauthenticated", "run_flow",
            "Unavailable", "flow", "task"]
