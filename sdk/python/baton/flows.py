@@ -181,12 +181,21 @@ class Task:
         return f"<baton.task {self.name} handler={self.handler}>"
 
 
+def _caller_signature(func: Callable) -> inspect.Signature:
+    """``func``'s signature without ``ctx`` and ``inputs``, which the worker
+    passes: positional arguments of a task call skip them."""
+    sig = inspect.signature(func)
+    return sig.replace(parameters=[p for p in sig.parameters.values()
+                                   if p.name not in (CONTEXT_NAME, INPUTS_NAME)])
+
+
 def _run_locally(t: Task, args, kwargs):
     """A plain call, outside any trace; ``ctx`` gets a local context."""
-    parameters = inspect.signature(t.func).parameters
-    if CONTEXT_NAME in parameters and CONTEXT_NAME not in kwargs:
-        kwargs[CONTEXT_NAME] = TaskContext(task_name=t.name, handler=t.handler, config=t.config)
-    return t.func(*args, **kwargs)
+    bound = _caller_signature(t.func).bind(*args, **kwargs)
+    call = dict(bound.arguments)
+    if CONTEXT_NAME in inspect.signature(t.func).parameters:
+        call[CONTEXT_NAME] = TaskContext(task_name=t.name, handler=t.handler, config=t.config)
+    return t.func(**call)
 
 
 def task(func: Optional[Callable] = None, **options) -> Any:
@@ -258,14 +267,14 @@ class _Trace:
 
     def call(self, t: Task, args, kwargs, wait_for) -> TaskResult:
         try:
-            bound = inspect.signature(t.func).bind_partial(*args, **kwargs)
+            bound = _caller_signature(t.func).bind_partial(*args, **kwargs)
         except TypeError as e:
             raise TypeError(f"task {t.name}: {e}") from None
         arguments: Dict[str, Any] = {}
         for pname, value in bound.arguments.items():
             kind = bound.signature.parameters[pname].kind
-            if pname in (CONTEXT_NAME, INPUTS_NAME) or kind == inspect.Parameter.VAR_POSITIONAL:
-                raise TypeError(f"task {t.name}: argument {pname} cannot be given in a flow")
+            if kind == inspect.Parameter.VAR_POSITIONAL:
+                raise TypeError(f"task {t.name}: *{pname} cannot be given in a flow")
             items = value.items() if kind == inspect.Parameter.VAR_KEYWORD else [(pname, value)]
             for key, item in items:
                 arguments[key] = _source(item, f"task {t.name}: argument {key}")

@@ -125,6 +125,18 @@ class FlowSpecTest(unittest.TestCase):
         self.assertEqual(by_name(literal.spec())["transform"]["config"]["arguments"],
                          {"payload": {"value": {"items": [4]}}, "factor": {"value": 10}})
 
+    def test_positional_arguments_skip_ctx(self):
+        @task
+        def uses_ctx(ctx, a, b=0):
+            return [ctx.task_name, a, b]
+
+        @flow
+        def positional(x: int = 1):
+            return uses_ctx(x, 5)
+        self.assertEqual(by_name(positional.spec())["uses_ctx"]["config"]["arguments"],
+                         {"a": {"param": "x"}, "b": {"value": 5}})
+        self.assertEqual(uses_ctx(7), ["uses_ctx", 7, 0])
+
     def test_local_call_runs_the_plain_functions(self):
         self.assertEqual(etl(), 3)
         self.assertEqual(transform({"items": [1]}, 5), [5])
