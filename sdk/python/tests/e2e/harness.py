@@ -63,6 +63,9 @@ class Cluster:
         os.chmod(self.dir, 0o755)  # as root, the embedded PostgreSQL runs as user postgres
         self.workers: List[subprocess.Popen] = []
         self.worker_env = dict(os.environ)
+        # Workers start in the source folder: their PYTHONPATH must not be relative.
+        self.worker_env["PYTHONPATH"] = os.pathsep.join(
+            os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)
         self._log = open(os.path.join(self.dir, "orchestrator.log"), "wb")
         ready = os.path.join(self.dir, "address")
         self.orchestrator = subprocess.Popen(
@@ -89,14 +92,14 @@ class Cluster:
 
     def start_worker(self, *args: str, target: str = HANDLERS, name: str = "",
                      env: Optional[dict] = None, address: Optional[str] = None) -> subprocess.Popen:
-        """``python3 -m baton.worker target`` against this cluster; its output
-        goes to <dir>/worker-<n>.log."""
+        """``python3 -m baton.worker target`` against this cluster, with ``env``
+        over the test's environment; its output goes to <dir>/worker-<n>.log."""
         n = len(self.workers)
         log = open(os.path.join(self.dir, f"worker-{n}.log"), "wb")
         argv = [PYTHON, "-m", "baton.worker", target, "--address", address or self.address,
                 "--poll-wait", "2", "--name", name or f"py-worker-{n}"] + list(args)
         worker = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                  env=env or self.worker_env, cwd=SOURCE_DIR)
+                                  env={**self.worker_env, **(env or {})}, cwd=SOURCE_DIR)
         log.close()
         self.workers.append(worker)
         return worker

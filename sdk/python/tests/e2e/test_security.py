@@ -3,7 +3,9 @@ orchestrator: the right credentials run a flow end to end, wrong ones are
 refused with their code, and handlers never see the worker's token.
 Certificates and tokens are made at test time with the openssl command."""
 import os
+import shutil
 import subprocess
+import tempfile
 import unittest
 
 import baton
@@ -37,7 +39,6 @@ def make_pki(pki: str) -> None:
 class TlsTokenTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        import tempfile
         cls.pki = os.path.join(tempfile.mkdtemp(prefix="baton-py-pki-"), "pki")
         make_pki(cls.pki)
         cls.cluster = Cluster("security", extra_args=[
@@ -48,6 +49,7 @@ class TlsTokenTest(unittest.TestCase):
     @classmethod
     def tearDownClass(cls):
         cls.cluster.close()
+        shutil.rmtree(os.path.dirname(cls.pki), ignore_errors=True)
 
     @classmethod
     def path(cls, name: str) -> str:
@@ -59,7 +61,7 @@ class TlsTokenTest(unittest.TestCase):
             token_file=self.path(token_file)))
 
     def test_worker_and_client_with_tls_and_tokens_run_a_flow(self):
-        env = dict(os.environ, BATON_TLS_CA=self.path("ca.pem"))
+        env = {"BATON_TLS_CA": self.path("ca.pem")}
         with open(self.path("worker.token")) as f:
             env["BATON_TOKEN"] = f.read().strip()
         etl = os.path.join(SOURCE_DIR, "examples", "python", "01_basic_flow.py")
@@ -84,8 +86,7 @@ class TlsTokenTest(unittest.TestCase):
         with self.assertRaises(baton.Unavailable):
             plain.list_runs()
         plain.close()
-        env = dict(os.environ, BATON_TLS_CA=self.path("ca.pem"))
-        env["BATON_TOKEN_FILE"] = self.path("operator.token")
+        env = {"BATON_TLS_CA": self.path("ca.pem"), "BATON_TOKEN_FILE": self.path("operator.token")}
         worker = self.cluster.start_worker(env=env)
         self.assertEqual(worker.wait(30), 1)  # refused: the worker stops, saying why
         self.assertRegex(self.cluster.worker_log(len(self.cluster.workers) - 1),
