@@ -81,7 +81,9 @@ def measure(client: baton.Client, address: str, mode: str, args, folder: str) ->
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--orchestrator", required=True, help="the baton-orchestrator binary")
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--orchestrator", help="the baton-orchestrator binary to start")
+    where.add_argument("--address", help="a running orchestrator instead")
     parser.add_argument("--tasks", type=int, default=1000, help="tasks in the run (<= 1000)")
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--isolation", action="append", choices=["process", "thread"])
@@ -89,7 +91,9 @@ def main() -> int:
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="baton-pybench-")
     os.chmod(folder, 0o755)  # as root, the embedded PostgreSQL runs as user postgres
-    orchestrator, address = start_orchestrator(args.orchestrator, folder)
+    orchestrator, address = None, args.address
+    if args.orchestrator:
+        orchestrator, address = start_orchestrator(args.orchestrator, folder)
     try:
         with baton.Client(address) as client:
             for mode in args.isolation or ["process", "thread"]:
@@ -97,8 +101,9 @@ def main() -> int:
                 print(f"{r['mode']:8s} {r['state']:9s} {r['tasks']} tasks in {r['wall_s']:.2f}s: "
                       f"{r['tasks_per_s']:.0f} tasks/s, worker CPU {r['cpu_ms_per_task']:.2f} ms/task")
     finally:
-        orchestrator.send_signal(signal.SIGTERM)
-        orchestrator.wait(60)
+        if orchestrator is not None:
+            orchestrator.send_signal(signal.SIGTERM)
+            orchestrator.wait(60)
         shutil.rmtree(folder, ignore_errors=True)
     return 0
 

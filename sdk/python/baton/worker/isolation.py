@@ -16,6 +16,7 @@ os._exit."""
 from __future__ import annotations
 
 import dataclasses
+import gc
 import multiprocessing
 import os
 import signal
@@ -79,6 +80,7 @@ class _PipeLog:
 
 
 def _child_main(func: Callable, ctx: TaskContext, inputs: Mapping[str, Any], conn) -> None:
+    gc.disable()  # short-lived: a collection would copy every page it inherited
     try:
         os.setpgid(0, 0)
     except OSError:
@@ -130,7 +132,11 @@ def run_in_process(func: Callable, ctx: TaskContext, inputs: Mapping[str, Any]) 
     child_ctx = dataclasses.replace(ctx, cancelled=threading.Event(), attempt_log=None)
     process = mp.Process(target=_child_main, args=(func, child_ctx, inputs, sender),
                          name=f"baton-{ctx.task_name}", daemon=False)
-    process.start()
+    gc.freeze()  # the child's collections leave the inherited objects alone
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     sender.close()
     try:
         os.setpgid(process.pid, process.pid)
