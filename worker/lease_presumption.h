@@ -2,14 +2,18 @@
 // no heartbeat was accepted for a whole lease, and how long one heartbeat
 // call may take. Pure; thread-safe.
 //
-// The outage rule, worker side: when the orchestrator itself answers that its
-// database cannot be reached (UNAVAILABLE, "database..." — the store's words
-// for a connection it lost or cannot make, orchestrator/store/pg_pool.cc),
-// nobody can expire or re-lease the attempt either, since that needs the
-// database, and the timer leader grants every running attempt a fresh lease
-// when the database is back. So the worker keeps running it and keeps
-// heartbeating. Any other failure (orchestrator unreachable, link cut) may
-// mean the orchestrators have moved on: past one lease the worker stops the
+// The outage rule, worker side: when an orchestrator itself answers that its
+// database cannot be reached or did not answer in time (UNAVAILABLE or
+// DEADLINE_EXCEEDED, "database..." — the store's words, orchestrator/store/
+// pg_pool.cc), nobody can expire or re-lease the attempt either, since that
+// needs the database, and the timer leader grants every running attempt a
+// fresh lease when the database is back. So the worker keeps running it and
+// keeps heartbeating, as long as such an answer came within the last lease:
+// beats bounded by a third of the lease may also end unanswered (the
+// orchestrator was still waiting for its database, or the beat went to a
+// frozen replica), and those alone prove nothing. With no answer at all
+// (orchestrators unreachable, link cut, every beat unanswered) the
+// orchestrators may have moved on: past one lease the worker stops the
 // attempt. Either way its report is fenced by the orchestrator.
 #pragma once
 
@@ -21,17 +25,20 @@
 
 namespace baton::worker {
 
-// The orchestrator answered, and said its database cannot be reached.
-inline bool OrchestratorLostItsDatabase(const absl::Status& heartbeat_error) {
-  return absl::IsUnavailable(heartbeat_error) &&
-         absl::StartsWith(heartbeat_error.message(), "database");
+// The orchestrator answered, and said its database cannot be reached or did
+// not answer within the call's deadline.
+inline bool OrchestratorLostItsDatabase(const absl::Status& error) {
+  return (absl::IsUnavailable(error) || absl::IsDeadlineExceeded(error)) &&
+         absl::StartsWith(error.message(), "database");
 }
 
-// Whether an attempt whose last accepted heartbeat was `since_confirmed` ago,
-// with lease `lease`, is presumed lost after a heartbeat failed with `error`.
-inline bool PresumeLeaseLost(const absl::Status& error, absl::Duration since_confirmed,
+// Whether an attempt whose last accepted heartbeat was `since_confirmed` ago
+// is presumed lost, when an orchestrator last answered that its database
+// was unavailable `since_database_answer` ago (InfiniteDuration: never) and
+// the attempt's lease is `lease`.
+inline bool PresumeLeaseLost(absl::Duration since_confirmed, absl::Duration since_database_answer,
                              absl::Duration lease) {
-  return since_confirmed > lease && !OrchestratorLostItsDatabase(error);
+  return since_confirmed > lease && since_database_answer > lease;
 }
 
 // The deadline of one heartbeat call, when the shortest lease among the
@@ -40,7 +47,7 @@ inline bool PresumeLeaseLost(const absl::Status& error, absl::Duration since_con
 // a frozen or cut-off replica thus ends in time for the next beat to try the
 // other replica (the channel balances calls over the addresses) before the
 // lease runs out, instead of holding every beat for a whole `rpc_timeout`.
-inline constexpr absl::Duration kMinHeartbeatCall = absl::Milliseconds(500);
+inline constexpr absl::Duration kMinHeartbeatCall = absl::Seconds(1);
 inline absl::Duration HeartbeatCallDeadline(absl::Duration shortest_lease,
                                             absl::Duration rpc_timeout) {
   return std::min(rpc_timeout, std::max(shortest_lease / 3, kMinHeartbeatCall));

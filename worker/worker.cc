@@ -28,7 +28,6 @@ using google::protobuf::util::TimeUtil;
 // HTTP/2 pings, so a replica that stopped answering (frozen, its host gone)
 // is left within twice this, even mid-poll.
 constexpr absl::Duration kKeepalive = absl::Seconds(4);
-constexpr char kNonRetryablePayload[] = "baton.dev/non-retryable";
 constexpr int kMaxCompletionTries = 8;
 // One AppendLogs request carries about this many message bytes at most.
 constexpr size_t kMaxLogRequestBytes = 1 << 20;
@@ -67,15 +66,6 @@ std::string Outcome(const v1::CompleteAttemptRequest& completion) {
 
 }  // namespace
 
-absl::Status NonRetryable(absl::Status status) {
-  status.SetPayload(kNonRetryablePayload, absl::Cord("1"));
-  return status;
-}
-
-bool IsNonRetryable(const absl::Status& status) {
-  return status.GetPayload(kNonRetryablePayload).has_value();
-}
-
 struct Worker::Impl {
   // Why the runtime stopped a handler; decides the error type it reports.
   enum class StopReason { kNone, kExecutionTimeout, kCancelled, kLeaseLost, kShutdown };
@@ -101,6 +91,9 @@ struct Worker::Impl {
   std::string worker_id;
   absl::Duration heartbeat_interval = absl::Seconds(10);
   absl::Duration lease_duration = absl::Seconds(30);
+  // When an orchestrator last answered a heartbeat that its database was
+  // unavailable (the outage rule, lease_presumption.h).
+  absl::Time database_answer_at = absl::InfinitePast();
   std::deque<v1::Lease> queued;
   std::map<int64_t, Running> running;  // by task run id
   std::mutex ship_mu;  // one log shipment at a time: an attempt's lines stay in order
@@ -522,9 +515,10 @@ void Worker::Impl::HeartbeatOnce() {
   if (!directives.ok()) {
     if (options.hooks.heartbeat_failed) options.hooks.heartbeat_failed();
     spdlog::warn("heartbeat: {}", directives.status().ToString());
+    if (OrchestratorLostItsDatabase(directives.status())) database_answer_at = now;
     for (auto& [task_run_id, r] : running) {
       const absl::Duration lease = std::min(lease_duration, r.heartbeat_timeout);
-      if (PresumeLeaseLost(directives.status(), now - r.lease_confirmed_at, lease)) {
+      if (PresumeLeaseLost(now - r.lease_confirmed_at, now - database_answer_at, lease)) {
         Stop(r, StopReason::kLeaseLost,
              absl::StrCat("lease presumed lost: no heartbeat accepted for ",
                           absl::FormatDuration(now - r.lease_confirmed_at)));

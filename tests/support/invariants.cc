@@ -43,7 +43,8 @@ constexpr Check kBasicChecks[] = {
   "  UNION ALL SELECT 'task', run_id, id, 0, state,"                                         \
   "    state IN ('COMPLETED', 'FAILED', 'CANCELLED', 'TIMED_OUT', 'SKIPPED') FROM task_runs" \
   "  UNION ALL SELECT 'attempt', t.run_id, a.task_run_id, a.number, a.state,"                \
-  "    a.state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'LEASE_EXPIRED', 'CANCELLED')"        \
+  "    a.state IN ('SUCCEEDED', 'FAILED', 'TIMED_OUT', 'LEASE_EXPIRED', 'CANCELLED',"        \
+  "      'UNDELIVERED')"                                                                     \
   "  FROM attempts a JOIN task_runs t ON t.id = a.task_run_id) "
 
 #define BATON_OPEN_TASK "('PENDING', 'READY', 'RUNNING', 'AWAITING_RETRY')"
