@@ -99,8 +99,7 @@ v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,
     message = absl::StrCat(ctx.cancel_reason(), message.empty() ? "" : " (", message,
                            message.empty() ? "" : ")");
   }
-  SetError(out, ctx.Redact(message), IsNonRetryable(result.status()),
-           absl::StatusCodeToString(result.status().code()));
+  SetError(out, ctx.Redact(message), IsNonRetryable(result.status()), ErrorTypeOf(result.status()));
   return out;
 }
 

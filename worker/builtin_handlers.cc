@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -12,10 +13,12 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "common/json_util.h"
+#include "common/limits.h"
 #include "common/log_text.h"
 #include "common/secret_mask.h"
 #include "common/status_macros.h"
 #include "common/subprocess.h"
+#include "worker/handler_errors.h"
 
 namespace baton::worker {
 namespace {
@@ -181,7 +184,11 @@ SubprocessOptions ExecOptions(const ExecConfig& config, const json& input,
   SubprocessOptions options;
   options.argv.push_back(config.command);
   options.argv.insert(options.argv.end(), config.args.begin(), config.args.end());
-  options.env = run_env;  // the run's environment (a deployment's), then the task's own
+  // Python writes each print() at once, so `run logs --follow` shows it as it
+  // happens (a pipe would otherwise make it buffer whole blocks). Then the
+  // run's environment (a deployment's), then the task's own, may override.
+  options.env["PYTHONUNBUFFERED"] = "1";
+  for (const auto& [name, value] : run_env) options.env[name] = value;
   for (const auto& [name, value] : config.env) options.env[name] = value;
   options.working_dir = config.working_dir;
   // A trailing newline lets line-oriented readers (`read` in sh) see a whole line.
@@ -219,11 +226,50 @@ json ResultFromStdout(absl::string_view stdout_tail) {
   return parsed;
 }
 
+// An error class name a command may report: a letter or '_', then letters,
+// digits and "_.:-", within the orchestrator's bound.
+bool IsErrorTypeName(absl::string_view type) {
+  if (type.empty() || type.size() > kMaxErrorTypeLength) return false;
+  if (!absl::ascii_isalpha(type[0]) && type[0] != '_') return false;
+  return std::all_of(type.begin(), type.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == '_' || c == '.' || c == ':' || c == '-';
+  });
+}
+
+// The error report protocol: a command that fails may say why as its last
+// stderr line, a JSON object
+//   {"baton_error": {"type": "ValueError", "message": "...", "non_retryable": true}}
+// ("type" required; the others optional). Null when the last line is not one.
+std::optional<absl::Status> ReportedError(const SubprocessResult& result, absl::string_view who) {
+  const absl::string_view line = LastNonEmptyLine(result.stderr_tail);
+  if (line.empty() || line.front() != '{') return std::nullopt;
+  const json parsed = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed.contains("baton_error")) return std::nullopt;
+  const json& report = parsed["baton_error"];
+  if (!report.is_object() || !report.contains("type") || !report["type"].is_string() ||
+      !IsErrorTypeName(report["type"].get_ref<const std::string&>())) {
+    return std::nullopt;
+  }
+  const json message = report.value("message", json());
+  const std::string exit = result.term_signal != 0
+                               ? absl::StrCat("killed by signal ", SignalName(result.term_signal))
+                               : absl::StrCat("exited with code ", result.exit_code);
+  absl::Status status = WithErrorType(
+      absl::AbortedError(absl::StrCat(message.is_string() ? message.get<std::string>() : "", " (",
+                                      who, " ", exit, ")")),
+      report["type"].get<std::string>());
+  const json final = report.value("non_retryable", json(false));
+  return final.is_boolean() && final.get<bool>() ? NonRetryable(std::move(status)) : status;
+}
+
 absl::StatusOr<json> ExecOutcome(const ExecConfig& config, const TaskContext& ctx,
                                  const SubprocessResult& result) {
   const std::string who = absl::StrCat("exec: command \"", config.command, "\"");
   if (result.stopped) {
     return absl::CancelledError(absl::StrCat(who, " stopped: ", ctx.cancel_reason()));
+  }
+  if (result.term_signal != 0 || result.exit_code != 0) {
+    if (std::optional<absl::Status> reported = ReportedError(result, who)) return *reported;
   }
   if (result.term_signal != 0) {
     return absl::AbortedError(absl::StrCat(who, " killed by signal ",

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/rpc/client_channel.h"
+#include "worker/handler_errors.h"  // NonRetryable, WithErrorType: for handlers
 #include "worker/task_context.h"
 
 namespace baton::worker {
@@ -38,21 +39,17 @@ struct WorkerOptions {
   // rpc::ChannelOptions::addresses.
   std::string orchestrator = "127.0.0.1:7233";
   rpc::ClientSecurity security;  // TLS and the bearer token
-  std::string name;                            // empty: hostname:pid
+  std::string name;              // empty: hostname:pid
   std::vector<std::string> queues = {"default"};
   std::map<std::string, std::string> labels;
   int slots = 4;
   absl::Duration poll_wait = absl::Seconds(20);
-  absl::Duration rpc_timeout = absl::Seconds(10);    // every RPC but the long poll
+  absl::Duration rpc_timeout = absl::Seconds(10);        // every RPC but the long poll
   absl::Duration log_flush_interval = absl::Seconds(1);  // attempts' log lines shipped this often
-  absl::Duration drain_timeout = absl::Seconds(30);  // on Stop()
-  absl::Duration max_backoff = absl::Seconds(10);    // reconnecting
+  absl::Duration drain_timeout = absl::Seconds(30);      // on Stop()
+  absl::Duration max_backoff = absl::Seconds(10);        // reconnecting
   WorkerHooks hooks;
 };
-
-// Marks a handler error as final: the orchestrator will not retry it.
-absl::Status NonRetryable(absl::Status status);
-bool IsNonRetryable(const absl::Status& status);
 
 class Worker {
  public:

@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_files.h"
+#include "worker/handler_errors.h"
 
 namespace baton::worker {
 namespace {
@@ -124,6 +125,53 @@ TEST(ExecHandlerTest, NonZeroExitIsAbortedWithStderrTail) {
   EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
   EXPECT_EQ(result.status().message(),
             "exec: command \"sh\" exited with code 3; stderr: table missing");
+}
+
+TEST(ExecHandlerTest, ReportedErrorGivesTypeMessageAndFinality) {
+  auto result = RunExec(
+      ShellConfig("echo 'reading input' >&2;"
+                  " echo '{\"baton_error\": {\"type\": \"ValueError\", \"message\": \"bad day\","
+                  " \"non_retryable\": true}}' >&2; exit 1"));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(ErrorTypeOf(result.status()), "ValueError");
+  EXPECT_TRUE(IsNonRetryable(result.status()));
+  EXPECT_EQ(result.status().message(), "bad day (exec: command \"sh\" exited with code 1)");
+
+  result =
+      RunExec(ShellConfig("echo '{\"baton_error\": {\"type\": \"Timeout\"}}' >&2; kill -TERM $$"));
+  EXPECT_EQ(ErrorTypeOf(result.status()), "Timeout");
+  EXPECT_FALSE(IsNonRetryable(result.status()));
+  EXPECT_THAT(result.status().message(), HasSubstr("killed by signal SIGTERM"));
+}
+
+TEST(ExecHandlerTest, MalformedErrorReportsAreIgnored) {
+  for (const std::string report : {
+           R"({"baton_error": {"type": "has space"}})",
+           R"({"baton_error": {"type": ""}})",
+           R"({"baton_error": {"message": "no type"}})",
+           R"({"baton_error": "ValueError"})",
+           R"({"baton_error": {"type": "ValueError")",
+       }) {
+    auto result =
+        RunExec(ShellConfig("printf '%s\n' \"$1\" >&2; exit 2", json::object(), {report}));
+    EXPECT_EQ(ErrorTypeOf(result.status()), "ABORTED") << report;
+    EXPECT_THAT(result.status().message(), HasSubstr("exited with code 2; stderr: " + report));
+  }
+  // Only a failed command's report counts.
+  auto ok = RunExec(
+      ShellConfig("echo '{\"baton_error\": {\"type\": \"ValueError\"}}' >&2; echo '{\"n\": 1}'"));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(*ok, json({{"n", 1}}));
+}
+
+TEST(ExecHandlerTest, PythonIsUnbufferedUnlessTheTaskSaysOtherwise) {
+  auto result = RunExec(ShellConfig("printf '{\"u\": \"%s\"}\n' \"$PYTHONUNBUFFERED\""));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, json({{"u", "1"}}));
+  result = RunExec(ShellConfig("printf '{\"u\": \"%s\"}\n' \"$PYTHONUNBUFFERED\"",
+                               {{"env", {{"PYTHONUNBUFFERED", ""}}}}));
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(*result, json({{"u", ""}}));
 }
 
 TEST(ExecHandlerTest, LongStderrIsCutToItsLastTwoKilobytes) {
