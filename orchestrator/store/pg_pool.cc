@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
+#include <optional>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -130,6 +133,55 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::Connect() const {
   }
 }
 
+PgPool::~PgPool() {
+  std::unique_lock<std::mutex> lock(mu_);
+  connected_.wait(lock, [this] { return connecting_ == 0; });
+}
+
+absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::ConnectBy(absl::Time until) {
+  using Connection = absl::StatusOr<std::unique_ptr<pqxx::connection>>;
+  struct Pending {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::optional<Connection> conn;  // set when made, unless abandoned
+    bool abandoned = false;
+  };
+  auto pending = std::make_shared<Pending>();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++connecting_;
+  }
+  std::thread([this, pending] {
+    Connection conn = Connect();
+    bool abandoned = false;
+    {
+      std::lock_guard<std::mutex> lock(pending->mu);
+      abandoned = pending->abandoned;
+      if (!abandoned) pending->conn = std::move(conn);
+    }
+    pending->cv.notify_all();
+    if (abandoned) Release(conn.ok() ? *std::move(conn) : nullptr, conn.ok());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      --connecting_;
+    }
+    connected_.notify_all();
+  }).detach();
+  std::unique_lock<std::mutex> lock(pending->mu);
+  const absl::Duration wait = std::max(until - absl::Now(), absl::ZeroDuration());
+  if (!pending->cv.wait_for(lock, absl::ToChronoMilliseconds(wait),
+                            [&] { return pending->conn.has_value(); })) {
+    pending->abandoned = true;
+    return absl::UnavailableError(
+        absl::StrCat("database: cannot connect within ", absl::FormatDuration(wait),
+                     " (the attempt goes on; its connection will join the pool)"));
+  }
+  Connection conn = *std::move(pending->conn);
+  lock.unlock();
+  if (!conn.ok()) Release(nullptr, false);
+  return conn;
+}
+
 absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::Acquire(absl::Time until) {
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -147,9 +199,7 @@ absl::StatusOr<std::unique_ptr<pqxx::connection>> PgPool::Acquire(absl::Time unt
     }
     ++open_;  // a slot for the connection made below, outside the lock
   }
-  auto conn = Connect();
-  if (!conn.ok()) Release(nullptr, false);
-  return conn;
+  return ConnectBy(until);  // which gives the slot back if it fails
 }
 
 void PgPool::Release(std::unique_ptr<pqxx::connection> conn, bool keep) {

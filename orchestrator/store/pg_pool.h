@@ -65,6 +65,11 @@ class PgPool {
  public:
   // Opens every connection. UNAVAILABLE when the database cannot be reached.
   static absl::StatusOr<std::unique_ptr<PgPool>> Open(const PgPoolOptions& options);
+  // Waits for connection attempts still under way (each bounded by the
+  // connect timeout).
+  ~PgPool();
+  PgPool(const PgPool&) = delete;
+  PgPool& operator=(const PgPool&) = delete;
 
   // Runs `fn` in one transaction, committing when it returns OK and rolling
   // back otherwise. libpqxx exceptions are mapped by SQLSTATE: unique
@@ -107,6 +112,12 @@ class PgPool {
 
   explicit PgPool(PgPoolOptions options);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Connect() const;
+  // Connect() on a thread of its own, waited for until `until`: libpq's
+  // connect timeout (whole seconds, 2 at least) may outlast the caller's
+  // deadline, and a caller must be answered within it. Takes the slot
+  // Acquire reserved: gives it back when the connection fails, and a
+  // connection made after the caller left joins the pool.
+  absl::StatusOr<std::unique_ptr<pqxx::connection>> ConnectBy(absl::Time until);
   absl::StatusOr<std::unique_ptr<pqxx::connection>> Acquire(absl::Time until);
   void Release(std::unique_ptr<pqxx::connection> conn, bool keep);
   absl::Status Run(const std::function<absl::Status(pqxx::work&)>& fn, bool fenced);
@@ -119,7 +130,9 @@ class PgPool {
   std::mutex mu_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
-  int open_ = 0;  // connections idle or in use, guarded by mu_
+  int open_ = 0;                       // connections idle, in use or being made, guarded by mu_
+  int connecting_ = 0;                 // ConnectBy threads still running, guarded by mu_
+  std::condition_variable connected_;  // connecting_ fell
 };
 
 // The connection string with the session settings Baton relies on
