@@ -10,7 +10,7 @@ one run of N independent tasks per isolation mode.
 
 Reports, per mode: tasks/s (first ready_at to last ended_at, the orchestrator's
 clock, as bench/README.md's "wall time") and the worker's CPU seconds per task
-(its own plus its reaped children's, from /proc)."""
+(its own plus its descendants', reaped ones included, from /proc)."""
 from __future__ import annotations
 
 import argparse
@@ -28,11 +28,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "sdk", "python"))
 import baton  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime + cutime + cstime of ``pid``."""
+def _stat(pid: int) -> list:
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime + cutime + cstime of ``pid`` and of its living
+    descendants (the fork server, whose reaped children are in its cutime)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(_stat(int(entry))[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended while listing
+    tree, total = [pid], 0.0
+    while tree:
+        current = tree.pop()
+        try:
+            total += sum(int(x) for x in _stat(current)[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        tree += [child for child, parent in parents.items() if parent == current]
+    return total
 
 
 def start_orchestrator(binary: str, folder: str) -> tuple:

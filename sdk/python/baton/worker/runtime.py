@@ -40,6 +40,7 @@ from baton.outcome import (CANCELLED, EXECUTION_TIMEOUT, LEASE_LOST, UNKNOWN_HAN
                            WORKER_SHUTDOWN, Outcome, failure)
 from baton.worker import capture
 from baton.worker import isolation as _isolation
+from baton.worker.forkserver import ForkServer
 
 log = logging.getLogger("baton.worker")
 
@@ -139,7 +140,8 @@ class Worker:
         self._stopping = False
         self._polling_done = False
         self._finished = False
-        self._refused: Optional[BatonError] = None
+        self._fatal: Optional[BatonError] = None
+        self._fork_server: Optional[ForkServer] = None
         self._worker_id = ""
         self._heartbeat_interval = 10.0
         self._lease_duration = 30.0
@@ -158,7 +160,11 @@ class Worker:
         return register
 
     def register(self, handler: str, func: Callable) -> None:
-        """Serves ``func`` as ``handler``; a second registration replaces it."""
+        """Serves ``func`` as ``handler``; a second registration replaces it.
+        InvalidArgument once the fork server runs (it holds the handlers)."""
+        if self._fork_server is not None:
+            raise InvalidArgument(f'register "{handler}": the fork server is started already; '
+                                  "register every handler before")
         self.handlers[handler] = getattr(func, "func", func)
 
     def include(self, *objects) -> None:
@@ -169,6 +175,22 @@ class Worker:
                 self.register(handler, func)
 
     # -- lifecycle --------------------------------------------------------
+
+    def start_fork_server(self) -> None:
+        """In process isolation, forks the fork server that runs attempts; run()
+        does it first thing. Call it earlier, once every handler is registered,
+        when this process opens gRPC channels before run(): a process with
+        threads must not fork (baton.worker.forkserver)."""
+        if self.isolation == _isolation.PROCESS and self._fork_server is None:
+            self._fork_server = ForkServer(self.handlers, self._fork_server_lost)
+            self._fork_server.start()
+
+    def _fork_server_lost(self, reason: str) -> None:
+        with self._cv:
+            self._fatal = self._fatal or BatonError(
+                f"the fork server that runs attempts is gone ({reason}); the worker stops so "
+                "that its supervisor can start it again", "INTERNAL")
+        self.stop()
 
     def stop(self) -> None:
         """Starts the drain; run() returns when it is done. Thread-safe."""
@@ -182,11 +204,23 @@ class Worker:
         """Serves until stop() (or SIGTERM/SIGINT, when called on the main
         thread with ``install_signal_handlers``), then drains and deregisters.
         Raises BatonError when the orchestrator refuses the worker's
-        credentials, InvalidArgument for bad options."""
+        credentials or the fork server is lost (after draining),
+        InvalidArgument for bad options."""
         from baton.worker.orchestrator import OrchestratorClient
         if not self.handlers:
             raise InvalidArgument("the worker serves no handler: register one first")
-        self._client = OrchestratorClient(self.connection, self.rpc_timeout)
+        self.start_fork_server()  # before the channel's threads exist
+        try:
+            self._serve(OrchestratorClient(self.connection, self.rpc_timeout),
+                        install_signal_handlers)
+        finally:
+            if self._fork_server is not None:
+                self._fork_server.close()
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _serve(self, client, install_signal_handlers: bool) -> None:
+        self._client = client
         capture.install()
         if install_signal_handlers and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -211,8 +245,6 @@ class Worker:
         self._deregister()
         self._client.close()
         log.info("worker stopped")
-        if self._refused is not None:
-            raise self._refused
 
     def busy_slots(self) -> int:
         with self._cv:
@@ -241,7 +273,7 @@ class Worker:
         except BatonError as e:
             if e.code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
                 log.error("register with %s: %s", self.connection.address, e)
-                self._refused = e
+                self._fatal = e
                 self.stop()
                 return False
             failures[0] += 1
@@ -359,7 +391,11 @@ class Worker:
         elif not ctx.cancelled.is_set():
             log.info("%s started (run %s, task %s, attempt %d, correlation_id %s)", lease.handler,
                      lease.run_id, lease.task_name, lease.attempt.attempt, lease.correlation_id)
-            outcome = _isolation.run(self.isolation, func, ctx, json.loads(lease.input_json or "{}"))
+            inputs = json.loads(lease.input_json or "{}")
+            if self._fork_server is not None:
+                outcome = self._fork_server.run(lease.handler, ctx, inputs)
+            else:
+                outcome = _isolation.run_in_thread(func, ctx, inputs)
         with self._cv:
             stop = attempt.stop
         if stop and (outcome is None or not outcome.ok):

@@ -104,6 +104,11 @@ class Cluster:
         self.workers.append(worker)
         return worker
 
+    def wait_for_worker(self, name: str, timeout: float = 30.0) -> None:
+        """Until a worker named ``name`` is registered and online."""
+        wait_until(lambda: any(w["name"] == name for w in self.client.list_workers()),
+                   timeout, f"worker {name} to register")
+
     def stop_workers(self) -> None:
         """SIGTERM (a drain) to every worker, each awaited (bounded)."""
         for worker in self.workers:
