@@ -25,10 +25,9 @@ class ExamplesTest(unittest.TestCase):
         cls.cluster.close()
 
     def serve(self, name: str):
-        """A worker serving examples/python/<name>, and the module itself. One
-        kind of worker at a time on the queue: a task is leased to any worker of
-        its queue until the orchestrator routes by handler."""
-        self.cluster.stop_workers()
+        """A worker serving examples/python/<name>, and the module itself. The
+        workers of earlier tests keep running on the same queue: each task goes
+        to the worker that serves its handler."""
         self.cluster.start_worker(target=example(name))
         return load_module(example(name))
 
