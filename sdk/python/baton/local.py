@@ -47,6 +47,6 @@ def run_flow(flow: Flow, parameters: Optional[Dict[str, Any]] = None, *,
     ended run (RunTimeout after ``timeout`` s)."""
     serving = ServingWorker(flow, client=client)  # first: its fork server forks before any channel
     client = client or Client(connection=serving.worker.connection)
-    client.apply_flow(flow)
-    with serving:
+    with serving:  # its exit ends the fork server, whatever happens inside
+        client.apply_flow(flow)
         return client.run(flow, parameters, timeout=timeout, **start_options)

@@ -14,8 +14,8 @@ socket pair attached (SCM_RIGHTS), and ("kill", key); the server answers
 ("started", key, pid), ("exited", key, exit_code) and ("refused", key,
 reason). The attempt itself talks straight to the worker over its own pair:
 the worker writes the request (handler, context, inputs), the child writes
-("log", stream, level, text) lines and then ("outcome", fields). Every message
-is a length-prefixed pickle: both ends run the same code.
+("log", stream, level, text) lines and then ("outcome", fields). Messages are
+pickles (both ends run the same code), length-prefixed on the stream sockets.
 
 Each child has a process group of its own. When it ends or is killed, the
 server SIGKILLs the whole group (whatever the handler left running) before

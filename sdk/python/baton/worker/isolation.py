@@ -35,11 +35,11 @@ def invoke(func: Callable, ctx: TaskContext, inputs: Mapping[str, Any]) -> Outco
     with capture.attempt_output(ctx.attempt_log.add):
         try:
             value = func(**bind_arguments(func, inputs, ctx.config, ctx))
-        except Exception as exc:  # every handler error is an outcome
-            return from_exception(exc, ctx.secrets)
         except SystemExit as exc:
             return failure("SystemExit", f"the handler called exit({exc.code})", False,
                            ctx.secrets)
+        except BaseException as exc:  # every handler error is an outcome, KeyboardInterrupt too
+            return from_exception(exc, ctx.secrets)
     return from_result(value, ctx.secrets)
 
 

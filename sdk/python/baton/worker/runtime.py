@@ -5,7 +5,9 @@ acknowledges each lease with a first heartbeat before starting its handler,
 heartbeats running attempts in one batched RPC from a background thread,
 reports fenced completions, ships the attempts' log lines in the background,
 reconnects with exponential backoff and jitter, and drains on stop(): no new
-polls, running attempts get ``drain_timeout`` to finish, then are stopped.
+polls, running attempts get ``drain_timeout`` to finish, then are stopped. In
+process isolation attempts run in children of a fork server
+(baton.worker.forkserver) that the worker forks before it opens a channel.
 
     worker = baton.Worker(queues=["etl"])
 
@@ -36,8 +38,8 @@ from baton.connection import ConnectionOptions
 from baton.context import TaskContext
 from baton.errors import BatonError, InvalidArgument
 from baton.masking import AttemptLog, SecretMask, secret_values
-from baton.outcome import (CANCELLED, EXECUTION_TIMEOUT, LEASE_LOST, UNKNOWN_HANDLER,
-                           WORKER_SHUTDOWN, Outcome, failure)
+from baton.outcome import (CANCELLED, EXECUTION_TIMEOUT, HANDLER_CRASHED, LEASE_LOST,
+                           UNKNOWN_HANDLER, WORKER_SHUTDOWN, Outcome, failure)
 from baton.worker import capture
 from baton.worker import isolation as _isolation
 from baton.worker.forkserver import ForkServer
@@ -121,9 +123,9 @@ class Worker:
                  drain_timeout: float = 30.0, log_flush_interval: float = 1.0) -> None:
         if not 1 <= slots <= 1024:
             raise InvalidArgument(f"slots: {slots} is out of range; expected 1..1024")
-        if isolation not in isolation_modes():
+        if isolation not in _isolation.MODES:
             raise InvalidArgument(f'isolation: "{isolation}"; expected one of '
-                                  f"{', '.join(isolation_modes())}")
+                                  f"{', '.join(_isolation.MODES)}")
         self.connection = connection or ConnectionOptions.from_env(address=address)
         self.connection.keepalive_seconds = self.connection.keepalive_seconds or 4.0
         self.queues = list(queues) or ["default"]
@@ -240,15 +242,16 @@ class Worker:
             self._finished = True
             abandoned = bool(self._running)
             self._cv.notify_all()
+        # Without abandoned attempts every thread ends within a tick or one RPC.
+        join_by = time.monotonic() + (1.0 if abandoned else self.rpc_timeout + 1.0)
         for t in threads:
-            t.join(None if not abandoned else 1.0)
+            t.join(max(0.0, join_by - time.monotonic()))
+        left = [t.name for t in threads if t.is_alive()]
+        if left:
+            log.warning("stopping with threads still running: %s", ", ".join(left))
         self._deregister()
         self._client.close()
         log.info("worker stopped")
-
-    def busy_slots(self) -> int:
-        with self._cv:
-            return len(self._running)
 
     def _on_signal(self, signum, _frame) -> None:
         log.info("received signal %d; draining", signum)
@@ -293,7 +296,8 @@ class Worker:
         failures = [0]
         while True:
             with self._cv:
-                self._cv.wait_for(lambda: self._stopping or self._free_slots() > 0)
+                if not self._cv.wait_for(lambda: self._stopping or self._free_slots() > 0, _TICK):
+                    continue
                 if self._stopping:
                     break
             if self._ensure_registered(failures):
@@ -391,11 +395,7 @@ class Worker:
         elif not ctx.cancelled.is_set():
             log.info("%s started (run %s, task %s, attempt %d, correlation_id %s)", lease.handler,
                      lease.run_id, lease.task_name, lease.attempt.attempt, lease.correlation_id)
-            inputs = json.loads(lease.input_json or "{}")
-            if self._fork_server is not None:
-                outcome = self._fork_server.run(lease.handler, ctx, inputs)
-            else:
-                outcome = _isolation.run_in_thread(func, ctx, inputs)
+            outcome = self._run_handler(lease, func, ctx)
         with self._cv:
             stop = attempt.stop
         if stop and (outcome is None or not outcome.ok):
@@ -408,6 +408,20 @@ class Worker:
         with self._cv:
             self._running.pop(lease.attempt.task_run_id, None)
             self._cv.notify_all()
+
+    def _run_handler(self, lease: pb.Lease, func: Callable, ctx: TaskContext) -> Optional[Outcome]:
+        """The attempt's outcome; None when it was stopped. A failure of the
+        worker itself is reported as the attempt's, never left running."""
+        try:
+            inputs = json.loads(lease.input_json or "{}")
+            if self._fork_server is not None:
+                return self._fork_server.run(lease.handler, ctx, inputs)
+            return _isolation.run_in_thread(func, ctx, inputs)
+        except Exception as e:  # a bug here must not leave the lease heartbeated forever
+            log.exception("task run %d attempt %d: running the handler", lease.attempt.task_run_id,
+                          lease.attempt.attempt)
+            return failure(HANDLER_CRASHED, f"the worker could not run the handler: {e!r}", False,
+                           ctx.secrets)
 
     def _completion(self, lease: pb.Lease, outcome: Outcome) -> pb.CompleteAttemptRequest:
         request = pb.CompleteAttemptRequest(worker_id=self._worker_id, attempt=lease.attempt)
@@ -597,6 +611,3 @@ class Worker:
         except BatonError as e:
             log.warning("deregister: %s", e)
 
-
-def isolation_modes() -> Tuple[str, ...]:
-    return _isolation.MODES

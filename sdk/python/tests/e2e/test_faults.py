@@ -9,7 +9,7 @@ import unittest
 
 import baton
 from tests.e2e import handlers
-from tests.e2e.harness import Cluster, stop_process, wait_until
+from tests.e2e.harness import Cluster, wait_until
 
 
 def pid_alive(pid: int) -> bool:

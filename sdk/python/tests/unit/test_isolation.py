@@ -157,6 +157,14 @@ class IsolationTest(unittest.TestCase):
         self.assertLess(time.monotonic() - started, 60)
         self.assertEqual(self.lost, [])
 
+    def test_a_base_exception_is_an_outcome_not_a_lost_thread(self):
+        def interrupted():
+            raise KeyboardInterrupt("stop")
+        ctx = context()
+        threading.Timer(5.0, ctx.cancel, args=("test",)).start()  # a hang ends the test anyway
+        outcome = isolation.run_in_thread(interrupted, ctx, INPUTS)
+        self.assertEqual((outcome.error_type, outcome.error_message), ("KeyboardInterrupt", "stop"))
+
     def test_output_outside_an_attempt_is_not_captured(self):
         ctx = context()
         with capture.attempt_output(ctx.attempt_log.add):
@@ -177,6 +185,9 @@ class ForkServerLossTest(unittest.TestCase):
             self.assertLess(time.monotonic() - started, 5)
             self.assertEqual(outcome.error_type, "WorkerShutdown")
             self.assertIn("fork server is gone", outcome.error_message)
+            deadline = time.monotonic() + 5  # reported from the fork server's reader thread
+            while not lost and time.monotonic() < deadline:
+                time.sleep(0.01)
             self.assertEqual(len(lost), 1)
             again = server.run("noop", context(), INPUTS)  # no wait on a dead server
             self.assertEqual(again.error_type, "WorkerShutdown")
