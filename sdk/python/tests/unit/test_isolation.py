@@ -142,8 +142,9 @@ class IsolationTest(unittest.TestCase):
         self.assertIn("exit code 3", outcome.error_message)
 
     def test_many_short_attempts_beside_grpc_threads_all_finish(self):
-        """The stall this guards against: children forked from a process that
-        runs gRPC threads inherited locks nobody released, and never reported."""
+        """A bound on the conditions of the stall once seen when attempts were
+        forked from the worker itself (a process running gRPC threads): every
+        attempt reports. It guards; it did not reproduce that stall on demand."""
         channel = grpc.insecure_channel("127.0.0.1:1")  # gRPC core's threads, busy reconnecting
         grpc.channel_ready_future(channel)
         started = time.monotonic()
