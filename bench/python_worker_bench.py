@@ -91,6 +91,10 @@ def measure(client: baton.Client, address: str, mode: str, args, folder: str) ->
         first = min(t.ready_at.ToNanoseconds() for t in tasks) / 1e9
         last = max(t.ended_at.ToNanoseconds() for t in tasks) / 1e9
         completed = sum(1 for t in run.tasks if t.state == "COMPLETED")
+        for t in run.tasks:
+            if t.state != "COMPLETED":
+                print(f"task {t.name}: {t.state}: " + "; ".join(
+                    f"attempt {a.number} {a.state} {a.error_type}: {a.error}" for a in t.attempts))
         return {"mode": mode, "state": run.state, "tasks": completed, "wall_s": last - first,
                 "tasks_per_s": completed / (last - first), "cpu_ms_per_task": 1000 * cpu / completed}
     finally:
@@ -107,6 +111,8 @@ def main() -> int:
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--isolation", action="append", choices=["process", "thread"])
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the folder with the orchestrator's and workers' logs")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="baton-pybench-")
     os.chmod(folder, 0o755)  # as root, the embedded PostgreSQL runs as user postgres
@@ -123,7 +129,10 @@ def main() -> int:
         if orchestrator is not None:
             orchestrator.send_signal(signal.SIGTERM)
             orchestrator.wait(60)
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

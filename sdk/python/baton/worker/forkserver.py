@@ -38,6 +38,7 @@ import socket
 import struct
 import threading
 import time
+import traceback
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
 from baton.context import TaskContext
@@ -190,6 +191,7 @@ class ForkServer:
         start_by = time.monotonic() + _START_TIMEOUT
         pending = memoryview(request)
         frames = _Frames()
+        last_read = False
         while True:
             if ctx.cancelled.is_set():
                 return None
@@ -204,8 +206,10 @@ class ForkServer:
                     continue
                 data = sock.recv(1 << 16)
             except socket.timeout:
-                if child.exited.is_set():  # nothing left to read, and nobody to write it
-                    return self._ended(child, ctx)
+                if child.exited.is_set():
+                    if last_read:  # begun after the exit: nothing more can come
+                        return self._ended(child, ctx)
+                    last_read = True  # it may have written just before it exited
                 continue
             except OSError:  # the child is gone before it read its request
                 data = b""
@@ -385,6 +389,9 @@ def _fork_child(control: socket.socket, selector: selectors.BaseSelector,
             for pidfd in children:
                 os.close(pidfd)
             _attempt_main(fd, server, handlers)
+            os._exit(0)
+        except BaseException:  # a bug of ours: say what, then exit 70 (HandlerCrashed)
+            traceback.print_exc()
         finally:
             os._exit(70)
     os.close(fd)

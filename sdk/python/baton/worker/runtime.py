@@ -102,6 +102,7 @@ class _Attempt:
     confirmed_at: float  # monotonic: lease granted or last extended
     heartbeat_timeout: float = float("inf")
     stop: str = ""  # the error type of the reason the runtime stopped it
+    reporting: bool = False  # its outcome is being reported (still heartbeated)
 
     @property
     def ref(self) -> common_pb2.AttemptRef:
@@ -404,6 +405,8 @@ class Worker:
                  time.monotonic() - started,
                  "" if outcome.ok else f" ({outcome.error_type}: {outcome.error_message})")
         self._ship_logs([attempt])  # the last lines land before the outcome
+        with self._cv:
+            attempt.reporting = True
         self._report(self._completion(lease, outcome))
         with self._cv:
             self._running.pop(lease.attempt.task_run_id, None)
@@ -518,6 +521,8 @@ class Worker:
                 if d.action == pb.AttemptDirective.CONTINUE:
                     a.confirmed_at = now
                     continue
+                if a.reporting:
+                    continue  # completed while the heartbeat was in flight: nothing to stop
                 log.warning("task run %d attempt %d: %s", d.attempt.task_run_id,
                             d.attempt.attempt, d.reason)
                 if d.action == pb.AttemptDirective.CANCEL:
