@@ -10,7 +10,7 @@ one run of N independent tasks per isolation mode.
 
 Reports, per mode: tasks/s (first ready_at to last ended_at, the orchestrator's
 clock, as bench/README.md's "wall time") and the worker's CPU seconds per task
-(its own plus its reaped children's, from /proc)."""
+(its own plus its descendants', reaped ones included, from /proc)."""
 from __future__ import annotations
 
 import argparse
@@ -28,11 +28,30 @@ sys.path.insert(0, os.path.join(os.path.dirname(HERE), "sdk", "python"))
 import baton  # noqa: E402
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime + cutime + cstime of ``pid``."""
+def _stat(pid: int) -> list:
     with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return f.read().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime + cutime + cstime of ``pid`` and of its living
+    descendants (the fork server, whose reaped children are in its cutime)."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parents[int(entry)] = int(_stat(int(entry))[1])
+            except (FileNotFoundError, ProcessLookupError):
+                continue  # ended while listing
+    tree, total = [pid], 0.0
+    while tree:
+        current = tree.pop()
+        try:
+            total += sum(int(x) for x in _stat(current)[11:15]) / os.sysconf("SC_CLK_TCK")
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        tree += [child for child, parent in parents.items() if parent == current]
+    return total
 
 
 def start_orchestrator(binary: str, folder: str) -> tuple:
@@ -72,6 +91,10 @@ def measure(client: baton.Client, address: str, mode: str, args, folder: str) ->
         first = min(t.ready_at.ToNanoseconds() for t in tasks) / 1e9
         last = max(t.ended_at.ToNanoseconds() for t in tasks) / 1e9
         completed = sum(1 for t in run.tasks if t.state == "COMPLETED")
+        for t in run.tasks:
+            if t.state != "COMPLETED":
+                print(f"task {t.name}: {t.state}: " + "; ".join(
+                    f"attempt {a.number} {a.state} {a.error_type}: {a.error}" for a in t.attempts))
         return {"mode": mode, "state": run.state, "tasks": completed, "wall_s": last - first,
                 "tasks_per_s": completed / (last - first), "cpu_ms_per_task": 1000 * cpu / completed}
     finally:
@@ -88,6 +111,8 @@ def main() -> int:
     parser.add_argument("--slots", type=int, default=8)
     parser.add_argument("--isolation", action="append", choices=["process", "thread"])
     parser.add_argument("--timeout", type=float, default=300.0)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the folder with the orchestrator's and workers' logs")
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="baton-pybench-")
     os.chmod(folder, 0o755)  # as root, the embedded PostgreSQL runs as user postgres
@@ -104,7 +129,10 @@ def main() -> int:
         if orchestrator is not None:
             orchestrator.send_signal(signal.SIGTERM)
             orchestrator.wait(60)
-        shutil.rmtree(folder, ignore_errors=True)
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 

@@ -53,11 +53,12 @@ deployment = Deployment(
 
 
 if __name__ == "__main__":
-    client = baton.Client()
+    serving = ServingWorker(daily_job)  # before the client: its fork server forks first
+    client = baton.Client(connection=serving.worker.connection)
     client.apply_flow(daily_job)
     applied = client.apply_deployment(deployment)
     for fire in applied.next_fires:
         print("next fire:", fire.at.ToDatetime().isoformat() + "Z")
-    with ServingWorker(daily_job, client=client):
+    with serving:
         run = client.wait(client.run_deployment("py-daily-0900").id, timeout=60)
     print(f"run {run.id}: {run.state}, result {run.result}")

@@ -63,6 +63,7 @@ class TaskRun:
     error: str
     resolution: str
     attempts: List[Attempt]
+    waiting_for: str = ""  # READY, served by no online worker: which handler on which queue
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ class Run:
                          _json(t.result_json), t.error, t.resolution,
                          [Attempt(a.number, _state(common_pb2.AttemptState, a.state,
                                                    "ATTEMPT_STATE_"),
-                                  a.error, a.error_type, a.worker_name) for a in t.attempts])
+                                  a.error, a.error_type, a.worker_name) for a in t.attempts],
+                         t.waiting_for)
                  for t in run.tasks]
         return cls(run.id, run.flow_name, run.flow_version,
                    _state(common_pb2.FlowRunState, run.state, "FLOW_RUN_STATE_"),

@@ -49,8 +49,8 @@ class TaskContext:
 
     ``deadline`` is a time.monotonic() value (None: no execution timeout);
     ``scheduled_time`` is when the run was meant to start (a deployment's fire
-    time for scheduled runs), timezone-aware UTC, None if the orchestrator did
-    not say."""
+    time for scheduled runs, else the run's creation time), timezone-aware
+    UTC, None if the orchestrator did not say."""
 
     run_id: str = ""
     flow_name: str = ""

@@ -12,7 +12,7 @@ import io
 import logging
 import sys
 import threading
-from typing import Callable, Iterator, List, Optional
+from typing import Callable, Iterator, Optional
 
 Sink = Callable[[str, str, str], str]
 

@@ -82,9 +82,13 @@ def _labels(pairs: List[str]) -> Dict[str, str]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
-    level = {"warn": "WARNING"}.get(args.log_level, args.log_level.upper())
-    logging.basicConfig(level=level, stream=sys.stderr,
+    level = logging.getLevelName({"warn": "WARNING"}.get(args.log_level, args.log_level.upper()))
+    # The level filters the worker's own output; the root logger stays at INFO
+    # at least, so that a handler's logging.info() still reaches its attempt's log.
+    logging.basicConfig(level=min(level, logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(level)
     options = connection.options_from_args(args)
     # Handlers (and their child processes) must not see the worker's token.
     if not options.token_file:

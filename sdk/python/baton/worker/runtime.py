@@ -5,7 +5,9 @@ acknowledges each lease with a first heartbeat before starting its handler,
 heartbeats running attempts in one batched RPC from a background thread,
 reports fenced completions, ships the attempts' log lines in the background,
 reconnects with exponential backoff and jitter, and drains on stop(): no new
-polls, running attempts get ``drain_timeout`` to finish, then are stopped.
+polls, running attempts get ``drain_timeout`` to finish, then are stopped. In
+process isolation attempts run in children of a fork server
+(baton.worker.forkserver) that the worker forks before it opens a channel.
 
     worker = baton.Worker(queues=["etl"])
 
@@ -36,10 +38,11 @@ from baton.connection import ConnectionOptions
 from baton.context import TaskContext
 from baton.errors import BatonError, InvalidArgument
 from baton.masking import AttemptLog, SecretMask, secret_values
-from baton.outcome import (CANCELLED, EXECUTION_TIMEOUT, LEASE_LOST, UNKNOWN_HANDLER,
-                           WORKER_SHUTDOWN, Outcome, failure)
+from baton.outcome import (CANCELLED, EXECUTION_TIMEOUT, HANDLER_CRASHED, LEASE_LOST,
+                           UNKNOWN_HANDLER, WORKER_SHUTDOWN, Outcome, failure)
 from baton.worker import capture
 from baton.worker import isolation as _isolation
+from baton.worker.forkserver import ForkServer
 
 log = logging.getLogger("baton.worker")
 
@@ -99,6 +102,7 @@ class _Attempt:
     confirmed_at: float  # monotonic: lease granted or last extended
     heartbeat_timeout: float = float("inf")
     stop: str = ""  # the error type of the reason the runtime stopped it
+    reporting: bool = False  # its outcome is being reported (still heartbeated)
 
     @property
     def ref(self) -> common_pb2.AttemptRef:
@@ -120,9 +124,9 @@ class Worker:
                  drain_timeout: float = 30.0, log_flush_interval: float = 1.0) -> None:
         if not 1 <= slots <= 1024:
             raise InvalidArgument(f"slots: {slots} is out of range; expected 1..1024")
-        if isolation not in isolation_modes():
+        if isolation not in _isolation.MODES:
             raise InvalidArgument(f'isolation: "{isolation}"; expected one of '
-                                  f"{', '.join(isolation_modes())}")
+                                  f"{', '.join(_isolation.MODES)}")
         self.connection = connection or ConnectionOptions.from_env(address=address)
         self.connection.keepalive_seconds = self.connection.keepalive_seconds or 4.0
         self.queues = list(queues) or ["default"]
@@ -139,7 +143,8 @@ class Worker:
         self._stopping = False
         self._polling_done = False
         self._finished = False
-        self._refused: Optional[BatonError] = None
+        self._fatal: Optional[BatonError] = None
+        self._fork_server: Optional[ForkServer] = None
         self._worker_id = ""
         self._heartbeat_interval = 10.0
         self._lease_duration = 30.0
@@ -158,7 +163,11 @@ class Worker:
         return register
 
     def register(self, handler: str, func: Callable) -> None:
-        """Serves ``func`` as ``handler``; a second registration replaces it."""
+        """Serves ``func`` as ``handler``; a second registration replaces it.
+        InvalidArgument once the fork server runs (it holds the handlers)."""
+        if self._fork_server is not None:
+            raise InvalidArgument(f'register "{handler}": the fork server is started already; '
+                                  "register every handler before")
         self.handlers[handler] = getattr(func, "func", func)
 
     def include(self, *objects) -> None:
@@ -169,6 +178,22 @@ class Worker:
                 self.register(handler, func)
 
     # -- lifecycle --------------------------------------------------------
+
+    def start_fork_server(self) -> None:
+        """In process isolation, forks the fork server that runs attempts; run()
+        does it first thing. Call it earlier, once every handler is registered,
+        when this process opens gRPC channels before run(): a process with
+        threads must not fork (baton.worker.forkserver)."""
+        if self.isolation == _isolation.PROCESS and self._fork_server is None:
+            self._fork_server = ForkServer(self.handlers, self._fork_server_lost)
+            self._fork_server.start()
+
+    def _fork_server_lost(self, reason: str) -> None:
+        with self._cv:
+            self._fatal = self._fatal or BatonError(
+                f"the fork server that runs attempts is gone ({reason}); the worker stops so "
+                "that its supervisor can start it again", "INTERNAL")
+        self.stop()
 
     def stop(self) -> None:
         """Starts the drain; run() returns when it is done. Thread-safe."""
@@ -182,11 +207,23 @@ class Worker:
         """Serves until stop() (or SIGTERM/SIGINT, when called on the main
         thread with ``install_signal_handlers``), then drains and deregisters.
         Raises BatonError when the orchestrator refuses the worker's
-        credentials, InvalidArgument for bad options."""
+        credentials or the fork server is lost (after draining),
+        InvalidArgument for bad options."""
         from baton.worker.orchestrator import OrchestratorClient
         if not self.handlers:
             raise InvalidArgument("the worker serves no handler: register one first")
-        self._client = OrchestratorClient(self.connection, self.rpc_timeout)
+        self.start_fork_server()  # before the channel's threads exist
+        try:
+            self._serve(OrchestratorClient(self.connection, self.rpc_timeout),
+                        install_signal_handlers)
+        finally:
+            if self._fork_server is not None:
+                self._fork_server.close()
+        if self._fatal is not None:
+            raise self._fatal
+
+    def _serve(self, client, install_signal_handlers: bool) -> None:
+        self._client = client
         capture.install()
         if install_signal_handlers and threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -206,17 +243,16 @@ class Worker:
             self._finished = True
             abandoned = bool(self._running)
             self._cv.notify_all()
+        # Without abandoned attempts every thread ends within a tick or one RPC.
+        join_by = time.monotonic() + (1.0 if abandoned else self.rpc_timeout + 1.0)
         for t in threads:
-            t.join(None if not abandoned else 1.0)
+            t.join(max(0.0, join_by - time.monotonic()))
+        left = [t.name for t in threads if t.is_alive()]
+        if left:
+            log.warning("stopping with threads still running: %s", ", ".join(left))
         self._deregister()
         self._client.close()
         log.info("worker stopped")
-        if self._refused is not None:
-            raise self._refused
-
-    def busy_slots(self) -> int:
-        with self._cv:
-            return len(self._running)
 
     def _on_signal(self, signum, _frame) -> None:
         log.info("received signal %d; draining", signum)
@@ -241,7 +277,7 @@ class Worker:
         except BatonError as e:
             if e.code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
                 log.error("register with %s: %s", self.connection.address, e)
-                self._refused = e
+                self._fatal = e
                 self.stop()
                 return False
             failures[0] += 1
@@ -261,7 +297,8 @@ class Worker:
         failures = [0]
         while True:
             with self._cv:
-                self._cv.wait_for(lambda: self._stopping or self._free_slots() > 0)
+                if not self._cv.wait_for(lambda: self._stopping or self._free_slots() > 0, _TICK):
+                    continue
                 if self._stopping:
                     break
             if self._ensure_registered(failures):
@@ -359,7 +396,7 @@ class Worker:
         elif not ctx.cancelled.is_set():
             log.info("%s started (run %s, task %s, attempt %d, correlation_id %s)", lease.handler,
                      lease.run_id, lease.task_name, lease.attempt.attempt, lease.correlation_id)
-            outcome = _isolation.run(self.isolation, func, ctx, json.loads(lease.input_json or "{}"))
+            outcome = self._run_handler(lease, func, ctx)
         with self._cv:
             stop = attempt.stop
         if stop and (outcome is None or not outcome.ok):
@@ -368,10 +405,26 @@ class Worker:
                  time.monotonic() - started,
                  "" if outcome.ok else f" ({outcome.error_type}: {outcome.error_message})")
         self._ship_logs([attempt])  # the last lines land before the outcome
+        with self._cv:
+            attempt.reporting = True
         self._report(self._completion(lease, outcome))
         with self._cv:
             self._running.pop(lease.attempt.task_run_id, None)
             self._cv.notify_all()
+
+    def _run_handler(self, lease: pb.Lease, func: Callable, ctx: TaskContext) -> Optional[Outcome]:
+        """The attempt's outcome; None when it was stopped. A failure of the
+        worker itself is reported as the attempt's, never left running."""
+        try:
+            inputs = json.loads(lease.input_json or "{}")
+            if self._fork_server is not None:
+                return self._fork_server.run(lease.handler, ctx, inputs)
+            return _isolation.run_in_thread(func, ctx, inputs)
+        except Exception as e:  # a bug here must not leave the lease heartbeated forever
+            log.exception("task run %d attempt %d: running the handler", lease.attempt.task_run_id,
+                          lease.attempt.attempt)
+            return failure(HANDLER_CRASHED, f"the worker could not run the handler: {e!r}", False,
+                           ctx.secrets)
 
     def _completion(self, lease: pb.Lease, outcome: Outcome) -> pb.CompleteAttemptRequest:
         request = pb.CompleteAttemptRequest(worker_id=self._worker_id, attempt=lease.attempt)
@@ -468,6 +521,8 @@ class Worker:
                 if d.action == pb.AttemptDirective.CONTINUE:
                     a.confirmed_at = now
                     continue
+                if a.reporting:
+                    continue  # completed while the heartbeat was in flight: nothing to stop
                 log.warning("task run %d attempt %d: %s", d.attempt.task_run_id,
                             d.attempt.attempt, d.reason)
                 if d.action == pb.AttemptDirective.CANCEL:
@@ -561,6 +616,3 @@ class Worker:
         except BatonError as e:
             log.warning("deregister: %s", e)
 
-
-def isolation_modes() -> Tuple[str, ...]:
-    return _isolation.MODES

@@ -84,6 +84,19 @@ def secrets_flow():
     return leak_result()
 
 
+# Half of a flow whose other half is C++ (baton-example-worker's etl.*): see
+# test_mixed_pool.MIXED_FLOW.
+@task(name="transform", handler="mixed.transform")
+def mixed_transform(extract: dict, factor: int = 2) -> list:
+    return [i * factor for i in extract["items"]]
+
+
+@task(name="report", handler="mixed.report")
+def mixed_report(ctx, load: dict) -> dict:
+    scheduled = ctx.scheduled_time.isoformat() if ctx.scheduled_time else None
+    return {"count": load["count"], "scheduled_time": scheduled}
+
+
 @task(handler="e2e.environment")
 def environment() -> dict:
     return {"token_visible": "BATON_TOKEN" in os.environ}

@@ -1,9 +1,11 @@
 """A real Baton cluster for the Python SDK's end-to-end tests: a
 baton-orchestrator process on its embedded PostgreSQL in a fresh folder, with
-short timings, and Python worker processes (``python3 -m baton.worker``).
+short timings, Python worker processes (``python3 -m baton.worker``) and C++
+ones (baton-example-worker).
 
 Binaries come from the environment CMake sets: BATON_ORCHESTRATOR_BIN,
-BATON_CLI_BIN, BATON_PYTHON, BATON_SOURCE_DIR. Every wait is bounded."""
+BATON_CLI_BIN, BATON_EXAMPLE_WORKER_BIN, BATON_PYTHON, BATON_SOURCE_DIR.
+Every wait is bounded."""
 from __future__ import annotations
 
 import os
@@ -95,14 +97,30 @@ class Cluster:
         """``python3 -m baton.worker target`` against this cluster, with ``env``
         over the test's environment; its output goes to <dir>/worker-<n>.log."""
         n = len(self.workers)
-        log = open(os.path.join(self.dir, f"worker-{n}.log"), "wb")
-        argv = [PYTHON, "-m", "baton.worker", target, "--address", address or self.address,
-                "--poll-wait", "2", "--name", name or f"py-worker-{n}"] + list(args)
+        return self._start_worker(
+            [PYTHON, "-m", "baton.worker", target, "--address", address or self.address,
+             "--poll-wait", "2", "--name", name or f"py-worker-{n}"] + list(args), env)
+
+    def start_cpp_worker(self, *args: str, name: str = "") -> subprocess.Popen:
+        """baton-example-worker (the course's C++ handlers, etl.*, exec, sleep,
+        noop) against this cluster; its output goes to <dir>/worker-<n>.log."""
+        n = len(self.workers)
+        return self._start_worker(
+            [binary("BATON_EXAMPLE_WORKER_BIN"), "--orchestrator", self.address,
+             "--poll-wait", "2s", "--name", name or f"cpp-worker-{n}"] + list(args), None)
+
+    def _start_worker(self, argv: List[str], env: Optional[dict]) -> subprocess.Popen:
+        log = open(os.path.join(self.dir, f"worker-{len(self.workers)}.log"), "wb")
         worker = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
                                   env={**self.worker_env, **(env or {})}, cwd=SOURCE_DIR)
         log.close()
         self.workers.append(worker)
         return worker
+
+    def wait_for_worker(self, name: str, timeout: float = 30.0) -> None:
+        """Until a worker named ``name`` is registered and online."""
+        wait_until(lambda: any(w["name"] == name for w in self.client.list_workers()),
+                   timeout, f"worker {name} to register")
 
     def stop_workers(self) -> None:
         """SIGTERM (a drain) to every worker, each awaited (bounded)."""

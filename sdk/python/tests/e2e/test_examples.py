@@ -25,10 +25,9 @@ class ExamplesTest(unittest.TestCase):
         cls.cluster.close()
 
     def serve(self, name: str):
-        """A worker serving examples/python/<name>, and the module itself. One
-        kind of worker at a time on the queue: a task is leased to any worker of
-        its queue until the orchestrator routes by handler."""
-        self.cluster.stop_workers()
+        """A worker serving examples/python/<name>, and the module itself. The
+        workers of earlier tests keep running on the same queue: each task goes
+        to the worker that serves its handler."""
         self.cluster.start_worker(target=example(name))
         return load_module(example(name))
 
@@ -84,13 +83,19 @@ class ExamplesTest(unittest.TestCase):
             self.assertEqual(fire.astimezone(madrid).time(), datetime.time(9, 0))
             self.assertIn(fire.hour, (7, 8))
         self.assertEqual(dict(deployment.env)["WAREHOUSE_PASSWORD"], "***")
+        before = datetime.datetime.now(datetime.timezone.utc)
         started = self.client.run_deployment("py-daily-0900")
         run = self.client.wait(started.id, timeout=60)
         self.assertEqual(run.state, "COMPLETED", run.error)
         self.assertEqual(run.result["environment"], "production")
         self.assertEqual(run.result["region"], "eu-south")
         self.assertEqual(run.result["loaded"], 5)
-        self.assertIsNotNone(run.result["scheduled_for"])
+        # Started now by run_deployment, not by a fire of its schedule:
+        # ctx.scheduled_time is the run's creation time.
+        scheduled = datetime.datetime.fromisoformat(run.result["scheduled_for"])
+        created = run.raw.created_at.ToDatetime(tzinfo=datetime.timezone.utc)
+        self.assertEqual(scheduled, run.scheduled_time or created)
+        self.assertLess(abs((scheduled - before).total_seconds()), 10)
         lines = [e.message for e in self.client.logs(run.id, "report")]
         self.assertTrue(any("warehouse as ***" in line for line in lines), lines)
         self.assertFalse(any("change-me" in line for line in lines), lines)

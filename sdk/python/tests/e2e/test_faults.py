@@ -1,6 +1,7 @@
 """Faults with real Python worker processes (process isolation): a worker
 SIGKILLed mid-task, cancel and execution timeout killing a hung handler,
-ValueError honoured as non-retryable, logs and secrets."""
+ValueError honoured as non-retryable, logs and secrets, a worker whose fork
+server dies stopping loudly."""
 import os
 import signal
 import time
@@ -8,7 +9,7 @@ import unittest
 
 import baton
 from tests.e2e import handlers
-from tests.e2e.harness import Cluster, stop_process, wait_until
+from tests.e2e.harness import Cluster, wait_until
 
 
 def pid_alive(pid: int) -> bool:
@@ -18,6 +19,18 @@ def pid_alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as f:  # a zombie is dead too
         return f.read().split(")")[1].split()[0] != "Z"
+
+
+def children_of(pid: int) -> list:
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    found.append(int(entry))
+        except (ValueError, OSError):
+            continue
+    return found
 
 
 class FaultsTest(unittest.TestCase):
@@ -115,6 +128,16 @@ class FaultsTest(unittest.TestCase):
         finally:
             self.cluster.stop_workers()
             self.cluster.start_worker(name="py-main")
+
+    def test_a_worker_whose_fork_server_dies_stops_loudly(self):
+        worker = self.cluster.start_worker(name="py-forkless")
+        n = len(self.cluster.workers) - 1
+        self.cluster.wait_for_worker("py-forkless")
+        servers = children_of(worker.pid)
+        self.assertEqual(len(servers), 1, servers)
+        os.kill(servers[0], signal.SIGKILL)
+        self.assertEqual(worker.wait(30), 1)
+        self.assertIn("fork server", self.cluster.worker_log(n))
 
 
 if __name__ == "__main__":
