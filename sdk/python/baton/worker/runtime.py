@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import math
 import os
 import queue
 import signal
@@ -54,6 +55,7 @@ _ACK_RETRY = BackoffPolicy(initial=0.05, factor=2.0, max=1.0, jitter=0.2)
 _REPORT_RETRY = BackoffPolicy(initial=0.2, factor=2.0, max=5.0, jitter=0.2)
 _MAX_COMPLETION_TRIES = 8
 _TICK = 0.1
+_MIN_HEARTBEAT_CALL = 1.0
 _CANCEL_GRACE = 10.0
 
 
@@ -62,15 +64,25 @@ def is_transient(error: BatonError) -> bool:
 
 
 def lost_its_database(error: BatonError) -> bool:
-    """The orchestrator answered and said its database cannot be reached: nobody
-    can expire the attempt either, so the worker carries on (lease_presumption.h)."""
-    return error.code == "UNAVAILABLE" and error.message.startswith("database")
+    """The orchestrator answered that its database cannot be reached or did not
+    answer in time: nobody can expire the attempt either (lease_presumption.h)."""
+    return (error.code in ("UNAVAILABLE", "DEADLINE_EXCEEDED")
+            and error.message.startswith("database"))
 
 
-def presume_lease_lost(error: BatonError, since_confirmed: float, lease: float) -> bool:
+def presume_lease_lost(since_confirmed: float, since_database_answer: float,
+                       lease: float) -> bool:
     """Whether an attempt whose lease was last confirmed ``since_confirmed`` s
-    ago is presumed lost after a heartbeat failed with ``error``."""
-    return since_confirmed > lease and not lost_its_database(error)
+    ago is presumed lost, when an orchestrator last answered that its database
+    was unavailable ``since_database_answer`` s ago (``math.inf``: never): only
+    when neither happened within the lease, the C++ worker's outage rule."""
+    return since_confirmed > lease and since_database_answer > lease
+
+
+def heartbeat_call_deadline(shortest_lease: float, rpc_timeout: float) -> float:
+    """A third of the shortest lease, at least 1 s, at most ``rpc_timeout``: a beat
+    stuck on a frozen replica ends in time for the next to reach another."""
+    return min(rpc_timeout, max(shortest_lease / 3, _MIN_HEARTBEAT_CALL))
 
 
 def _seconds(duration) -> float:
@@ -148,6 +160,8 @@ class Worker:
         self._worker_id = ""
         self._heartbeat_interval = 10.0
         self._lease_duration = 30.0
+        # When an orchestrator last answered that its database was unavailable.
+        self._database_answer_at = -math.inf
         self._running: Dict[int, _Attempt] = {}
         self._queued: "queue.Queue[_Attempt]" = queue.Queue()
         self._ship_lock = threading.Lock()
@@ -489,12 +503,9 @@ class Worker:
                        [a.heartbeat_timeout / 3 for a in self._running.values()])
 
     def _heartbeat_deadline(self) -> float:
-        """Short enough that a stuck replica cannot cost a lease: at most a third
-        of the smallest heartbeat timeout of running attempts (and of a lease)."""
         with self._cv:
-            bounds = [self.rpc_timeout, self._lease_duration / 3]
-            bounds += [a.heartbeat_timeout / 3 for a in self._running.values()]
-        return max(0.2, min(bounds))
+            leases = [self._lease_duration] + [a.heartbeat_timeout for a in self._running.values()]
+        return heartbeat_call_deadline(min(leases), self.rpc_timeout)
 
     def _enforce_deadlines(self) -> None:
         now = time.monotonic()
@@ -513,7 +524,9 @@ class Worker:
                                                 self._heartbeat_deadline())
         except BatonError as e:
             log.warning("heartbeat: %s", e)
-            self._presume_lost(attempts, e)
+            if lost_its_database(e):
+                self._database_answer_at = time.monotonic()
+            self._presume_lost(attempts)
             return
         now = time.monotonic()
         with self._cv:
@@ -530,12 +543,13 @@ class Worker:
                 else:
                     self._stop_attempt(a, LEASE_LOST, f"lease lost: {d.reason}")
 
-    def _presume_lost(self, attempts: List[_Attempt], error: BatonError) -> None:
+    def _presume_lost(self, attempts: List[_Attempt]) -> None:
         now = time.monotonic()
         with self._cv:
             for a in attempts:
                 since = now - a.confirmed_at
-                if presume_lease_lost(error, since, min(self._lease_duration, a.heartbeat_timeout)):
+                lease = min(self._lease_duration, a.heartbeat_timeout)
+                if presume_lease_lost(since, now - self._database_answer_at, lease):
                     self._stop_attempt(a, LEASE_LOST, "lease presumed lost: no heartbeat "
                                        f"accepted for {since:.1f}s")
 
