@@ -149,8 +149,11 @@ bool Worker::Impl::EnsureRegistered(int& failures) {
   request.set_version("0.1.0");
   auto registered = client->Register(request);
   if (absl::IsUnauthenticated(registered.status()) ||
-      absl::IsPermissionDenied(registered.status())) {
-    // Retrying cannot help: stop, and let Run() say why.
+      absl::IsPermissionDenied(registered.status()) ||
+      absl::IsInvalidArgument(registered.status())) {
+    // Retrying cannot help (credentials refused, or a registration the
+    // orchestrator will never take: a bad name, no handlers): stop, and let
+    // Run() say why.
     spdlog::error("register with {}: {}", options.orchestrator, registered.status().ToString());
     std::lock_guard<std::mutex> lock(mu);
     refused = registered.status();

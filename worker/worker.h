@@ -64,7 +64,8 @@ class Worker {
 
   // Serves until Stop(); returns OK after draining. Errors for bad options
   // (INVALID_ARGUMENT), and when the orchestrator refuses the worker's
-  // credentials (UNAUTHENTICATED, PERMISSION_DENIED: retrying cannot help).
+  // credentials (UNAUTHENTICATED, PERMISSION_DENIED) or its registration
+  // (INVALID_ARGUMENT: e.g. no handler registered): retrying cannot help.
   // An unreachable orchestrator is retried.
   absl::Status Run();
 

@@ -8,6 +8,7 @@
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <sys/wait.h>
 
 #include <future>
 #include <string>
@@ -183,6 +184,17 @@ std::string BadFirstString(const google::protobuf::Descriptor& type, int depth =
     }
   }
   return "";
+}
+
+// A registration the orchestrator will never take is not retried forever:
+// the worker says why and exits 1.
+TEST_F(BadInputEndToEnd, WorkerWithARefusedRegistrationExitsSayingWhy) {
+  ChildProcess& worker = cluster_->StartWorker({"--name", "w\xff"});
+  const std::optional<int> status = worker.WaitExit(absl::Seconds(15));
+  ASSERT_TRUE(status.has_value()) << "still retrying:\n" << worker.Log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 1) << worker.Log();
+  EXPECT_THAT(worker.Log(), HasSubstr("INVALID_ARGUMENT"));
+  EXPECT_THAT(worker.Log(), HasSubstr("not valid UTF-8"));
 }
 
 TEST_F(BadInputEndToEnd, OrchestratorNamesTheFieldOfInvalidUtf8InAnyRequest) {

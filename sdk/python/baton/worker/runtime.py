@@ -289,7 +289,7 @@ class Worker:
         try:
             response = self._client.register(request)
         except BatonError as e:
-            if e.code in ("UNAUTHENTICATED", "PERMISSION_DENIED"):
+            if e.code in ("UNAUTHENTICATED", "PERMISSION_DENIED", "INVALID_ARGUMENT"):
                 log.error("register with %s: %s", self.connection.address, e)
                 self._fatal = e
                 self.stop()
