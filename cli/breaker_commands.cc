@@ -1,9 +1,8 @@
-#include <iostream>
-
 #include <grpcpp/grpcpp.h>
 
-#include "absl/strings/str_cat.h"
+#include <iostream>
 
+#include "absl/strings/str_cat.h"
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "common/rpc/grpc_status.h"
@@ -12,8 +11,11 @@ namespace baton::cli {
 namespace {
 
 std::vector<std::string> Row(const v1::Breaker& b) {
-  return {b.key(), b.state(), absl::StrCat(b.failures(), "/", b.failure_threshold()),
-          FormatDuration(b.window(), b.has_window()), FormatDuration(b.cooldown(), b.has_cooldown()),
+  return {b.key(),
+          b.state(),
+          absl::StrCat(b.failures(), "/", b.failure_threshold()),
+          FormatDuration(b.window(), b.has_window()),
+          FormatDuration(b.cooldown(), b.has_cooldown()),
           FormatTime(b.open_until(), b.has_open_until()),
           b.probe_task_run_id() == 0 ? "-" : std::to_string(b.probe_task_run_id()),
           FormatTime(b.updated_at(), b.has_updated_at())};

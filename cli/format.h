@@ -1,12 +1,12 @@
 // Text output of the CLI: aligned tables, times, durations, state names, JSON.
 #pragma once
 
-#include <string>
-#include <vector>
-
 #include <google/protobuf/duration.pb.h>
 #include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
+
+#include <string>
+#include <vector>
 
 #include "baton/v1/common.pb.h"
 

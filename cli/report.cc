@@ -1,8 +1,8 @@
 #include "cli/report.h"
 
-#include <cstdlib>
-
 #include <google/protobuf/util/time_util.h>
+
+#include <cstdlib>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -48,21 +48,20 @@ std::string Joined(const google::protobuf::RepeatedPtrField<std::string>& items,
 }
 
 Rows MetadataRows(const v1::Run& run) {
-  Rows rows = {
-      {"field", "value"},
-      {"flow", run.flow_name()},
-      {"version", std::to_string(run.flow_version())},
-      {"state", StateName(run.state())},
-      {"created", FormatTime(run.created_at(), run.has_created_at())},
-      {"started", FormatTime(run.started_at(), run.has_started_at())},
-      {"ended", FormatTime(run.ended_at(), run.has_ended_at())},
-      {"duration", FormatDuration(run.duration(), run.has_duration())},
-      {"parameters", Cut(run.parameters_json())},
-      {"tags", OrDash(Joined(run.tags(), ", "))},
-      {"deployment", OrDash(run.deployment_id())},
-      {"scheduled time", FormatTime(run.scheduled_time(), run.has_scheduled_time())},
-      {"late", run.late() ? "yes" : "no"},
-      {"error", OrDash(Cut(run.error()))}};
+  Rows rows = {{"field", "value"},
+               {"flow", run.flow_name()},
+               {"version", std::to_string(run.flow_version())},
+               {"state", StateName(run.state())},
+               {"created", FormatTime(run.created_at(), run.has_created_at())},
+               {"started", FormatTime(run.started_at(), run.has_started_at())},
+               {"ended", FormatTime(run.ended_at(), run.has_ended_at())},
+               {"duration", FormatDuration(run.duration(), run.has_duration())},
+               {"parameters", Cut(run.parameters_json())},
+               {"tags", OrDash(Joined(run.tags(), ", "))},
+               {"deployment", OrDash(run.deployment_id())},
+               {"scheduled time", FormatTime(run.scheduled_time(), run.has_scheduled_time())},
+               {"late", run.late() ? "yes" : "no"},
+               {"error", OrDash(Cut(run.error()))}};
   if (!run.result_json().empty()) rows.push_back({"result", Cut(run.result_json())});
   if (!run.idempotency_key().empty()) rows.push_back({"idempotency key", run.idempotency_key()});
   if (!run.cancel_reason().empty()) rows.push_back({"cancel reason", Cut(run.cancel_reason())});
@@ -70,8 +69,8 @@ Rows MetadataRows(const v1::Run& run) {
 }
 
 Rows TaskRows(const v1::Run& run) {
-  Rows rows = {{"task", "state", "attempts", "started", "ended", "duration", "worker",
-                "result or error"}};
+  Rows rows = {
+      {"task", "state", "attempts", "started", "ended", "duration", "worker", "result or error"}};
   for (const auto& t : run.tasks()) {
     rows.push_back({t.name(), StateName(t.state()), std::to_string(t.attempt_count()),
                     FormatTime(t.started_at(), t.has_started_at()),
@@ -171,9 +170,9 @@ std::vector<std::string> RunLogHeader() {
 }
 
 std::vector<std::string> RunLogRow(const v1::RunLogEntry& e) {
-  return {absl::StrCat(e.id()),       FormatTime(e.line().time(), e.line().has_time()),
-          e.task_name(),              absl::StrCat(e.attempt()),
-          e.line().stream(),          e.line().level(),
+  return {absl::StrCat(e.id()), FormatTime(e.line().time(), e.line().has_time()),
+          e.task_name(),        absl::StrCat(e.attempt()),
+          e.line().stream(),    e.line().level(),
           e.line().message()};
 }
 
@@ -212,8 +211,8 @@ std::string RunListMarkdown(const v1::ListRunsResponse& runs) {
 }
 
 std::string RunTasksCsv(const v1::Run& run) {
-  Rows rows = {{"run_id", "task", "state", "attempts", "started_at", "ended_at",
-                "duration_seconds", "worker", "result", "error"}};
+  Rows rows = {{"run_id", "task", "state", "attempts", "started_at", "ended_at", "duration_seconds",
+                "worker", "result", "error"}};
   for (const auto& t : run.tasks()) {
     rows.push_back({run.id(), t.name(), StateName(t.state()), std::to_string(t.attempt_count()),
                     CsvTime(t.started_at(), t.has_started_at()),
@@ -246,9 +245,10 @@ absl::StatusOr<absl::Time> ParseTimeBound(const std::string& flag, const std::st
   if (absl::ParseDuration(trimmed, &ago) || ParseDays(trimmed, &ago)) {
     if (ago >= absl::ZeroDuration() && ago != absl::InfiniteDuration()) return now - ago;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      flag, " \"", text, "\": expected a duration before now (e.g. 30m, 1h, 7d) or an RFC 3339 "
-      "time (e.g. 2024-05-01T12:00:00Z)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(flag, " \"", text,
+                   "\": expected a duration before now (e.g. 30m, 1h, 7d) or an RFC 3339 "
+                   "time (e.g. 2024-05-01T12:00:00Z)"));
 }
 
 }  // namespace baton::cli

@@ -36,7 +36,8 @@ int Preview(const Globals& g, const PreviewArgs& args) {
                                             "; expected RFC 3339, e.g. 2026-03-28T00:00:00Z")));
   }
   const std::vector<absl::Time> fires = cron::NextFires(*spec, *zone, after, args.count);
-  std::vector<std::vector<std::string>> rows = {{"#", "LOCAL (" + args.timezone + ")", "UTC", "NOTE"}};
+  std::vector<std::vector<std::string>> rows = {
+      {"#", "LOCAL (" + args.timezone + ")", "UTC", "NOTE"}};
   absl::Time previous = after;
   for (size_t i = 0; i < fires.size(); ++i) {
     const absl::Time t = fires[i];
@@ -45,8 +46,7 @@ int Preview(const Globals& g, const PreviewArgs& args) {
       note = absl::StrCat("daylight-saving change: UTC", Offset(*zone, previous), " -> UTC",
                           Offset(*zone, t));
     }
-    rows.push_back({std::to_string(i + 1),
-                    absl::FormatTime("%Y-%m-%d %H:%M %a %Ez", t, *zone),
+    rows.push_back({std::to_string(i + 1), absl::FormatTime("%Y-%m-%d %H:%M %a %Ez", t, *zone),
                     absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone()), note});
     previous = t;
   }
@@ -67,7 +67,8 @@ void AddScheduleCommands(CLI::App& app, const Globals& globals, int* exit_code) 
   preview->add_option("expression", args->expression, "cron expression, e.g. \"0 9 * * *\"")
       ->required();
   preview->add_option("--timezone", args->timezone, "IANA time zone")->capture_default_str();
-  preview->add_option("--count", args->count, "how many")->check(CLI::Range(1, 1000))
+  preview->add_option("--count", args->count, "how many")
+      ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   preview->add_option("--after", args->after, "start after this instant (RFC 3339; default now)");
   preview->callback([&globals, args, exit_code] { *exit_code = Preview(globals, *args); });

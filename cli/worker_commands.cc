@@ -1,6 +1,6 @@
-#include <iostream>
-
 #include <grpcpp/grpcpp.h>
+
+#include <iostream>
 
 #include "absl/strings/str_join.h"
 #include "cli/commands.h"

@@ -8,9 +8,9 @@ namespace baton {
 
 struct BackoffPolicy {
   absl::Duration initial = absl::Milliseconds(100);
-  double factor = 2.0;                        // >= 1
+  double factor = 2.0;  // >= 1
   absl::Duration max = absl::Seconds(10);
-  double jitter = 0.2;                        // fraction in [0, 1]
+  double jitter = 0.2;  // fraction in [0, 1]
 };
 
 // Delay before retry number `retry` (1-based): min(max, initial * factor^(retry-1)),

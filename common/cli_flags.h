@@ -28,5 +28,4 @@ inline CLI::Option* AddDurationOption(CLI::App& app, const std::string& name, ab
       ->default_str(absl::FormatDuration(*out));
 }
 
-
 }  // namespace baton

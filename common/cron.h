@@ -39,13 +39,13 @@ inline constexpr int kMaxSearchYears = 30;
 struct CronSpec {
   std::bitset<60> minutes;
   std::bitset<24> hours;
-  std::bitset<32> days_of_month;  // bits 1..31
-  std::bitset<13> months;         // bits 1..12
-  std::bitset<7> days_of_week;    // bit 0 = Sunday
+  std::bitset<32> days_of_month;         // bits 1..31
+  std::bitset<13> months;                // bits 1..12
+  std::bitset<7> days_of_week;           // bit 0 = Sunday
   bool day_of_month_restricted = false;  // the field was not `*`
   bool day_of_week_restricted = false;
-  bool every_hour = false;               // the hour field is `*`
-  std::string text;                      // as given
+  bool every_hour = false;  // the hour field is `*`
+  std::string text;         // as given
 };
 
 // Parses `text`. INVALID_ARGUMENT names the expression, the field and its

@@ -44,8 +44,8 @@ namespace baton {
 
 struct ScheduleSpec {
   // Exactly one of cron / interval.
-  std::string cron;                 // the expression as written; parsed by cron::ParseCron
-  std::string timezone = "UTC";     // IANA name
+  std::string cron;              // the expression as written; parsed by cron::ParseCron
+  std::string timezone = "UTC";  // IANA name
   absl::Duration interval = absl::ZeroDuration();  // 1 s .. 366 days
   absl::Time anchor = absl::UnixEpoch();
   absl::Time start = absl::InfinitePast();  // fires before it are not scheduled
@@ -60,22 +60,22 @@ struct EnvVar {
 struct CatchUpPolicy {
   enum class Kind { kSkip, kLatest, kAll };
   Kind kind = Kind::kSkip;
-  int max = 10;                                 // kAll: at most this many missed fires, 1..1000
-  absl::Duration within = absl::Hours(24);      // kAll: only fires this recent, 1 min .. 366 days
+  int max = 10;                             // kAll: at most this many missed fires, 1..1000
+  absl::Duration within = absl::Hours(24);  // kAll: only fires this recent, 1 min .. 366 days
 };
 
 enum class OverlapPolicy { kAllow, kSkip, kBufferOne, kCancelPrevious };
 
 struct DeploymentSpec {
-  std::string name;                 // valid name (common/flow_spec.h IsValidName)
-  std::string flow;                 // valid name
-  int32_t flow_version = 0;         // 0: the latest at each fire
+  std::string name;          // valid name (common/flow_spec.h IsValidName)
+  std::string flow;          // valid name
+  int32_t flow_version = 0;  // 0: the latest at each fire
   std::string description;
   std::vector<ScheduleSpec> schedules;  // 0..kMaxSchedulesPerDeployment (0: run on demand only)
   nlohmann::json parameters = nlohmann::json::object();
-  std::map<std::string, EnvVar> env;    // names [A-Za-z_][A-Za-z0-9_]*, at most kMaxEnvVars
-  std::vector<std::string> tags;        // valid names, unique, at most kMaxTags
-  std::string work_queue;               // empty: the tasks' own queues
+  std::map<std::string, EnvVar> env;  // names [A-Za-z_][A-Za-z0-9_]*, at most kMaxEnvVars
+  std::vector<std::string> tags;      // valid names, unique, at most kMaxTags
+  std::string work_queue;             // empty: the tasks' own queues
   bool paused = false;
   CatchUpPolicy catch_up;
   OverlapPolicy overlap = OverlapPolicy::kAllow;
@@ -103,8 +103,8 @@ absl::StatusOr<DeploymentSpec> DeploymentSpecFromJson(const nlohmann::json& json
 // Env as shown to people: secret values replaced by "***".
 nlohmann::json RedactedEnv(const std::map<std::string, EnvVar>& env);
 
-absl::string_view Name(OverlapPolicy policy);        // "allow", "skip", "buffer_one", "cancel_previous"
-absl::string_view Name(CatchUpPolicy::Kind kind);    // "skip", "latest", "all"
+absl::string_view Name(OverlapPolicy policy);  // "allow", "skip", "buffer_one", "cancel_previous"
+absl::string_view Name(CatchUpPolicy::Kind kind);  // "skip", "latest", "all"
 
 // The next `count` fire times after `after` of all schedules together (merged,
 // ascending, each instant once), honouring start/end; cron schedules per the

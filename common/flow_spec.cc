@@ -22,12 +22,10 @@ absl::Status ParameterError(const FlowSpec& spec, const Issue& issue) {
 
 std::string ExpectOneOfParameters(const FlowSpec& spec) {
   if (spec.parameters.empty()) return "no parameters (this flow takes none)";
-  return absl::StrCat(
-      "one of: ",
-      absl::StrJoin(spec.parameters, ", ",
-                    [](std::string* out, const ParameterSpec& param) {
-                      absl::StrAppend(out, param.name);
-                    }));
+  return absl::StrCat("one of: ", absl::StrJoin(spec.parameters, ", ",
+                                                [](std::string* out, const ParameterSpec& param) {
+                                                  absl::StrAppend(out, param.name);
+                                                }));
 }
 
 absl::Status CheckGivenNames(const FlowSpec& spec, const json& given) {
@@ -35,29 +33,27 @@ absl::Status CheckGivenNames(const FlowSpec& spec, const json& given) {
   for (const ParameterSpec& param : spec.parameters) known.insert(param.name);
   for (const auto& [name, unused] : given.items()) {
     if (known.contains(name)) continue;
-    return ParameterError(
-        spec, Issue{flow_spec_internal::JoinPath("parameters", name),
-                    absl::StrCat("unknown parameter ",
-                                 flow_spec_internal::Quote(name)),
-                    ExpectOneOfParameters(spec)});
+    return ParameterError(spec,
+                          Issue{flow_spec_internal::JoinPath("parameters", name),
+                                absl::StrCat("unknown parameter ", flow_spec_internal::Quote(name)),
+                                ExpectOneOfParameters(spec)});
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<json> ResolveOne(const FlowSpec& spec,
-                                const ParameterSpec& param, const json& given) {
+absl::StatusOr<json> ResolveOne(const FlowSpec& spec, const ParameterSpec& param,
+                                const json& given) {
   std::string path = flow_spec_internal::JoinPath("parameters", param.name);
   auto it = given.find(param.name);
   if (it == given.end() && param.required) {
-    return ParameterError(
-        spec, Issue{path,
-                    absl::StrCat("missing required parameter ",
-                                 flow_spec_internal::Quote(param.name)),
-                    "a value for every required parameter"});
+    return ParameterError(spec, Issue{path,
+                                      absl::StrCat("missing required parameter ",
+                                                   flow_spec_internal::Quote(param.name)),
+                                      "a value for every required parameter"});
   }
   if (it == given.end()) return param.default_value;
-  if (auto issue = flow_spec_internal::JsonValueIssue(
-          path, "value", *it, kMaxParameterValueBytes)) {
+  if (auto issue =
+          flow_spec_internal::JsonValueIssue(path, "value", *it, kMaxParameterValueBytes)) {
     return ParameterError(spec, *issue);
   }
   return *it;
@@ -65,22 +61,17 @@ absl::StatusOr<json> ResolveOne(const FlowSpec& spec,
 
 }  // namespace
 
-absl::StatusOr<FlowSpec> ParseFlowSpec(absl::string_view text,
-                                       absl::string_view source_name) {
+absl::StatusOr<FlowSpec> ParseFlowSpec(absl::string_view text, absl::string_view source_name) {
   ASSIGN_OR_RETURN(flow_spec_internal::ParsedFlow parsed,
                    flow_spec_internal::ReadYamlFlow(text, source_name));
-  if (auto issue = flow_spec_internal::FindIssue(
-          parsed.spec, flow_spec_internal::Form::kFile)) {
-    return flow_spec_internal::IssueStatus(source_name, *issue,
-                                           parsed.positions);
+  if (auto issue = flow_spec_internal::FindIssue(parsed.spec, flow_spec_internal::Form::kFile)) {
+    return flow_spec_internal::IssueStatus(source_name, *issue, parsed.positions);
   }
   return std::move(parsed.spec);
 }
 
-absl::Status ValidateFlowSpec(const FlowSpec& spec,
-                              absl::string_view source_name) {
-  if (auto issue = flow_spec_internal::FindIssue(
-          spec, flow_spec_internal::Form::kFile)) {
+absl::Status ValidateFlowSpec(const FlowSpec& spec, absl::string_view source_name) {
+  if (auto issue = flow_spec_internal::FindIssue(spec, flow_spec_internal::Form::kFile)) {
     return flow_spec_internal::IssueStatus(source_name, *issue);
   }
   return absl::OkStatus();
@@ -119,10 +110,9 @@ TaskTimeouts EffectiveTimeouts(const FlowSpec& spec, const TaskSpec& task) {
     return own == absl::ZeroDuration() ? inherited : own;
   };
   const TaskTimeouts& flow = spec.default_timeouts;
-  return TaskTimeouts{
-      either(task.timeouts.execution, flow.execution),
-      either(task.timeouts.heartbeat, flow.heartbeat),
-      either(task.timeouts.schedule_to_start, flow.schedule_to_start)};
+  return TaskTimeouts{either(task.timeouts.execution, flow.execution),
+                      either(task.timeouts.heartbeat, flow.heartbeat),
+                      either(task.timeouts.schedule_to_start, flow.schedule_to_start)};
 }
 
 bool IsFallbackTask(const FlowSpec& spec, absl::string_view name) {
@@ -132,14 +122,11 @@ bool IsFallbackTask(const FlowSpec& spec, absl::string_view name) {
   return false;
 }
 
-absl::StatusOr<json> ResolveParameters(const FlowSpec& spec,
-                                       const json& given) {
+absl::StatusOr<json> ResolveParameters(const FlowSpec& spec, const json& given) {
   if (!given.is_null() && !given.is_object()) {
     return ParameterError(
-        spec,
-        Issue{"parameters",
-              absl::StrCat("run parameters are a JSON ", given.type_name()),
-              "a JSON object of parameter names to values"});
+        spec, Issue{"parameters", absl::StrCat("run parameters are a JSON ", given.type_name()),
+                    "a JSON object of parameter names to values"});
   }
   const json none = json::object();
   const json& supplied = given.is_null() ? none : given;

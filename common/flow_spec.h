@@ -60,15 +60,15 @@ struct ParameterSpec {
 // or plain numbers of seconds.
 struct RetryPolicy {
   enum class DelayKind { kFixed, kList, kExponential };
-  int max_attempts = 1;                              // 1..100; 1 means no retry
+  int max_attempts = 1;  // 1..100; 1 means no retry
   DelayKind delay_kind = DelayKind::kFixed;
-  absl::Duration delay = absl::ZeroDuration();       // kFixed, 0..1 day
-  std::vector<absl::Duration> delays;                // kList, 1..100 entries, each 0..1 day
-  absl::Duration initial = absl::Seconds(1);         // kExponential, 1 ms..1 day
-  double factor = 2.0;                               // kExponential, 1..10
-  absl::Duration max_delay = absl::Minutes(5);       // kExponential cap, >= initial, <= 1 day
-  double jitter = 0.0;                               // 0..1
-  std::vector<std::string> non_retryable_errors;     // each a valid name, at most 50
+  absl::Duration delay = absl::ZeroDuration();    // kFixed, 0..1 day
+  std::vector<absl::Duration> delays;             // kList, 1..100 entries, each 0..1 day
+  absl::Duration initial = absl::Seconds(1);      // kExponential, 1 ms..1 day
+  double factor = 2.0;                            // kExponential, 1..10
+  absl::Duration max_delay = absl::Minutes(5);    // kExponential cap, >= initial, <= 1 day
+  double jitter = 0.0;                            // 0..1
+  std::vector<std::string> non_retryable_errors;  // each a valid name, at most 50
   bool retry_timeouts = true;
 };
 
@@ -79,11 +79,11 @@ struct RetryPolicy {
 //                     cooldown: 20s, when_open: fallback}
 struct CircuitBreakerSpec {
   enum class WhenOpen { kFallback, kWait };
-  std::string key;                                   // a valid name
-  int failure_threshold = 5;                         // 1..1000 failures within `window` open it
-  absl::Duration window = absl::Minutes(1);          // 1 s..1 day
-  absl::Duration cooldown = absl::Seconds(30);       // open -> half-open, 1 s..1 day
-  WhenOpen when_open = WhenOpen::kFallback;          // kFallback needs the task's `fallback`
+  std::string key;                              // a valid name
+  int failure_threshold = 5;                    // 1..1000 failures within `window` open it
+  absl::Duration window = absl::Minutes(1);     // 1 s..1 day
+  absl::Duration cooldown = absl::Seconds(30);  // open -> half-open, 1 s..1 day
+  WhenOpen when_open = WhenOpen::kFallback;     // kFallback needs the task's `fallback`
 };
 
 // Zero means "not set" (inherit the flow default; then none).
@@ -138,8 +138,7 @@ struct FlowSpec {
 //   unknown task "transfrom"; expected one of: extract, transform
 // i.e. source, field path, position when known, what was wrong, what was expected.
 // YAML and JSON are both accepted (JSON is YAML). Unknown keys are errors.
-absl::StatusOr<FlowSpec> ParseFlowSpec(absl::string_view text,
-                                       absl::string_view source_name);
+absl::StatusOr<FlowSpec> ParseFlowSpec(absl::string_view text, absl::string_view source_name);
 
 // Checks every rule a parsed spec must satisfy: names well formed and bounded,
 // task names unique, every dependency exists and is not the task itself, no
@@ -180,8 +179,7 @@ absl::StatusOr<CircuitBreakerSpec> CircuitBreakerFromJson(const nlohmann::json& 
 // Merges run parameters over the spec's defaults. `given` must be a JSON object
 // (or null for none). Errors (INVALID_ARGUMENT): unknown parameter (names the
 // known ones), missing required parameter, value too large.
-absl::StatusOr<nlohmann::json> ResolveParameters(const FlowSpec& spec,
-                                                 const nlohmann::json& given);
+absl::StatusOr<nlohmann::json> ResolveParameters(const FlowSpec& spec, const nlohmann::json& given);
 
 // True when `name` is a well formed flow/task/queue/parameter name:
 // 1..128 characters of [A-Za-z0-9_.-], starting with a letter or digit.

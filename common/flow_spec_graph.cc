@@ -39,39 +39,32 @@ std::string ExpectOneOfTasks(const FlowSpec& spec, size_t skip) {
   if (names.empty()) return "no dependencies (the flow has no other task)";
   std::string out = absl::StrCat(
       "one of: ",
-      absl::StrJoin(names.begin(),
-                    names.begin() + std::min(names.size(), kMaxListedNames),
-                    ", "));
+      absl::StrJoin(names.begin(), names.begin() + std::min(names.size(), kMaxListedNames), ", "));
   if (names.size() > kMaxListedNames) {
     absl::StrAppend(&out, ", ... (", names.size() - kMaxListedNames, " more)");
   }
   return out;
 }
 
-std::optional<Issue> DependencyIssueAt(const FlowSpec& spec,
-                                       const TaskIndex& index, size_t i,
+std::optional<Issue> DependencyIssueAt(const FlowSpec& spec, const TaskIndex& index, size_t i,
                                        size_t k) {
   const TaskSpec& task = spec.tasks[i];
   const std::string& dep = task.depends_on[k];
-  std::string path =
-      IndexPath(JoinPath(IndexPath("tasks", i), "depends_on"), k);
+  std::string path = IndexPath(JoinPath(IndexPath("tasks", i), "depends_on"), k);
   auto first = std::find(task.depends_on.begin(), task.depends_on.end(), dep);
   if (first != task.depends_on.begin() + k) {
     return Issue{path,
                  absl::StrCat("task ", Quote(task.name), " lists ", Quote(dep),
-                              " twice (also depends_on[",
-                              first - task.depends_on.begin(), "])"),
+                              " twice (also depends_on[", first - task.depends_on.begin(), "])"),
                  "each dependency listed once"};
   }
   if (dep == task.name) {
-    return Issue{path,
-                 absl::StrCat("task ", Quote(task.name), " depends on itself"),
+    return Issue{path, absl::StrCat("task ", Quote(task.name), " depends on itself"),
                  "a dependency on another task"};
   }
   if (index.contains(dep)) return std::nullopt;
   return Issue{path,
-               absl::StrCat("task ", Quote(task.name),
-                            " depends on unknown task ", Quote(dep)),
+               absl::StrCat("task ", Quote(task.name), " depends on unknown task ", Quote(dep)),
                ExpectOneOfTasks(spec, i)};
 }
 
@@ -80,15 +73,12 @@ constexpr size_t kNone = SIZE_MAX;
 using ServedBy = std::vector<size_t>;
 
 // The fallback of task i, checked alone; records whom it serves in `served`.
-std::optional<Issue> FallbackNameIssue(const FlowSpec& spec,
-                                       const TaskIndex& index, size_t i,
+std::optional<Issue> FallbackNameIssue(const FlowSpec& spec, const TaskIndex& index, size_t i,
                                        ServedBy* served) {
   const TaskSpec& task = spec.tasks[i];
   std::string path = JoinPath(IndexPath("tasks", i), "fallback");
   if (task.fallback == task.name) {
-    return Issue{path,
-                 absl::StrCat("task ", Quote(task.name),
-                              " names itself as its fallback"),
+    return Issue{path, absl::StrCat("task ", Quote(task.name), " names itself as its fallback"),
                  "another task"};
   }
   auto it = index.find(task.fallback);
@@ -104,19 +94,16 @@ std::optional<Issue> FallbackNameIssue(const FlowSpec& spec,
     return std::nullopt;
   }
   return Issue{path,
-               absl::StrCat("tasks ", Quote(spec.tasks[serves].name), " and ",
-                            Quote(task.name), " both name ",
-                            Quote(task.fallback), " as their fallback"),
+               absl::StrCat("tasks ", Quote(spec.tasks[serves].name), " and ", Quote(task.name),
+                            " both name ", Quote(task.fallback), " as their fallback"),
                "a fallback task that serves only one task"};
 }
 
 // Fallback task j, serving task i, must stand alone.
-std::optional<Issue> FallbackTaskIssue(const FlowSpec& spec, size_t j,
-                                       size_t i) {
+std::optional<Issue> FallbackTaskIssue(const FlowSpec& spec, size_t j, size_t i) {
   const TaskSpec& fallback = spec.tasks[j];
-  std::string role =
-      absl::StrCat("task ", Quote(fallback.name), " is the fallback of task ",
-                   Quote(spec.tasks[i].name));
+  std::string role = absl::StrCat("task ", Quote(fallback.name), " is the fallback of task ",
+                                  Quote(spec.tasks[i].name));
   if (!fallback.depends_on.empty()) {
     return Issue{JoinPath(IndexPath("tasks", j), "depends_on"),
                  absl::StrCat(role, " but has depends_on"),
@@ -125,14 +112,13 @@ std::optional<Issue> FallbackTaskIssue(const FlowSpec& spec, size_t j,
                               Quote(spec.tasks[i].name), ")")};
   }
   if (fallback.fallback.empty()) return std::nullopt;
-  return Issue{JoinPath(IndexPath("tasks", j), "fallback"),
-               absl::StrCat(role, " but has a fallback of its own (",
-                            Quote(fallback.fallback), ")"),
-               "no fallback on a fallback task"};
+  return Issue{
+      JoinPath(IndexPath("tasks", j), "fallback"),
+      absl::StrCat(role, " but has a fallback of its own (", Quote(fallback.fallback), ")"),
+      "no fallback on a fallback task"};
 }
 
-std::optional<Issue> DependsOnFallbackIssue(const FlowSpec& spec,
-                                            const TaskIndex& index,
+std::optional<Issue> DependsOnFallbackIssue(const FlowSpec& spec, const TaskIndex& index,
                                             const ServedBy& served) {
   for (size_t k = 0; k < spec.tasks.size(); ++k) {
     const TaskSpec& task = spec.tasks[k];
@@ -142,9 +128,8 @@ std::optional<Issue> DependsOnFallbackIssue(const FlowSpec& spec,
       if (serves == kNone) continue;
       return Issue{
           IndexPath(JoinPath(IndexPath("tasks", k), "depends_on"), m),
-          absl::StrCat("task ", Quote(task.name), " depends on ",
-                       Quote(task.depends_on[m]), ", the fallback of task ",
-                       Quote(spec.tasks[serves].name)),
+          absl::StrCat("task ", Quote(task.name), " depends on ", Quote(task.depends_on[m]),
+                       ", the fallback of task ", Quote(spec.tasks[serves].name)),
           absl::StrCat("no dependencies on a fallback task (it runs only in "
                        "place of ",
                        Quote(spec.tasks[serves].name), ")")};
@@ -165,8 +150,7 @@ ServedBy FallbackOwners(const FlowSpec& spec) {
 }
 
 // The first setting in which two breakers of one key differ.
-std::optional<Issue> BreakerMismatchIssue(const FlowSpec& spec, size_t first,
-                                          size_t i, Form form) {
+std::optional<Issue> BreakerMismatchIssue(const FlowSpec& spec, size_t first, size_t i, Form form) {
   const CircuitBreakerSpec& a = *spec.tasks[first].circuit_breaker;
   const CircuitBreakerSpec& b = *spec.tasks[i].circuit_breaker;
   struct Setting {
@@ -176,24 +160,21 @@ std::optional<Issue> BreakerMismatchIssue(const FlowSpec& spec, size_t first,
     std::string theirs;
   };
   const Setting settings[] = {
-      {"failure_threshold", "failure_threshold",
-       absl::StrCat(a.failure_threshold), absl::StrCat(b.failure_threshold)},
-      {"window", "window_ms", absl::FormatDuration(a.window),
-       absl::FormatDuration(b.window)},
+      {"failure_threshold", "failure_threshold", absl::StrCat(a.failure_threshold),
+       absl::StrCat(b.failure_threshold)},
+      {"window", "window_ms", absl::FormatDuration(a.window), absl::FormatDuration(b.window)},
       {"cooldown", "cooldown_ms", absl::FormatDuration(a.cooldown),
        absl::FormatDuration(b.cooldown)}};
   std::string path = JoinPath(IndexPath("tasks", i), "circuit_breaker");
   for (const Setting& s : settings) {
     if (s.mine == s.theirs) continue;
-    return Issue{
-        FieldPath(form, path, s.file_key, s.json_key),
-        absl::StrFormat("tasks %s and %s both use circuit breaker %s but with "
-                        "%s %s and %s",
-                        Quote(spec.tasks[first].name),
-                        Quote(spec.tasks[i].name), Quote(a.key), s.file_key,
-                        s.mine, s.theirs),
-        "the same failure_threshold, window and cooldown wherever a breaker "
-        "key is used"};
+    return Issue{FieldPath(form, path, s.file_key, s.json_key),
+                 absl::StrFormat("tasks %s and %s both use circuit breaker %s but with "
+                                 "%s %s and %s",
+                                 Quote(spec.tasks[first].name), Quote(spec.tasks[i].name),
+                                 Quote(a.key), s.file_key, s.mine, s.theirs),
+                 "the same failure_threshold, window and cooldown wherever a breaker "
+                 "key is used"};
   }
   return std::nullopt;
 }
@@ -223,8 +204,7 @@ Graph BuildGraph(const FlowSpec& spec) {
 // Follows not-yet-ordered dependencies from `start` until a task repeats; every
 // task left out of Kahn's order has such a dependency, so this always ends.
 // Returns the cycle in walk order, i.e. each task followed by a dependency.
-std::vector<size_t> WalkToCycle(const FlowSpec& spec,
-                                const std::vector<bool>& ordered,
+std::vector<size_t> WalkToCycle(const FlowSpec& spec, const std::vector<bool>& ordered,
                                 size_t start) {
   TaskIndex index = IndexTasks(spec);
   absl::flat_hash_map<size_t, size_t> seen_at;
@@ -248,12 +228,10 @@ std::string FormatCycle(const FlowSpec& spec, std::vector<size_t> cycle) {
   // The walk went against the arrows (task -> its dependency); show them the
   // way work flows, starting from the task that comes first in the file.
   std::reverse(cycle.begin(), cycle.end());
-  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()),
-              cycle.end());
+  std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
   cycle.push_back(cycle.front());
-  return absl::StrJoin(cycle, " -> ", [&](std::string* out, size_t i) {
-    absl::StrAppend(out, spec.tasks[i].name);
-  });
+  return absl::StrJoin(
+      cycle, " -> ", [&](std::string* out, size_t i) { absl::StrAppend(out, spec.tasks[i].name); });
 }
 
 }  // namespace
@@ -263,11 +241,10 @@ std::optional<Issue> DuplicateTaskIssue(const FlowSpec& spec) {
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
     auto [it, inserted] = first.emplace(spec.tasks[i].name, i);
     if (inserted) continue;
-    return Issue{
-        JoinPath(IndexPath("tasks", i), "name"),
-        absl::StrCat("task name ", Quote(spec.tasks[i].name),
-                     " is already used by ", IndexPath("tasks", it->second)),
-        "unique task names"};
+    return Issue{JoinPath(IndexPath("tasks", i), "name"),
+                 absl::StrCat("task name ", Quote(spec.tasks[i].name), " is already used by ",
+                              IndexPath("tasks", it->second)),
+                 "unique task names"};
   }
   return std::nullopt;
 }
@@ -301,18 +278,15 @@ std::optional<Issue> ResultIssue(const FlowSpec& spec) {
   TaskIndex index = IndexTasks(spec);
   auto it = index.find(spec.result_task);
   if (it == index.end()) {
-    return Issue{
-        "result",
-        absl::StrCat("result names unknown task ", Quote(spec.result_task)),
-        ExpectOneOfTasks(spec, SIZE_MAX)};
+    return Issue{"result", absl::StrCat("result names unknown task ", Quote(spec.result_task)),
+                 ExpectOneOfTasks(spec, SIZE_MAX)};
   }
   size_t serves = FallbackOwners(spec)[it->second];
   if (serves == kNone) return std::nullopt;
-  return Issue{
-      "result",
-      absl::StrCat("result names ", Quote(spec.result_task),
-                   ", the fallback of task ", Quote(spec.tasks[serves].name)),
-      "a task that is not a fallback"};
+  return Issue{"result",
+               absl::StrCat("result names ", Quote(spec.result_task), ", the fallback of task ",
+                            Quote(spec.tasks[serves].name)),
+               "a task that is not a fallback"};
 }
 
 std::optional<Issue> CycleIssue(const FlowSpec& spec) {
@@ -320,10 +294,8 @@ std::optional<Issue> CycleIssue(const FlowSpec& spec) {
   for (size_t i : KahnOrder(spec)) ordered[i] = true;
   auto start = std::find(ordered.begin(), ordered.end(), false);
   if (start == ordered.end()) return std::nullopt;
-  std::vector<size_t> cycle =
-      WalkToCycle(spec, ordered, start - ordered.begin());
-  Issue issue{"tasks",
-              absl::StrCat("dependency cycle: ", FormatCycle(spec, cycle)),
+  std::vector<size_t> cycle = WalkToCycle(spec, ordered, start - ordered.begin());
+  Issue issue{"tasks", absl::StrCat("dependency cycle: ", FormatCycle(spec, cycle)),
               "dependencies that form no cycle"};
   issue.positioned = false;  // a cycle spans tasks; its names locate it
   return issue;
@@ -332,8 +304,7 @@ std::optional<Issue> CycleIssue(const FlowSpec& spec) {
 std::optional<Issue> BreakerKeyIssue(const FlowSpec& spec, Form form) {
   absl::flat_hash_map<absl::string_view, size_t> first_use;
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
-    const std::optional<CircuitBreakerSpec>& breaker =
-        spec.tasks[i].circuit_breaker;
+    const std::optional<CircuitBreakerSpec>& breaker = spec.tasks[i].circuit_breaker;
     if (!breaker.has_value()) continue;
     auto [it, inserted] = first_use.emplace(breaker->key, i);
     if (inserted) continue;

@@ -29,16 +29,16 @@ json OptionalRetryToJson(const std::optional<RetryPolicy>& retry) {
 }
 
 json TaskToJson(const TaskSpec& task) {
-  json out{{"name", task.name},
-           {"handler", task.handler},
-           {"depends_on", task.depends_on},
-           {"queue", task.queue},
-           {"config", task.config},
-           {"retry", OptionalRetryToJson(task.retry)},
-           {"circuit_breaker", task.circuit_breaker.has_value()
-                                   ? CircuitBreakerToJson(*task.circuit_breaker)
-                                   : json()},
-           {"fallback", task.fallback}};
+  json out{
+      {"name", task.name},
+      {"handler", task.handler},
+      {"depends_on", task.depends_on},
+      {"queue", task.queue},
+      {"config", task.config},
+      {"retry", OptionalRetryToJson(task.retry)},
+      {"circuit_breaker",
+       task.circuit_breaker.has_value() ? CircuitBreakerToJson(*task.circuit_breaker) : json()},
+      {"fallback", task.fallback}};
   flow_spec_internal::AddTimeoutsJson(task.timeouts, &out);
   return out;
 }
@@ -50,9 +50,8 @@ json DefaultsToJson(const FlowSpec& spec) {
 }
 
 // The list flow[key] (nullptr when absent but optional), checked to be a list.
-absl::StatusOr<const json*> ListMember(const JsonReader& reader,
-                                       const json& flow, absl::string_view key,
-                                       bool required) {
+absl::StatusOr<const json*> ListMember(const JsonReader& reader, const json& flow,
+                                       absl::string_view key, bool required) {
   ASSIGN_OR_RETURN(const json* list, reader.Member(flow, "", key, required));
   if (list != nullptr && !list->is_array()) {
     return reader.WrongType(std::string(key), *list, "a list");
@@ -60,79 +59,62 @@ absl::StatusOr<const json*> ListMember(const JsonReader& reader,
   return list;
 }
 
-absl::Status ReadParameter(const JsonReader& reader, const json& value,
-                           const std::string& path, ParameterSpec* param) {
-  RETURN_IF_ERROR(
-      reader.CheckObject(value, path, flow_spec_internal::kJsonParameterKeys));
+absl::Status ReadParameter(const JsonReader& reader, const json& value, const std::string& path,
+                           ParameterSpec* param) {
+  RETURN_IF_ERROR(reader.CheckObject(value, path, flow_spec_internal::kJsonParameterKeys));
   RETURN_IF_ERROR(reader.ReadString(value, path, "name", true, &param->name));
-  RETURN_IF_ERROR(reader.ReadString(value, path, "description", false,
-                                    &param->description));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "description", false, &param->description));
   RETURN_IF_ERROR(reader.ReadBool(value, path, "required", &param->required));
   param->default_value = value.value("default", json());
   return absl::OkStatus();
 }
 
-absl::Status ReadTask(const JsonReader& reader, const json& value,
-                      const std::string& path, TaskSpec* task) {
-  RETURN_IF_ERROR(
-      reader.CheckObject(value, path, flow_spec_internal::kJsonTaskKeys));
+absl::Status ReadTask(const JsonReader& reader, const json& value, const std::string& path,
+                      TaskSpec* task) {
+  RETURN_IF_ERROR(reader.CheckObject(value, path, flow_spec_internal::kJsonTaskKeys));
   RETURN_IF_ERROR(reader.ReadString(value, path, "name", true, &task->name));
-  RETURN_IF_ERROR(
-      reader.ReadString(value, path, "handler", true, &task->handler));
+  RETURN_IF_ERROR(reader.ReadString(value, path, "handler", true, &task->handler));
   RETURN_IF_ERROR(reader.ReadString(value, path, "queue", false, &task->queue));
-  ASSIGN_OR_RETURN(const json* depends_on,
-                   reader.Member(value, path, "depends_on", false));
+  ASSIGN_OR_RETURN(const json* depends_on, reader.Member(value, path, "depends_on", false));
   if (depends_on != nullptr) {
-    RETURN_IF_ERROR(reader.ReadStrings(
-        *depends_on, JoinPath(path, "depends_on"), &task->depends_on));
+    RETURN_IF_ERROR(
+        reader.ReadStrings(*depends_on, JoinPath(path, "depends_on"), &task->depends_on));
   }
   task->config = value.value("config", json::object());
-  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalRetryJson(
-      reader, value, path, "retry", &task->retry));
-  RETURN_IF_ERROR(flow_spec_internal::ReadTimeoutsJson(reader, value, path,
-                                                       &task->timeouts));
+  RETURN_IF_ERROR(
+      flow_spec_internal::ReadOptionalRetryJson(reader, value, path, "retry", &task->retry));
+  RETURN_IF_ERROR(flow_spec_internal::ReadTimeoutsJson(reader, value, path, &task->timeouts));
   RETURN_IF_ERROR(flow_spec_internal::ReadOptionalBreakerJson(
       reader, value, path, "circuit_breaker", &task->circuit_breaker));
   return reader.ReadString(value, path, "fallback", false, &task->fallback);
 }
 
-absl::Status ReadDefaults(const JsonReader& reader, const json& flow,
-                          FlowSpec* spec) {
-  ASSIGN_OR_RETURN(const json* defaults,
-                   reader.Member(flow, "", "defaults", false));
+absl::Status ReadDefaults(const JsonReader& reader, const json& flow, FlowSpec* spec) {
+  ASSIGN_OR_RETURN(const json* defaults, reader.Member(flow, "", "defaults", false));
   if (defaults == nullptr) return absl::OkStatus();
-  RETURN_IF_ERROR(reader.CheckObject(*defaults, "defaults",
-                                     flow_spec_internal::kJsonDefaultsKeys));
-  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalRetryJson(
-      reader, *defaults, "defaults", "retry", &spec->default_retry));
+  RETURN_IF_ERROR(reader.CheckObject(*defaults, "defaults", flow_spec_internal::kJsonDefaultsKeys));
+  RETURN_IF_ERROR(flow_spec_internal::ReadOptionalRetryJson(reader, *defaults, "defaults", "retry",
+                                                            &spec->default_retry));
   return flow_spec_internal::ReadTimeoutsJson(reader, *defaults, "defaults",
                                               &spec->default_timeouts);
 }
 
-absl::Status ReadFlow(const JsonReader& reader, const json& flow,
-                      FlowSpec* spec) {
-  RETURN_IF_ERROR(
-      reader.CheckObject(flow, "", flow_spec_internal::kJsonFlowKeys));
+absl::Status ReadFlow(const JsonReader& reader, const json& flow, FlowSpec* spec) {
+  RETURN_IF_ERROR(reader.CheckObject(flow, "", flow_spec_internal::kJsonFlowKeys));
   RETURN_IF_ERROR(reader.ReadString(flow, "", "name", true, &spec->name));
-  RETURN_IF_ERROR(
-      reader.ReadString(flow, "", "description", false, &spec->description));
-  RETURN_IF_ERROR(
-      reader.ReadString(flow, "", "result", false, &spec->result_task));
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(flow, "", "timeout_ms", &spec->timeout));
+  RETURN_IF_ERROR(reader.ReadString(flow, "", "description", false, &spec->description));
+  RETURN_IF_ERROR(reader.ReadString(flow, "", "result", false, &spec->result_task));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(flow, "", "timeout_ms", &spec->timeout));
   RETURN_IF_ERROR(ReadDefaults(reader, flow, spec));
-  ASSIGN_OR_RETURN(const json* parameters,
-                   ListMember(reader, flow, "parameters", false));
+  ASSIGN_OR_RETURN(const json* parameters, ListMember(reader, flow, "parameters", false));
   for (size_t i = 0; parameters != nullptr && i < parameters->size(); ++i) {
-    RETURN_IF_ERROR(
-        ReadParameter(reader, (*parameters)[i],
-                      flow_spec_internal::IndexPath("parameters", i),
-                      &spec->parameters.emplace_back()));
+    RETURN_IF_ERROR(ReadParameter(reader, (*parameters)[i],
+                                  flow_spec_internal::IndexPath("parameters", i),
+                                  &spec->parameters.emplace_back()));
   }
   ASSIGN_OR_RETURN(const json* tasks, ListMember(reader, flow, "tasks", true));
   for (size_t i = 0; i < tasks->size(); ++i) {
-    RETURN_IF_ERROR(ReadTask(reader, (*tasks)[i],
-                             flow_spec_internal::IndexPath("tasks", i),
+    RETURN_IF_ERROR(ReadTask(reader, (*tasks)[i], flow_spec_internal::IndexPath("tasks", i),
                              &spec->tasks.emplace_back()));
   }
   return absl::OkStatus();
@@ -156,8 +138,7 @@ json FlowSpecToJson(const FlowSpec& spec) {
               {"defaults", DefaultsToJson(spec)}};
 }
 
-absl::StatusOr<FlowSpec> FlowSpecFromJson(const json& flow,
-                                          absl::string_view source_name) {
+absl::StatusOr<FlowSpec> FlowSpecFromJson(const json& flow, absl::string_view source_name) {
   FlowSpec spec;
   RETURN_IF_ERROR(ReadFlow(JsonReader(source_name), flow, &spec));
   if (auto issue = flow_spec_internal::FindIssue(spec, Form::kCanonical)) {

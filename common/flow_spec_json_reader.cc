@@ -13,19 +13,16 @@ namespace baton::flow_spec_internal {
 
 using json = nlohmann::json;
 
-absl::Status JsonReader::Fail(const Issue& issue) const {
-  return IssueStatus(source_, issue);
-}
+absl::Status JsonReader::Fail(const Issue& issue) const { return IssueStatus(source_, issue); }
 
 absl::Status JsonReader::WrongType(std::string path, const json& value,
                                    absl::string_view expected) const {
-  return Fail(WrongTypeIssue(
-      std::move(path), absl::StrCat("a JSON ", value.type_name()), expected));
+  return Fail(
+      WrongTypeIssue(std::move(path), absl::StrCat("a JSON ", value.type_name()), expected));
 }
 
-absl::Status JsonReader::CheckObject(
-    const json& value, const std::string& path,
-    absl::Span<const absl::string_view> allowed) const {
+absl::Status JsonReader::CheckObject(const json& value, const std::string& path,
+                                     absl::Span<const absl::string_view> allowed) const {
   if (!value.is_object()) return WrongType(path, value, "a JSON object");
   for (const auto& [key, unused] : value.items()) {
     if (!absl::c_linear_search(allowed, key)) {
@@ -35,20 +32,16 @@ absl::Status JsonReader::CheckObject(
   return absl::OkStatus();
 }
 
-absl::StatusOr<const json*> JsonReader::Member(const json& object,
-                                               const std::string& parent,
-                                               absl::string_view key,
-                                               bool required) const {
+absl::StatusOr<const json*> JsonReader::Member(const json& object, const std::string& parent,
+                                               absl::string_view key, bool required) const {
   auto it = object.find(std::string(key));
   if (it != object.end()) return &*it;
   if (!required) return nullptr;
   return Fail(MissingKeyIssue(parent, key));
 }
 
-absl::Status JsonReader::ReadString(const json& object,
-                                    const std::string& parent,
-                                    absl::string_view key, bool required,
-                                    std::string* out) const {
+absl::Status JsonReader::ReadString(const json& object, const std::string& parent,
+                                    absl::string_view key, bool required, std::string* out) const {
   ASSIGN_OR_RETURN(const json* value, Member(object, parent, key, required));
   if (value == nullptr) return absl::OkStatus();
   if (!value->is_string()) {
@@ -77,10 +70,9 @@ absl::Status JsonReader::ReadInt(const json& object, const std::string& parent,
   if (!value->is_number_integer()) {
     return WrongType(std::move(path), *value, "an integer");
   }
-  bool in_range = value->is_number_unsigned()
-                      ? value->get<uint64_t>() <= uint64_t{kMaxReadInteger}
-                      : value->get<int64_t>() >= -kMaxReadInteger &&
-                            value->get<int64_t>() <= kMaxReadInteger;
+  bool in_range = value->is_number_unsigned() ? value->get<uint64_t>() <= uint64_t{kMaxReadInteger}
+                                              : value->get<int64_t>() >= -kMaxReadInteger &&
+                                                    value->get<int64_t>() <= kMaxReadInteger;
   if (!in_range) {
     return Fail(IntegerOutOfRangeIssue(std::move(path), value->dump()));
   }
@@ -88,8 +80,7 @@ absl::Status JsonReader::ReadInt(const json& object, const std::string& parent,
   return absl::OkStatus();
 }
 
-absl::Status JsonReader::ReadNumber(const json& object,
-                                    const std::string& parent,
+absl::Status JsonReader::ReadNumber(const json& object, const std::string& parent,
                                     absl::string_view key, double* out) const {
   ASSIGN_OR_RETURN(const json* value, Member(object, parent, key, false));
   if (value == nullptr) return absl::OkStatus();
@@ -100,8 +91,8 @@ absl::Status JsonReader::ReadNumber(const json& object,
   return absl::OkStatus();
 }
 
-absl::StatusOr<absl::Duration> JsonReader::Milliseconds(
-    const json& value, const std::string& path) const {
+absl::StatusOr<absl::Duration> JsonReader::Milliseconds(const json& value,
+                                                        const std::string& path) const {
   if (value.is_number_unsigned()) {
     uint64_t ms = value.get<uint64_t>();
     if (ms > uint64_t{std::numeric_limits<int64_t>::max()}) {
@@ -115,10 +106,8 @@ absl::StatusOr<absl::Duration> JsonReader::Milliseconds(
   return WrongType(path, value, "an integer number of milliseconds");
 }
 
-absl::Status JsonReader::ReadMilliseconds(const json& object,
-                                          const std::string& parent,
-                                          absl::string_view key,
-                                          absl::Duration* out) const {
+absl::Status JsonReader::ReadMilliseconds(const json& object, const std::string& parent,
+                                          absl::string_view key, absl::Duration* out) const {
   ASSIGN_OR_RETURN(const json* value, Member(object, parent, key, false));
   if (value == nullptr) return absl::OkStatus();
   ASSIGN_OR_RETURN(*out, Milliseconds(*value, JoinPath(parent, key)));
@@ -136,15 +125,13 @@ absl::Status JsonReader::ReadStrings(const json& value, const std::string& path,
   return absl::OkStatus();
 }
 
-absl::Status JsonReader::ReadMillisecondsList(
-    const json& value, const std::string& path,
-    std::vector<absl::Duration>* out) const {
+absl::Status JsonReader::ReadMillisecondsList(const json& value, const std::string& path,
+                                              std::vector<absl::Duration>* out) const {
   if (!value.is_array()) {
     return WrongType(path, value, "a list of integer milliseconds");
   }
   for (const json& item : value) {
-    ASSIGN_OR_RETURN(absl::Duration duration,
-                     Milliseconds(item, IndexPath(path, out->size())));
+    ASSIGN_OR_RETURN(absl::Duration duration, Milliseconds(item, IndexPath(path, out->size())));
     out->push_back(duration);
   }
   return absl::OkStatus();

@@ -36,32 +36,26 @@ class JsonReader {
 
   // The member `key` of `object`; nullptr when it is absent but optional.
   absl::StatusOr<const nlohmann::json*> Member(const nlohmann::json& object,
-                                               const std::string& parent,
-                                               absl::string_view key,
+                                               const std::string& parent, absl::string_view key,
                                                bool required) const;
 
   // Each reads object[key] into *out when present, else leaves *out alone.
-  absl::Status ReadString(const nlohmann::json& object,
-                          const std::string& parent, absl::string_view key,
-                          bool required, std::string* out) const;
+  absl::Status ReadString(const nlohmann::json& object, const std::string& parent,
+                          absl::string_view key, bool required, std::string* out) const;
   absl::Status ReadBool(const nlohmann::json& object, const std::string& parent,
                         absl::string_view key, bool* out) const;
   absl::Status ReadInt(const nlohmann::json& object, const std::string& parent,
                        absl::string_view key, int* out) const;
-  absl::Status ReadNumber(const nlohmann::json& object,
-                          const std::string& parent, absl::string_view key,
-                          double* out) const;
+  absl::Status ReadNumber(const nlohmann::json& object, const std::string& parent,
+                          absl::string_view key, double* out) const;
   // An integer number of milliseconds.
-  absl::Status ReadMilliseconds(const nlohmann::json& object,
-                                const std::string& parent,
-                                absl::string_view key,
-                                absl::Duration* out) const;
+  absl::Status ReadMilliseconds(const nlohmann::json& object, const std::string& parent,
+                                absl::string_view key, absl::Duration* out) const;
 
   // `value` itself, a list of strings (or of integer milliseconds).
   absl::Status ReadStrings(const nlohmann::json& value, const std::string& path,
                            std::vector<std::string>* out) const;
-  absl::Status ReadMillisecondsList(const nlohmann::json& value,
-                                    const std::string& path,
+  absl::Status ReadMillisecondsList(const nlohmann::json& value, const std::string& path,
                                     std::vector<absl::Duration>* out) const;
 
  private:
@@ -78,20 +72,15 @@ class JsonReader {
 void AddTimeoutsJson(const TaskTimeouts& timeouts, nlohmann::json* object);
 
 // Reads those three members of `object` (the task or "defaults" at `parent`).
-absl::Status ReadTimeoutsJson(const JsonReader& reader,
-                              const nlohmann::json& object,
+absl::Status ReadTimeoutsJson(const JsonReader& reader, const nlohmann::json& object,
                               const std::string& parent, TaskTimeouts* out);
 
 // object[key] when present and not null (null and absent both mean unset).
-absl::Status ReadOptionalRetryJson(const JsonReader& reader,
-                                   const nlohmann::json& object,
-                                   const std::string& parent,
-                                   absl::string_view key,
+absl::Status ReadOptionalRetryJson(const JsonReader& reader, const nlohmann::json& object,
+                                   const std::string& parent, absl::string_view key,
                                    std::optional<RetryPolicy>* out);
-absl::Status ReadOptionalBreakerJson(const JsonReader& reader,
-                                     const nlohmann::json& object,
-                                     const std::string& parent,
-                                     absl::string_view key,
+absl::Status ReadOptionalBreakerJson(const JsonReader& reader, const nlohmann::json& object,
+                                     const std::string& parent, absl::string_view key,
                                      std::optional<CircuitBreakerSpec>* out);
 
 }  // namespace baton::flow_spec_internal

@@ -19,18 +19,14 @@ using json = nlohmann::json;
 constexpr absl::string_view kRetrySource = "retry policy";
 constexpr absl::string_view kBreakerSource = "circuit breaker";
 
-int64_t ToMs(absl::Duration duration) {
-  return absl::ToInt64Milliseconds(duration);
-}
+int64_t ToMs(absl::Duration duration) { return absl::ToInt64Milliseconds(duration); }
 
 // object[key], a string naming one value of Enum (as `from_name` knows them).
 template <typename Enum>
-absl::Status ReadEnum(const JsonReader& reader, const json& object,
-                      const std::string& parent, absl::string_view key,
-                      std::optional<Enum> (*from_name)(absl::string_view),
+absl::Status ReadEnum(const JsonReader& reader, const json& object, const std::string& parent,
+                      absl::string_view key, std::optional<Enum> (*from_name)(absl::string_view),
                       absl::string_view expected, Enum* out) {
-  ASSIGN_OR_RETURN(const json* value,
-                   reader.Member(object, parent, key, false));
+  ASSIGN_OR_RETURN(const json* value, reader.Member(object, parent, key, false));
   if (value == nullptr) return absl::OkStatus();
   std::string path = JoinPath(parent, key);
   if (!value->is_string()) return reader.WrongType(path, *value, expected);
@@ -43,61 +39,49 @@ absl::Status ReadEnum(const JsonReader& reader, const json& object,
   return absl::OkStatus();
 }
 
-absl::Status ReadRetryJson(const JsonReader& reader, const json& value,
-                           const std::string& path, RetryPolicy* out) {
+absl::Status ReadRetryJson(const JsonReader& reader, const json& value, const std::string& path,
+                           RetryPolicy* out) {
   RETURN_IF_ERROR(reader.CheckObject(value, path, kJsonRetryKeys));
-  RETURN_IF_ERROR(
-      reader.ReadInt(value, path, "max_attempts", &out->max_attempts));
-  RETURN_IF_ERROR(
-      ReadEnum(reader, value, path, "delay_kind", &DelayKindFromName,
-               "one of: fixed, list, exponential", &out->delay_kind));
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(value, path, "delay_ms", &out->delay));
-  ASSIGN_OR_RETURN(const json* delays,
-                   reader.Member(value, path, "delays_ms", false));
+  RETURN_IF_ERROR(reader.ReadInt(value, path, "max_attempts", &out->max_attempts));
+  RETURN_IF_ERROR(ReadEnum(reader, value, path, "delay_kind", &DelayKindFromName,
+                           "one of: fixed, list, exponential", &out->delay_kind));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(value, path, "delay_ms", &out->delay));
+  ASSIGN_OR_RETURN(const json* delays, reader.Member(value, path, "delays_ms", false));
   if (delays != nullptr) {
-    RETURN_IF_ERROR(reader.ReadMillisecondsList(
-        *delays, JoinPath(path, "delays_ms"), &out->delays));
+    RETURN_IF_ERROR(
+        reader.ReadMillisecondsList(*delays, JoinPath(path, "delays_ms"), &out->delays));
   }
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(value, path, "initial_ms", &out->initial));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(value, path, "initial_ms", &out->initial));
   RETURN_IF_ERROR(reader.ReadNumber(value, path, "factor", &out->factor));
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(value, path, "max_delay_ms", &out->max_delay));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(value, path, "max_delay_ms", &out->max_delay));
   RETURN_IF_ERROR(reader.ReadNumber(value, path, "jitter", &out->jitter));
-  ASSIGN_OR_RETURN(const json* errors,
-                   reader.Member(value, path, "non_retryable_errors", false));
+  ASSIGN_OR_RETURN(const json* errors, reader.Member(value, path, "non_retryable_errors", false));
   if (errors != nullptr) {
-    RETURN_IF_ERROR(reader.ReadStrings(*errors,
-                                       JoinPath(path, "non_retryable_errors"),
+    RETURN_IF_ERROR(reader.ReadStrings(*errors, JoinPath(path, "non_retryable_errors"),
                                        &out->non_retryable_errors));
   }
   return reader.ReadBool(value, path, "retry_timeouts", &out->retry_timeouts);
 }
 
-absl::Status ReadBreakerJson(const JsonReader& reader, const json& value,
-                             const std::string& path, CircuitBreakerSpec* out) {
+absl::Status ReadBreakerJson(const JsonReader& reader, const json& value, const std::string& path,
+                             CircuitBreakerSpec* out) {
   RETURN_IF_ERROR(reader.CheckObject(value, path, kJsonBreakerKeys));
   RETURN_IF_ERROR(reader.ReadString(value, path, "key", true, &out->key));
-  RETURN_IF_ERROR(reader.ReadInt(value, path, "failure_threshold",
-                                 &out->failure_threshold));
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(value, path, "window_ms", &out->window));
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(value, path, "cooldown_ms", &out->cooldown));
-  return ReadEnum(reader, value, path, "when_open", &WhenOpenFromName,
-                  "fallback or wait", &out->when_open);
+  RETURN_IF_ERROR(reader.ReadInt(value, path, "failure_threshold", &out->failure_threshold));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(value, path, "window_ms", &out->window));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(value, path, "cooldown_ms", &out->cooldown));
+  return ReadEnum(reader, value, path, "when_open", &WhenOpenFromName, "fallback or wait",
+                  &out->when_open);
 }
 
 // object[key] when present and not null, read by `read`.
 template <typename T>
-absl::Status ReadOptional(const JsonReader& reader, const json& object,
-                          const std::string& parent, absl::string_view key,
-                          absl::Status (*read)(const JsonReader&, const json&,
-                                               const std::string&, T*),
+absl::Status ReadOptional(const JsonReader& reader, const json& object, const std::string& parent,
+                          absl::string_view key,
+                          absl::Status (*read)(const JsonReader&, const json&, const std::string&,
+                                               T*),
                           std::optional<T>* out) {
-  ASSIGN_OR_RETURN(const json* value,
-                   reader.Member(object, parent, key, false));
+  ASSIGN_OR_RETURN(const json* value, reader.Member(object, parent, key, false));
   if (value == nullptr || value->is_null()) return absl::OkStatus();
   return read(reader, *value, JoinPath(parent, key), &out->emplace());
 }
@@ -112,25 +96,20 @@ void AddTimeoutsJson(const TaskTimeouts& timeouts, json* object) {
 
 absl::Status ReadTimeoutsJson(const JsonReader& reader, const json& object,
                               const std::string& parent, TaskTimeouts* out) {
-  RETURN_IF_ERROR(
-      reader.ReadMilliseconds(object, parent, "timeout_ms", &out->execution));
-  RETURN_IF_ERROR(reader.ReadMilliseconds(
-      object, parent, "heartbeat_timeout_ms", &out->heartbeat));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(object, parent, "timeout_ms", &out->execution));
+  RETURN_IF_ERROR(reader.ReadMilliseconds(object, parent, "heartbeat_timeout_ms", &out->heartbeat));
   return reader.ReadMilliseconds(object, parent, "schedule_to_start_timeout_ms",
                                  &out->schedule_to_start);
 }
 
 absl::Status ReadOptionalRetryJson(const JsonReader& reader, const json& object,
-                                   const std::string& parent,
-                                   absl::string_view key,
+                                   const std::string& parent, absl::string_view key,
                                    std::optional<RetryPolicy>* out) {
   return ReadOptional(reader, object, parent, key, &ReadRetryJson, out);
 }
 
-absl::Status ReadOptionalBreakerJson(const JsonReader& reader,
-                                     const json& object,
-                                     const std::string& parent,
-                                     absl::string_view key,
+absl::Status ReadOptionalBreakerJson(const JsonReader& reader, const json& object,
+                                     const std::string& parent, absl::string_view key,
                                      std::optional<CircuitBreakerSpec>* out) {
   return ReadOptional(reader, object, parent, key, &ReadBreakerJson, out);
 }
@@ -153,8 +132,7 @@ nlohmann::json RetryPolicyToJson(const RetryPolicy& policy) {
   for (absl::Duration delay : policy.delays) delays.push_back(ToMs(delay));
   return nlohmann::json{
       {"max_attempts", policy.max_attempts},
-      {"delay_kind",
-       std::string(flow_spec_internal::DelayKindName(policy.delay_kind))},
+      {"delay_kind", std::string(flow_spec_internal::DelayKindName(policy.delay_kind))},
       {"delay_ms", ToMs(policy.delay)},
       {"delays_ms", std::move(delays)},
       {"initial_ms", ToMs(policy.initial)},
@@ -167,10 +145,8 @@ nlohmann::json RetryPolicyToJson(const RetryPolicy& policy) {
 
 absl::StatusOr<RetryPolicy> RetryPolicyFromJson(const nlohmann::json& json) {
   RetryPolicy policy;
-  RETURN_IF_ERROR(flow_spec_internal::ReadRetryJson(JsonReader(kRetrySource),
-                                                    json, "", &policy));
-  if (auto issue =
-          flow_spec_internal::RetryIssue(policy, "", Form::kCanonical)) {
+  RETURN_IF_ERROR(flow_spec_internal::ReadRetryJson(JsonReader(kRetrySource), json, "", &policy));
+  if (auto issue = flow_spec_internal::RetryIssue(policy, "", Form::kCanonical)) {
     return IssueStatus(kRetrySource, *issue);
   }
   return policy;
@@ -182,17 +158,14 @@ nlohmann::json CircuitBreakerToJson(const CircuitBreakerSpec& breaker) {
       {"failure_threshold", breaker.failure_threshold},
       {"window_ms", ToMs(breaker.window)},
       {"cooldown_ms", ToMs(breaker.cooldown)},
-      {"when_open",
-       std::string(flow_spec_internal::WhenOpenName(breaker.when_open))}};
+      {"when_open", std::string(flow_spec_internal::WhenOpenName(breaker.when_open))}};
 }
 
-absl::StatusOr<CircuitBreakerSpec> CircuitBreakerFromJson(
-    const nlohmann::json& json) {
+absl::StatusOr<CircuitBreakerSpec> CircuitBreakerFromJson(const nlohmann::json& json) {
   CircuitBreakerSpec breaker;
-  RETURN_IF_ERROR(flow_spec_internal::ReadBreakerJson(
-      JsonReader(kBreakerSource), json, "", &breaker));
-  if (auto issue =
-          flow_spec_internal::BreakerIssue(breaker, "", Form::kCanonical)) {
+  RETURN_IF_ERROR(
+      flow_spec_internal::ReadBreakerJson(JsonReader(kBreakerSource), json, "", &breaker));
+  if (auto issue = flow_spec_internal::BreakerIssue(breaker, "", Form::kCanonical)) {
     return IssueStatus(kBreakerSource, *issue);
   }
   return breaker;

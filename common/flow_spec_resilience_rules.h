@@ -19,24 +19,22 @@ namespace baton::flow_spec_internal {
 
 // Keys of a flow's `defaults`, a retry policy, its `backoff`, and a circuit
 // breaker, in the file form and in the canonical JSON form.
-inline constexpr absl::string_view kFileDefaultsKeys[] = {
-    "retry", "timeout", "heartbeat_timeout", "schedule_to_start_timeout"};
+inline constexpr absl::string_view kFileDefaultsKeys[] = {"retry", "timeout", "heartbeat_timeout",
+                                                          "schedule_to_start_timeout"};
 inline constexpr absl::string_view kJsonDefaultsKeys[] = {
-    "retry", "timeout_ms", "heartbeat_timeout_ms",
-    "schedule_to_start_timeout_ms"};
+    "retry", "timeout_ms", "heartbeat_timeout_ms", "schedule_to_start_timeout_ms"};
 inline constexpr absl::string_view kFileRetryKeys[] = {
     "retries", "max_attempts",         "delay",         "delays", "backoff",
     "jitter",  "non_retryable_errors", "retry_timeouts"};
-inline constexpr absl::string_view kFileBackoffKeys[] = {"initial", "factor",
-                                                         "max"};
+inline constexpr absl::string_view kFileBackoffKeys[] = {"initial", "factor", "max"};
 inline constexpr absl::string_view kJsonRetryKeys[] = {
     "max_attempts",         "delay_kind",    "delay_ms",     "delays_ms",
     "initial_ms",           "factor",        "max_delay_ms", "jitter",
     "non_retryable_errors", "retry_timeouts"};
-inline constexpr absl::string_view kFileBreakerKeys[] = {
-    "key", "failure_threshold", "window", "cooldown", "when_open"};
-inline constexpr absl::string_view kJsonBreakerKeys[] = {
-    "key", "failure_threshold", "window_ms", "cooldown_ms", "when_open"};
+inline constexpr absl::string_view kFileBreakerKeys[] = {"key", "failure_threshold", "window",
+                                                         "cooldown", "when_open"};
+inline constexpr absl::string_view kJsonBreakerKeys[] = {"key", "failure_threshold", "window_ms",
+                                                         "cooldown_ms", "when_open"};
 
 // What a duration in a flow file may look like, for messages.
 inline constexpr absl::string_view kDurationExample =
@@ -55,13 +53,12 @@ struct DurationRange {
 
 // "<what> <d> is negative / too short / too long; expected <min> to <max>",
 // or not a whole number of milliseconds; nullopt when `d` is in `range`.
-std::optional<Issue> DurationIssue(std::string path, absl::string_view what,
-                                   absl::Duration d,
+std::optional<Issue> DurationIssue(std::string path, absl::string_view what, absl::Duration d,
                                    const DurationRange& range);
 
 // "<what> <value> is out of range; expected <min> to <max>" outside min..max.
-std::optional<Issue> IntIssue(std::string path, absl::string_view what,
-                              int value, int min, int max);
+std::optional<Issue> IntIssue(std::string path, absl::string_view what, int value, int min,
+                              int max);
 
 // "<text> is out of range; expected an integer of at most 9 digits".
 Issue IntegerOutOfRangeIssue(std::string path, absl::string_view text);
@@ -73,27 +70,24 @@ absl::Duration RoundToMilliseconds(absl::Duration duration);
 absl::string_view DelayKindName(RetryPolicy::DelayKind kind);
 std::optional<RetryPolicy::DelayKind> DelayKindFromName(absl::string_view name);
 absl::string_view WhenOpenName(CircuitBreakerSpec::WhenOpen when_open);
-std::optional<CircuitBreakerSpec::WhenOpen> WhenOpenFromName(
-    absl::string_view name);
+std::optional<CircuitBreakerSpec::WhenOpen> WhenOpenFromName(absl::string_view name);
 
 // The path of a field spelled `file_key` in a file and `json_key` in the
 // canonical JSON: FieldPath(kCanonical, "tasks[0]", "timeout", "timeout_ms").
-std::string FieldPath(Form form, absl::string_view parent,
-                      absl::string_view file_key, absl::string_view json_key);
+std::string FieldPath(Form form, absl::string_view parent, absl::string_view file_key,
+                      absl::string_view json_key);
 
 // A retry policy at `path` ("tasks[0].retry", "defaults.retry", or "" alone):
 // every bound in RetryPolicy's comments.
-std::optional<Issue> RetryIssue(const RetryPolicy& policy,
-                                const std::string& path, Form form);
+std::optional<Issue> RetryIssue(const RetryPolicy& policy, const std::string& path, Form form);
 
 // A circuit breaker's own values (key, threshold, window, cooldown).
-std::optional<Issue> BreakerIssue(const CircuitBreakerSpec& breaker,
-                                  const std::string& path, Form form);
+std::optional<Issue> BreakerIssue(const CircuitBreakerSpec& breaker, const std::string& path,
+                                  Form form);
 
 // A task's retry, timeouts and breaker, and its breaker's when_open: fallback
 // needing a `fallback`. `path` is "tasks[i]".
-std::optional<Issue> TaskResilienceIssue(const TaskSpec& task,
-                                         const std::string& path, Form form);
+std::optional<Issue> TaskResilienceIssue(const TaskSpec& task, const std::string& path, Form form);
 
 // The flow's `timeout` and `defaults`.
 std::optional<Issue> FlowResilienceIssue(const FlowSpec& spec, Form form);

@@ -1,7 +1,5 @@
 #include "common/flow_spec_rules.h"
 
-#include "common/json_util.h"
-
 #include <cstdint>
 #include <utility>
 
@@ -33,42 +31,36 @@ std::optional<Issue> FlowFieldsIssue(const FlowSpec& spec, Form form) {
 
 std::optional<Issue> ParameterIssue(const FlowSpec& spec, Form form, size_t i) {
   const ParameterSpec& param = spec.parameters[i];
-  auto path = [&](absl::string_view field) {
-    return ParameterPath(form, spec, i, field);
-  };
+  auto path = [&](absl::string_view field) { return ParameterPath(form, spec, i, field); };
   if (auto issue = NameIssue(path("name"), "parameter name", param.name)) {
     return issue;
   }
   if (param.required && !param.default_value.is_null()) {
-    return Issue{path("default"),
-                 absl::StrCat("parameter ", Quote(param.name),
-                              " is required and also has a default"),
-                 "either required: true or a default, not both"};
+    return Issue{
+        path("default"),
+        absl::StrCat("parameter ", Quote(param.name), " is required and also has a default"),
+        "either required: true or a default, not both"};
   }
-  if (auto issue =
-          JsonValueIssue(path("default"), "default", param.default_value,
-                         kMaxParameterValueBytes)) {
+  if (auto issue = JsonValueIssue(path("default"), "default", param.default_value,
+                                  kMaxParameterValueBytes)) {
     return issue;
   }
   return TextIssue(path("description"), "description", param.description);
 }
 
-std::optional<Issue> DuplicateParameterIssue(const FlowSpec& spec, Form form,
-                                             size_t i) {
+std::optional<Issue> DuplicateParameterIssue(const FlowSpec& spec, Form form, size_t i) {
   for (size_t j = 0; j < i; ++j) {
     if (spec.parameters[j].name != spec.parameters[i].name) continue;
     return Issue{ParameterPath(form, spec, i, "name"),
-                 absl::StrCat(IndexPath("parameters", j), " and ",
-                              IndexPath("parameters", i), " are both named ",
-                              Quote(spec.parameters[i].name)),
+                 absl::StrCat(IndexPath("parameters", j), " and ", IndexPath("parameters", i),
+                              " are both named ", Quote(spec.parameters[i].name)),
                  "unique parameter names"};
   }
   return std::nullopt;
 }
 
 std::optional<Issue> ParametersIssue(const FlowSpec& spec, Form form) {
-  if (auto issue = CountIssue("parameters", "parameters",
-                              spec.parameters.size(), kMaxParameters)) {
+  if (auto issue = CountIssue("parameters", "parameters", spec.parameters.size(), kMaxParameters)) {
     return issue;
   }
   for (size_t i = 0; i < spec.parameters.size(); ++i) {
@@ -80,25 +72,22 @@ std::optional<Issue> ParametersIssue(const FlowSpec& spec, Form form) {
 
 std::optional<Issue> HandlerIssue(std::string path, absl::string_view handler) {
   if (IsValidHandlerName(handler)) return std::nullopt;
-  return Issue{
-      std::move(path),
-      absl::StrCat("handler ", Quote(handler), " is not a valid handler name"),
-      absl::StrFormat("dot-separated segments of [a-z_][a-z0-9_]*, at most "
-                      "%d characters (e.g. \"etl.extract\")",
-                      kMaxHandlerNameLength)};
+  return Issue{std::move(path),
+               absl::StrCat("handler ", Quote(handler), " is not a valid handler name"),
+               absl::StrFormat("dot-separated segments of [a-z_][a-z0-9_]*, at most "
+                               "%d characters (e.g. \"etl.extract\")",
+                               kMaxHandlerNameLength)};
 }
 
 std::optional<Issue> ConfigIssue(std::string path, const json& config) {
   if (!config.is_object()) {
-    return WrongTypeIssue(std::move(path),
-                          absl::StrCat("a JSON ", config.type_name()),
+    return WrongTypeIssue(std::move(path), absl::StrCat("a JSON ", config.type_name()),
                           "a map of option names to values");
   }
   return JsonValueIssue(std::move(path), "config", config, kMaxTaskConfigBytes);
 }
 
-std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path,
-                               Form form) {
+std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path, Form form) {
   if (auto issue = NameIssue(JoinPath(path, "name"), "task name", task.name)) {
     return issue;
   }
@@ -108,9 +97,8 @@ std::optional<Issue> TaskIssue(const TaskSpec& task, const std::string& path,
   if (auto issue = NameIssue(JoinPath(path, "queue"), "queue", task.queue)) {
     return issue;
   }
-  if (auto issue =
-          CountIssue(JoinPath(path, "depends_on"), "dependencies",
-                     task.depends_on.size(), kMaxDependenciesPerTask)) {
+  if (auto issue = CountIssue(JoinPath(path, "depends_on"), "dependencies", task.depends_on.size(),
+                              kMaxDependenciesPerTask)) {
     return issue;
   }
   if (auto issue = ConfigIssue(JoinPath(path, "config"), task.config)) {
@@ -123,8 +111,7 @@ std::optional<Issue> TasksIssue(const FlowSpec& spec, Form form) {
   if (spec.tasks.empty()) {
     return Issue{"tasks", "the flow has no tasks", "at least one task"};
   }
-  if (auto issue =
-          CountIssue("tasks", "tasks", spec.tasks.size(), kMaxTasksPerFlow)) {
+  if (auto issue = CountIssue("tasks", "tasks", spec.tasks.size(), kMaxTasksPerFlow)) {
     return issue;
   }
   for (size_t i = 0; i < spec.tasks.size(); ++i) {
@@ -164,15 +151,12 @@ std::string ParentPath(absl::string_view path) {
 
 }  // namespace
 
-std::optional<Issue> TextIssue(std::string path, absl::string_view what,
-                               absl::string_view text) {
+std::optional<Issue> TextIssue(std::string path, absl::string_view what, absl::string_view text) {
   if (text.size() > kMaxDescriptionLength) {
-    return Issue{std::move(path),
-                 absl::StrFormat("%s is %d bytes long", what, text.size()),
+    return Issue{std::move(path), absl::StrFormat("%s is %d bytes long", what, text.size()),
                  absl::StrFormat("at most %d bytes", kMaxDescriptionLength)};
   }
-  return JsonValueIssue(std::move(path), what, json(std::string(text)),
-                        SIZE_MAX);
+  return JsonValueIssue(std::move(path), what, json(std::string(text)), SIZE_MAX);
 }
 
 absl::Status IssueStatus(absl::string_view source, const Issue& issue,
@@ -180,8 +164,7 @@ absl::Status IssueStatus(absl::string_view source, const Issue& issue,
   std::string message(source);
   if (!issue.path.empty()) absl::StrAppend(&message, ": ", issue.path);
   if (position.has_value() && issue.positioned) {
-    absl::StrAppendFormat(&message, " (line %d, column %d)", position->line,
-                          position->column);
+    absl::StrAppendFormat(&message, " (line %d, column %d)", position->line, position->column);
   }
   absl::StrAppend(&message, ": ", issue.what, "; expected ", issue.expected);
   return absl::InvalidArgumentError(message);
@@ -211,8 +194,7 @@ std::string IndexPath(absl::string_view parent, size_t index) {
   return absl::StrCat(parent, "[", index, "]");
 }
 
-std::string ParameterPath(Form form, const FlowSpec& spec, size_t index,
-                          absl::string_view field) {
+std::string ParameterPath(Form form, const FlowSpec& spec, size_t index, absl::string_view field) {
   if (form == Form::kCanonical) {
     return JoinPath(IndexPath("parameters", index), field);
   }
@@ -221,18 +203,16 @@ std::string ParameterPath(Form form, const FlowSpec& spec, size_t index,
   return JoinPath(base, field);
 }
 
-std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
-                               absl::string_view name) {
+std::optional<Issue> NameIssue(std::string path, absl::string_view kind, absl::string_view name) {
   if (IsValidName(name)) return std::nullopt;
-  return Issue{std::move(path),
-               absl::StrCat(kind, " ", Quote(name), " is not a valid name"),
+  return Issue{std::move(path), absl::StrCat(kind, " ", Quote(name), " is not a valid name"),
                absl::StrFormat("1 to %d characters of [A-Za-z0-9_.-], "
                                "starting with a letter or digit",
                                kMaxNameLength)};
 }
 
-std::optional<Issue> CountIssue(std::string path, absl::string_view what,
-                                size_t count, size_t max) {
+std::optional<Issue> CountIssue(std::string path, absl::string_view what, size_t count,
+                                size_t max) {
   if (count <= max) return std::nullopt;
   return Issue{std::move(path), absl::StrFormat("%d %s", count, what),
                absl::StrFormat("at most %d", max)};
@@ -242,8 +222,7 @@ std::string Quote(absl::string_view s) {
   if (s.size() <= kMaxQuotedChars) {
     return absl::StrCat("\"", absl::CHexEscape(s), "\"");
   }
-  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, kMaxQuotedChars)),
-                      "...\"");
+  return absl::StrCat("\"", absl::CHexEscape(s.substr(0, kMaxQuotedChars)), "...\"");
 }
 
 Issue UnknownKeyIssue(absl::string_view parent, absl::string_view key,
@@ -253,35 +232,29 @@ Issue UnknownKeyIssue(absl::string_view parent, absl::string_view key,
 }
 
 Issue MissingKeyIssue(absl::string_view parent, absl::string_view key) {
-  std::string where = parent.empty() ? std::string("at the top level")
-                                     : absl::StrCat("in ", parent);
-  return Issue{JoinPath(parent, key),
-               absl::StrCat("missing required key ", Quote(key)),
+  std::string where =
+      parent.empty() ? std::string("at the top level") : absl::StrCat("in ", parent);
+  return Issue{JoinPath(parent, key), absl::StrCat("missing required key ", Quote(key)),
                absl::StrCat("a ", Quote(key), " key ", where)};
 }
 
-Issue WrongTypeIssue(std::string path, absl::string_view got,
-                     absl::string_view expected) {
-  return Issue{std::move(path), absl::StrCat("found ", got),
-               std::string(expected)};
+Issue WrongTypeIssue(std::string path, absl::string_view got, absl::string_view expected) {
+  return Issue{std::move(path), absl::StrCat("found ", got), std::string(expected)};
 }
 
-Issue TooLargeIssue(std::string path, absl::string_view what,
-                    size_t max_bytes) {
-  return Issue{
-      std::move(path),
-      absl::StrFormat("%s is larger than %d bytes as JSON", what, max_bytes),
-      absl::StrFormat("at most %d bytes", max_bytes)};
+Issue TooLargeIssue(std::string path, absl::string_view what, size_t max_bytes) {
+  return Issue{std::move(path),
+               absl::StrFormat("%s is larger than %d bytes as JSON", what, max_bytes),
+               absl::StrFormat("at most %d bytes", max_bytes)};
 }
 
-std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,
-                                    const json& value, size_t max_bytes) {
+std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what, const json& value,
+                                    size_t max_bytes) {
   std::string text;
   try {
     text = value.dump();
   } catch (const json::exception&) {
-    return Issue{std::move(path),
-                 absl::StrCat(what, " contains text that is not valid UTF-8"),
+    return Issue{std::move(path), absl::StrCat(what, " contains text that is not valid UTF-8"),
                  "UTF-8 text"};
   }
   if (ContainsNulCharacter(value)) {
@@ -306,8 +279,7 @@ bool IsValidName(absl::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
   if (!absl::ascii_isalnum(static_cast<unsigned char>(name[0]))) return false;
   for (char c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' &&
-        c != '.' && c != '-') {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '-') {
       return false;
     }
   }

@@ -24,39 +24,34 @@ namespace baton::flow_spec_internal {
 // form (keyed by name) and in the canonical JSON form (a list, so with "name").
 // Durations are spelled "timeout" in a file and "timeout_ms" in the JSON.
 inline constexpr absl::string_view kFileFlowKeys[] = {
-    "name",  "description", "parameters", "result",
-    "tasks", "timeout",     "defaults"};
+    "name", "description", "parameters", "result", "tasks", "timeout", "defaults"};
 inline constexpr absl::string_view kJsonFlowKeys[] = {
-    "name",  "description", "parameters", "result",
-    "tasks", "timeout_ms",  "defaults"};
-inline constexpr absl::string_view kFileTaskKeys[] = {
-    "name",
-    "handler",
-    "depends_on",
-    "queue",
-    "config",
-    "retry",
-    "timeout",
-    "heartbeat_timeout",
-    "schedule_to_start_timeout",
-    "circuit_breaker",
-    "fallback"};
-inline constexpr absl::string_view kJsonTaskKeys[] = {
-    "name",
-    "handler",
-    "depends_on",
-    "queue",
-    "config",
-    "retry",
-    "timeout_ms",
-    "heartbeat_timeout_ms",
-    "schedule_to_start_timeout_ms",
-    "circuit_breaker",
-    "fallback"};
-inline constexpr absl::string_view kFileParameterKeys[] = {
-    "default", "required", "description"};
-inline constexpr absl::string_view kJsonParameterKeys[] = {
-    "name", "default", "required", "description"};
+    "name", "description", "parameters", "result", "tasks", "timeout_ms", "defaults"};
+inline constexpr absl::string_view kFileTaskKeys[] = {"name",
+                                                      "handler",
+                                                      "depends_on",
+                                                      "queue",
+                                                      "config",
+                                                      "retry",
+                                                      "timeout",
+                                                      "heartbeat_timeout",
+                                                      "schedule_to_start_timeout",
+                                                      "circuit_breaker",
+                                                      "fallback"};
+inline constexpr absl::string_view kJsonTaskKeys[] = {"name",
+                                                      "handler",
+                                                      "depends_on",
+                                                      "queue",
+                                                      "config",
+                                                      "retry",
+                                                      "timeout_ms",
+                                                      "heartbeat_timeout_ms",
+                                                      "schedule_to_start_timeout_ms",
+                                                      "circuit_breaker",
+                                                      "fallback"};
+inline constexpr absl::string_view kFileParameterKeys[] = {"default", "required", "description"};
+inline constexpr absl::string_view kJsonParameterKeys[] = {"name", "default", "required",
+                                                           "description"};
 
 // A 1-based position in a flow file.
 struct Position {
@@ -86,9 +81,8 @@ enum class Form { kFile, kCanonical };
 
 // INVALID_ARGUMENT "<source>: <path> (line L, column C): <what>; expected <x>".
 // The position part appears only when `position` is given.
-absl::Status IssueStatus(
-    absl::string_view source, const Issue& issue,
-    const std::optional<Position>& position = std::nullopt);
+absl::Status IssueStatus(absl::string_view source, const Issue& issue,
+                         const std::optional<Position>& position = std::nullopt);
 
 // As above, with the position looked up by the issue's path, else by its
 // nearest ancestor's (a field left at its default has no place of its own).
@@ -101,8 +95,7 @@ std::string JoinPath(absl::string_view parent, absl::string_view key);
 std::string IndexPath(absl::string_view parent, size_t index);
 
 // The path of parameter `index`'s `field` ("" or "name" for the parameter).
-std::string ParameterPath(Form form, const FlowSpec& spec, size_t index,
-                          absl::string_view field);
+std::string ParameterPath(Form form, const FlowSpec& spec, size_t index, absl::string_view field);
 
 // `s` quoted and escaped for an error message, cut short when long.
 std::string Quote(absl::string_view s);
@@ -111,27 +104,22 @@ std::string Quote(absl::string_view s);
 Issue UnknownKeyIssue(absl::string_view parent, absl::string_view key,
                       absl::Span<const absl::string_view> allowed);
 Issue MissingKeyIssue(absl::string_view parent, absl::string_view key);
-Issue WrongTypeIssue(std::string path, absl::string_view got,
-                     absl::string_view expected);
+Issue WrongTypeIssue(std::string path, absl::string_view got, absl::string_view expected);
 Issue TooLargeIssue(std::string path, absl::string_view what, size_t max_bytes);
 
 // "<kind> "<name>" is not a valid name" unless IsValidName(name).
-std::optional<Issue> NameIssue(std::string path, absl::string_view kind,
-                               absl::string_view name);
+std::optional<Issue> NameIssue(std::string path, absl::string_view kind, absl::string_view name);
 
 // "<count> <what>; expected at most <max>" when count > max.
-std::optional<Issue> CountIssue(std::string path, absl::string_view what,
-                                size_t count, size_t max);
+std::optional<Issue> CountIssue(std::string path, absl::string_view what, size_t count, size_t max);
 
 // Free text (a description): at most kMaxDescriptionLength bytes of UTF-8
 // without NUL; `what` names it in the message.
-std::optional<Issue> TextIssue(std::string path, absl::string_view what,
-                               absl::string_view text);
+std::optional<Issue> TextIssue(std::string path, absl::string_view what, absl::string_view text);
 
 // A JSON value that must serialize (valid UTF-8) to at most `max_bytes`.
 std::optional<Issue> JsonValueIssue(std::string path, absl::string_view what,
-                                    const nlohmann::json& value,
-                                    size_t max_bytes);
+                                    const nlohmann::json& value, size_t max_bytes);
 
 // The first rule `spec` breaks, checking in file order; nullopt when valid.
 std::optional<Issue> FindIssue(const FlowSpec& spec, Form form);

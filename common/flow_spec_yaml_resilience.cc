@@ -23,8 +23,7 @@ using json = nlohmann::json;
 constexpr absl::string_view kRetryExpected =
     "a retry policy: a map with optional keys retries or max_attempts, delay "
     "or delays or backoff, jitter, non_retryable_errors, retry_timeouts";
-constexpr absl::string_view kBackoffExpected =
-    "a map with optional keys initial, factor, max";
+constexpr absl::string_view kBackoffExpected = "a map with optional keys initial, factor, max";
 constexpr absl::string_view kBreakerExpected =
     "a circuit breaker: a map with key \"key\" and optionally "
     "failure_threshold, window, cooldown, when_open";
@@ -38,15 +37,14 @@ std::string Found(const YAML::Node& node) {
 }
 
 // A scalar's value by the YAML core schema; null for anything else.
-absl::StatusOr<json> ScalarValue(const YamlContext& context,
-                                 const YAML::Node& node,
+absl::StatusOr<json> ScalarValue(const YamlContext& context, const YAML::Node& node,
                                  const std::string& path) {
   if (!node.IsScalar()) return json();
   return YamlToJson(context, node, path, "value", node.Scalar().size() + 16);
 }
 
-absl::Status ReadNumber(const YamlContext& context, const YAML::Node& node,
-                        const std::string& path, double* out) {
+absl::Status ReadNumber(const YamlContext& context, const YAML::Node& node, const std::string& path,
+                        double* out) {
   ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
   if (!value.is_number()) {
     return context.Fail(WrongTypeIssue(path, Found(node), "a number"), node);
@@ -67,169 +65,137 @@ std::optional<absl::Duration> ToDuration(const json& value) {
   if (value.is_number_integer()) return absl::Seconds(value.get<int64_t>());
   if (value.is_number_float()) return absl::Seconds(value.get<double>());
   absl::Duration duration;
-  if (value.is_string() &&
-      absl::ParseDuration(value.get_ref<const std::string&>(), &duration)) {
+  if (value.is_string() && absl::ParseDuration(value.get_ref<const std::string&>(), &duration)) {
     return duration;
   }
   return std::nullopt;
 }
 
-absl::Status ReadDurationList(YamlContext& context, const YAML::Node& node,
-                              const std::string& path,
+absl::Status ReadDurationList(YamlContext& context, const YAML::Node& node, const std::string& path,
                               std::vector<absl::Duration>* out) {
   if (!node.IsSequence()) {
-    return context.Fail(
-        WrongTypeIssue(path, YamlKindName(node), "a list of durations"), node);
+    return context.Fail(WrongTypeIssue(path, YamlKindName(node), "a list of durations"), node);
   }
   for (const YAML::Node& item : node) {
     std::string item_path = IndexPath(path, out->size());
     context.Note(item_path, item.Mark());
-    RETURN_IF_ERROR(
-        ReadDuration(context, item, item_path, &out->emplace_back()));
+    RETURN_IF_ERROR(ReadDuration(context, item, item_path, &out->emplace_back()));
   }
   return absl::OkStatus();
 }
 
 // `retries: n` is max_attempts n + 1; rules about it then name `retries`.
-absl::Status ReadAttempts(YamlContext& context,
-                          const std::vector<YamlEntry>& entries,
+absl::Status ReadAttempts(YamlContext& context, const std::vector<YamlEntry>& entries,
                           const std::string& path, int* max_attempts) {
   if (const YamlEntry* entry = FindEntry(entries, "max_attempts")) {
-    return ReadInt(context, entry->value, JoinPath(path, "max_attempts"),
-                   max_attempts);
+    return ReadInt(context, entry->value, JoinPath(path, "max_attempts"), max_attempts);
   }
   const YamlEntry* retries = FindEntry(entries, "retries");
   if (retries == nullptr) return absl::OkStatus();
   int count = 0;
-  RETURN_IF_ERROR(
-      ReadInt(context, retries->value, JoinPath(path, "retries"), &count));
-  context.NoteAlias(JoinPath(path, "max_attempts"), JoinPath(path, "retries"),
-                    ValueMark(*retries));
+  RETURN_IF_ERROR(ReadInt(context, retries->value, JoinPath(path, "retries"), &count));
+  context.NoteAlias(JoinPath(path, "max_attempts"), JoinPath(path, "retries"), ValueMark(*retries));
   *max_attempts = count + 1;  // |count| <= kMaxReadInteger: no overflow
   return absl::OkStatus();
 }
 
-absl::Status ReadBackoff(YamlContext& context, const YAML::Node& node,
-                         const std::string& path, RetryPolicy* policy) {
-  ASSIGN_OR_RETURN(
-      std::vector<YamlEntry> entries,
-      ReadFields(context, node, path, kFileBackoffKeys, kBackoffExpected));
+absl::Status ReadBackoff(YamlContext& context, const YAML::Node& node, const std::string& path,
+                         RetryPolicy* policy) {
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, node, path, kFileBackoffKeys, kBackoffExpected));
   policy->delay_kind = RetryPolicy::DelayKind::kExponential;
   if (const YamlEntry* entry = FindEntry(entries, "initial")) {
-    RETURN_IF_ERROR(ReadDuration(context, entry->value,
-                                 JoinPath(path, "initial"), &policy->initial));
+    RETURN_IF_ERROR(
+        ReadDuration(context, entry->value, JoinPath(path, "initial"), &policy->initial));
   }
   if (const YamlEntry* entry = FindEntry(entries, "factor")) {
-    RETURN_IF_ERROR(ReadNumber(context, entry->value, JoinPath(path, "factor"),
-                               &policy->factor));
+    RETURN_IF_ERROR(ReadNumber(context, entry->value, JoinPath(path, "factor"), &policy->factor));
   }
   if (const YamlEntry* entry = FindEntry(entries, "max")) {
-    RETURN_IF_ERROR(ReadDuration(context, entry->value, JoinPath(path, "max"),
-                                 &policy->max_delay));
+    RETURN_IF_ERROR(ReadDuration(context, entry->value, JoinPath(path, "max"), &policy->max_delay));
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadDelays(YamlContext& context,
-                        const std::vector<YamlEntry>& entries,
+absl::Status ReadDelays(YamlContext& context, const std::vector<YamlEntry>& entries,
                         const std::string& path, RetryPolicy* policy) {
   if (const YamlEntry* entry = FindEntry(entries, "delay")) {
     policy->delay_kind = RetryPolicy::DelayKind::kFixed;
-    return ReadDuration(context, entry->value, JoinPath(path, "delay"),
-                        &policy->delay);
+    return ReadDuration(context, entry->value, JoinPath(path, "delay"), &policy->delay);
   }
   if (const YamlEntry* entry = FindEntry(entries, "delays")) {
     policy->delay_kind = RetryPolicy::DelayKind::kList;
-    return ReadDurationList(context, entry->value, JoinPath(path, "delays"),
-                            &policy->delays);
+    return ReadDurationList(context, entry->value, JoinPath(path, "delays"), &policy->delays);
   }
   if (const YamlEntry* entry = FindEntry(entries, "backoff")) {
-    return ReadBackoff(context, entry->value, JoinPath(path, "backoff"),
-                       policy);
+    return ReadBackoff(context, entry->value, JoinPath(path, "backoff"), policy);
   }
   return absl::OkStatus();
 }
 
-absl::StatusOr<RetryPolicy> ReadRetry(YamlContext& context,
-                                      const YAML::Node& node,
+absl::StatusOr<RetryPolicy> ReadRetry(YamlContext& context, const YAML::Node& node,
                                       const std::string& path) {
-  ASSIGN_OR_RETURN(
-      std::vector<YamlEntry> entries,
-      ReadFields(context, node, path, kFileRetryKeys, kRetryExpected));
-  RETURN_IF_ERROR(CheckExclusive(
-      context, entries, path, {"retries", "max_attempts"},
-      "either retries or max_attempts (max_attempts = retries + 1)"));
-  RETURN_IF_ERROR(CheckExclusive(context, entries, path,
-                                 {"delay", "delays", "backoff"},
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, node, path, kFileRetryKeys, kRetryExpected));
+  RETURN_IF_ERROR(CheckExclusive(context, entries, path, {"retries", "max_attempts"},
+                                 "either retries or max_attempts (max_attempts = retries + 1)"));
+  RETURN_IF_ERROR(CheckExclusive(context, entries, path, {"delay", "delays", "backoff"},
                                  "at most one of delay, delays, backoff"));
   RetryPolicy policy;
   RETURN_IF_ERROR(ReadAttempts(context, entries, path, &policy.max_attempts));
   RETURN_IF_ERROR(ReadDelays(context, entries, path, &policy));
   if (const YamlEntry* entry = FindEntry(entries, "jitter")) {
-    RETURN_IF_ERROR(ReadNumber(context, entry->value, JoinPath(path, "jitter"),
-                               &policy.jitter));
+    RETURN_IF_ERROR(ReadNumber(context, entry->value, JoinPath(path, "jitter"), &policy.jitter));
   }
   if (const YamlEntry* entry = FindEntry(entries, "non_retryable_errors")) {
-    RETURN_IF_ERROR(ReadStringList(context, entry->value,
-                                   JoinPath(path, "non_retryable_errors"),
+    RETURN_IF_ERROR(ReadStringList(context, entry->value, JoinPath(path, "non_retryable_errors"),
                                    &policy.non_retryable_errors));
   }
   if (const YamlEntry* entry = FindEntry(entries, "retry_timeouts")) {
-    RETURN_IF_ERROR(ReadBool(context, entry->value,
-                             JoinPath(path, "retry_timeouts"),
-                             &policy.retry_timeouts));
+    RETURN_IF_ERROR(
+        ReadBool(context, entry->value, JoinPath(path, "retry_timeouts"), &policy.retry_timeouts));
   }
   return policy;
 }
 
 absl::Status ReadWhenOpen(const YamlContext& context, const YAML::Node& node,
-                          const std::string& path,
-                          CircuitBreakerSpec::WhenOpen* out) {
+                          const std::string& path, CircuitBreakerSpec::WhenOpen* out) {
   std::string text;
   RETURN_IF_ERROR(ReadString(context, node, path, &text));
-  std::optional<CircuitBreakerSpec::WhenOpen> when_open =
-      WhenOpenFromName(text);
+  std::optional<CircuitBreakerSpec::WhenOpen> when_open = WhenOpenFromName(text);
   if (!when_open.has_value()) {
-    return context.Fail(WrongTypeIssue(path, Quote(text), "fallback or wait"),
-                        node);
+    return context.Fail(WrongTypeIssue(path, Quote(text), "fallback or wait"), node);
   }
   *out = *when_open;
   return absl::OkStatus();
 }
 
-absl::StatusOr<CircuitBreakerSpec> ReadBreaker(YamlContext& context,
-                                               const YAML::Node& node,
+absl::StatusOr<CircuitBreakerSpec> ReadBreaker(YamlContext& context, const YAML::Node& node,
                                                const std::string& path) {
-  ASSIGN_OR_RETURN(
-      std::vector<YamlEntry> entries,
-      ReadFields(context, node, path, kFileBreakerKeys, kBreakerExpected));
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
+                   ReadFields(context, node, path, kFileBreakerKeys, kBreakerExpected));
   CircuitBreakerSpec breaker;
-  RETURN_IF_ERROR(
-      ReadRequiredString(context, entries, node, path, "key", &breaker.key));
+  RETURN_IF_ERROR(ReadRequiredString(context, entries, node, path, "key", &breaker.key));
   if (const YamlEntry* entry = FindEntry(entries, "failure_threshold")) {
-    RETURN_IF_ERROR(ReadInt(context, entry->value,
-                            JoinPath(path, "failure_threshold"),
+    RETURN_IF_ERROR(ReadInt(context, entry->value, JoinPath(path, "failure_threshold"),
                             &breaker.failure_threshold));
   }
   if (const YamlEntry* entry = FindEntry(entries, "window")) {
-    RETURN_IF_ERROR(ReadDuration(context, entry->value,
-                                 JoinPath(path, "window"), &breaker.window));
+    RETURN_IF_ERROR(ReadDuration(context, entry->value, JoinPath(path, "window"), &breaker.window));
   }
   if (const YamlEntry* entry = FindEntry(entries, "cooldown")) {
-    RETURN_IF_ERROR(ReadDuration(
-        context, entry->value, JoinPath(path, "cooldown"), &breaker.cooldown));
+    RETURN_IF_ERROR(
+        ReadDuration(context, entry->value, JoinPath(path, "cooldown"), &breaker.cooldown));
   }
   if (const YamlEntry* entry = FindEntry(entries, "when_open")) {
-    RETURN_IF_ERROR(ReadWhenOpen(context, entry->value,
-                                 JoinPath(path, "when_open"),
-                                 &breaker.when_open));
+    RETURN_IF_ERROR(
+        ReadWhenOpen(context, entry->value, JoinPath(path, "when_open"), &breaker.when_open));
   }
   return breaker;
 }
 
 // timeout, heartbeat_timeout and schedule_to_start_timeout among `entries`.
-absl::Status ReadTimeouts(const YamlContext& context,
-                          const std::vector<YamlEntry>& entries,
+absl::Status ReadTimeouts(const YamlContext& context, const std::vector<YamlEntry>& entries,
                           const std::string& parent, TaskTimeouts* out) {
   const std::pair<absl::string_view, absl::Duration*> fields[] = {
       {"timeout", &out->execution},
@@ -238,24 +204,22 @@ absl::Status ReadTimeouts(const YamlContext& context,
   for (const auto& [key, duration] : fields) {
     const YamlEntry* entry = FindEntry(entries, key);
     if (entry == nullptr) continue;
-    RETURN_IF_ERROR(
-        ReadDuration(context, entry->value, JoinPath(parent, key), duration));
+    RETURN_IF_ERROR(ReadDuration(context, entry->value, JoinPath(parent, key), duration));
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::Status ReadInt(const YamlContext& context, const YAML::Node& node,
-                     const std::string& path, int* out) {
+absl::Status ReadInt(const YamlContext& context, const YAML::Node& node, const std::string& path,
+                     int* out) {
   ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
   if (!value.is_number_integer()) {
     return context.Fail(WrongTypeIssue(path, Found(node), "an integer"), node);
   }
-  bool in_range = value.is_number_unsigned()
-                      ? value.get<uint64_t>() <= uint64_t{kMaxReadInteger}
-                      : value.get<int64_t>() >= -kMaxReadInteger &&
-                            value.get<int64_t>() <= kMaxReadInteger;
+  bool in_range = value.is_number_unsigned() ? value.get<uint64_t>() <= uint64_t{kMaxReadInteger}
+                                             : value.get<int64_t>() >= -kMaxReadInteger &&
+                                                   value.get<int64_t>() <= kMaxReadInteger;
   if (!in_range) {
     return context.Fail(IntegerOutOfRangeIssue(path, node.Scalar()), node);
   }
@@ -267,28 +231,24 @@ absl::Status ReadDuration(const YamlContext& context, const YAML::Node& node,
                           const std::string& path, absl::Duration* out) {
   if (!node.IsScalar()) {
     return context.Fail(
-        WrongTypeIssue(path, YamlKindName(node),
-                       absl::StrCat("a duration, ", kDurationExample)),
+        WrongTypeIssue(path, YamlKindName(node), absl::StrCat("a duration, ", kDurationExample)),
         node);
   }
   ASSIGN_OR_RETURN(json value, ScalarValue(context, node, path));
   std::optional<absl::Duration> duration = ToDuration(value);
   if (!duration.has_value()) {
-    return context.Fail(
-        Issue{path, absl::StrCat(Quote(node.Scalar()), " is not a duration"),
-              std::string(kDurationExample)},
-        node);
+    return context.Fail(Issue{path, absl::StrCat(Quote(node.Scalar()), " is not a duration"),
+                              std::string(kDurationExample)},
+                        node);
   }
   *out = RoundToMilliseconds(*duration);
   return absl::OkStatus();
 }
 
-absl::Status ReadStringList(YamlContext& context, const YAML::Node& node,
-                            const std::string& path,
+absl::Status ReadStringList(YamlContext& context, const YAML::Node& node, const std::string& path,
                             std::vector<std::string>* out) {
   if (!node.IsSequence()) {
-    return context.Fail(
-        WrongTypeIssue(path, YamlKindName(node), "a list of strings"), node);
+    return context.Fail(WrongTypeIssue(path, YamlKindName(node), "a list of strings"), node);
   }
   for (const YAML::Node& item : node) {
     std::string item_path = IndexPath(path, out->size());
@@ -298,10 +258,8 @@ absl::Status ReadStringList(YamlContext& context, const YAML::Node& node,
   return absl::OkStatus();
 }
 
-absl::Status CheckExclusive(const YamlContext& context,
-                            const std::vector<YamlEntry>& entries,
-                            const std::string& path,
-                            std::initializer_list<absl::string_view> keys,
+absl::Status CheckExclusive(const YamlContext& context, const std::vector<YamlEntry>& entries,
+                            const std::string& path, std::initializer_list<absl::string_view> keys,
                             absl::string_view expected) {
   const YamlEntry* first = nullptr;
   for (const YamlEntry& entry : entries) {
@@ -311,46 +269,37 @@ absl::Status CheckExclusive(const YamlContext& context,
       continue;
     }
     return context.Fail(Issue{JoinPath(path, entry.key),
-                              absl::StrCat("both ", first->key, " and ",
-                                           entry.key, " are given"),
+                              absl::StrCat("both ", first->key, " and ", entry.key, " are given"),
                               std::string(expected)},
                         entry.key_node.Mark());
   }
   return absl::OkStatus();
 }
 
-absl::Status ReadTaskResilience(YamlContext& context,
-                                const std::vector<YamlEntry>& entries,
+absl::Status ReadTaskResilience(YamlContext& context, const std::vector<YamlEntry>& entries,
                                 const std::string& path, TaskSpec* task) {
   if (const YamlEntry* entry = FindEntry(entries, "retry")) {
-    ASSIGN_OR_RETURN(task->retry,
-                     ReadRetry(context, entry->value, JoinPath(path, "retry")));
+    ASSIGN_OR_RETURN(task->retry, ReadRetry(context, entry->value, JoinPath(path, "retry")));
   }
   RETURN_IF_ERROR(ReadTimeouts(context, entries, path, &task->timeouts));
   if (const YamlEntry* entry = FindEntry(entries, "circuit_breaker")) {
-    ASSIGN_OR_RETURN(
-        task->circuit_breaker,
-        ReadBreaker(context, entry->value, JoinPath(path, "circuit_breaker")));
+    ASSIGN_OR_RETURN(task->circuit_breaker,
+                     ReadBreaker(context, entry->value, JoinPath(path, "circuit_breaker")));
   }
-  return ReadOptionalString(context, entries, path, "fallback",
-                            &task->fallback);
+  return ReadOptionalString(context, entries, path, "fallback", &task->fallback);
 }
 
-absl::Status ReadFlowResilience(YamlContext& context,
-                                const std::vector<YamlEntry>& entries,
+absl::Status ReadFlowResilience(YamlContext& context, const std::vector<YamlEntry>& entries,
                                 FlowSpec* spec) {
   if (const YamlEntry* entry = FindEntry(entries, "timeout")) {
-    RETURN_IF_ERROR(
-        ReadDuration(context, entry->value, "timeout", &spec->timeout));
+    RETURN_IF_ERROR(ReadDuration(context, entry->value, "timeout", &spec->timeout));
   }
   const YamlEntry* defaults = FindEntry(entries, "defaults");
   if (defaults == nullptr) return absl::OkStatus();
-  ASSIGN_OR_RETURN(std::vector<YamlEntry> fields,
-                   ReadFields(context, defaults->value, "defaults",
-                              kFileDefaultsKeys, kDefaultsExpected));
+  ASSIGN_OR_RETURN(std::vector<YamlEntry> fields, ReadFields(context, defaults->value, "defaults",
+                                                             kFileDefaultsKeys, kDefaultsExpected));
   if (const YamlEntry* entry = FindEntry(fields, "retry")) {
-    ASSIGN_OR_RETURN(spec->default_retry,
-                     ReadRetry(context, entry->value, "defaults.retry"));
+    ASSIGN_OR_RETURN(spec->default_retry, ReadRetry(context, entry->value, "defaults.retry"));
   }
   return ReadTimeouts(context, fields, "defaults", &spec->default_timeouts);
 }

@@ -84,14 +84,12 @@ std::optional<json> ResolvePlain(const std::string& s) {
 }
 
 bool IsCollectionTag(const std::string& tag) {
-  return tag == "?" || tag == "!" ||
-         tag == absl::StrCat(kCoreTagPrefix, "seq") ||
+  return tag == "?" || tag == "!" || tag == absl::StrCat(kCoreTagPrefix, "seq") ||
          tag == absl::StrCat(kCoreTagPrefix, "map");
 }
 
 Issue UnsupportedTagIssue(std::string path, const std::string& tag) {
-  return Issue{std::move(path),
-               absl::StrCat("unsupported YAML tag ", Quote(tag)),
+  return Issue{std::move(path), absl::StrCat("unsupported YAML tag ", Quote(tag)),
                "a plain or quoted value (or !!str)"};
 }
 
@@ -99,8 +97,8 @@ Issue UnsupportedTagIssue(std::string path, const std::string& tag) {
 // budget so that aliases cannot blow a small file up into a huge value.
 class Converter {
  public:
-  Converter(const YamlContext& context, const YAML::Node& root,
-            std::string root_path, absl::string_view what, size_t max_bytes)
+  Converter(const YamlContext& context, const YAML::Node& root, std::string root_path,
+            absl::string_view what, size_t max_bytes)
       : context_(context),
         root_mark_(root.Mark()),
         root_path_(std::move(root_path)),
@@ -108,8 +106,7 @@ class Converter {
         budget_(max_bytes),
         max_bytes_(max_bytes) {}
 
-  absl::StatusOr<json> Convert(const YAML::Node& node, const std::string& path,
-                               int depth) {
+  absl::StatusOr<json> Convert(const YAML::Node& node, const std::string& path, int depth) {
     if (depth > kMaxYamlValueDepth) return TooDeep();
     switch (node.Type()) {
       case YAML::NodeType::Scalar:
@@ -124,8 +121,7 @@ class Converter {
   }
 
  private:
-  absl::StatusOr<json> ConvertScalar(const YAML::Node& node,
-                                     const std::string& path) {
+  absl::StatusOr<json> ConvertScalar(const YAML::Node& node, const std::string& path) {
     const std::string& tag = node.Tag();
     const std::string& text = node.Scalar();
     if (tag == "!" || tag == absl::StrCat(kCoreTagPrefix, "str")) {
@@ -145,35 +141,29 @@ class Converter {
     return Charged(*std::move(value), cost);
   }
 
-  absl::StatusOr<json> ConvertSequence(const YAML::Node& node,
-                                       const std::string& path, int depth) {
+  absl::StatusOr<json> ConvertSequence(const YAML::Node& node, const std::string& path, int depth) {
     if (!IsCollectionTag(node.Tag())) {
       return context_.Fail(UnsupportedTagIssue(path, node.Tag()), node.Mark());
     }
     json out = json::array();
     RETURN_IF_ERROR(Charge(2));
     for (size_t i = 0; i < node.size(); ++i) {
-      ASSIGN_OR_RETURN(json item,
-                       Convert(node[i], IndexPath(path, i), depth + 1));
+      ASSIGN_OR_RETURN(json item, Convert(node[i], IndexPath(path, i), depth + 1));
       out.push_back(std::move(item));
     }
     return out;
   }
 
-  absl::StatusOr<json> ConvertMap(const YAML::Node& node,
-                                  const std::string& path, int depth) {
+  absl::StatusOr<json> ConvertMap(const YAML::Node& node, const std::string& path, int depth) {
     if (!IsCollectionTag(node.Tag())) {
       return context_.Fail(UnsupportedTagIssue(path, node.Tag()), node.Mark());
     }
-    ASSIGN_OR_RETURN(std::vector<YamlEntry> entries,
-                     YamlMapEntries(context_, node, path, "a map"));
+    ASSIGN_OR_RETURN(std::vector<YamlEntry> entries, YamlMapEntries(context_, node, path, "a map"));
     json out = json::object();
     RETURN_IF_ERROR(Charge(2));
     for (const YamlEntry& entry : entries) {
       RETURN_IF_ERROR(Charge(entry.key.size() + 3));
-      ASSIGN_OR_RETURN(
-          out[entry.key],
-          Convert(entry.value, JoinPath(path, entry.key), depth + 1));
+      ASSIGN_OR_RETURN(out[entry.key], Convert(entry.value, JoinPath(path, entry.key), depth + 1));
     }
     return out;
   }
@@ -183,8 +173,7 @@ class Converter {
       budget_ -= bytes;
       return absl::OkStatus();
     }
-    return context_.Fail(TooLargeIssue(root_path_, what_, max_bytes_),
-                         root_mark_);
+    return context_.Fail(TooLargeIssue(root_path_, what_, max_bytes_), root_mark_);
   }
 
   absl::StatusOr<json> Charged(json value, size_t bytes) {
@@ -195,8 +184,7 @@ class Converter {
   absl::Status TooDeep() const {
     return context_.Fail(
         Issue{root_path_,
-              absl::StrCat(what_, " nests more than ", kMaxYamlValueDepth,
-                           " levels deep"),
+              absl::StrCat(what_, " nests more than ", kMaxYamlValueDepth, " levels deep"),
               absl::StrCat("at most ", kMaxYamlValueDepth, " levels")},
         root_mark_);
   }
@@ -224,37 +212,34 @@ std::string YamlKindName(const YAML::Node& node) {
   }
 }
 
-absl::StatusOr<std::vector<YamlEntry>> YamlMapEntries(
-    const YamlContext& context, const YAML::Node& node, const std::string& path,
-    absl::string_view expected) {
+absl::StatusOr<std::vector<YamlEntry>> YamlMapEntries(const YamlContext& context,
+                                                      const YAML::Node& node,
+                                                      const std::string& path,
+                                                      absl::string_view expected) {
   if (!node.IsMap()) {
-    return context.Fail(WrongTypeIssue(path, YamlKindName(node), expected),
-                        node);
+    return context.Fail(WrongTypeIssue(path, YamlKindName(node), expected), node);
   }
   std::vector<YamlEntry> entries;
   absl::flat_hash_set<std::string> seen;
   for (const auto& pair : node) {
     if (!pair.first.IsScalar()) {
       return context.Fail(
-          Issue{path, absl::StrCat("a map key is ", YamlKindName(pair.first)),
-                "string keys"},
+          Issue{path, absl::StrCat("a map key is ", YamlKindName(pair.first)), "string keys"},
           pair.first.Mark());
     }
     std::string key = pair.first.Scalar();
     if (!seen.insert(key).second) {
-      return context.Fail(
-          Issue{JoinPath(path, key), absl::StrCat("duplicate key ", Quote(key)),
-                "each key at most once"},
-          pair.first.Mark());
+      return context.Fail(Issue{JoinPath(path, key), absl::StrCat("duplicate key ", Quote(key)),
+                                "each key at most once"},
+                          pair.first.Mark());
     }
     entries.push_back(YamlEntry{std::move(key), pair.first, pair.second});
   }
   return entries;
 }
 
-absl::StatusOr<json> YamlToJson(const YamlContext& context,
-                                const YAML::Node& node, const std::string& path,
-                                absl::string_view what, size_t max_bytes) {
+absl::StatusOr<json> YamlToJson(const YamlContext& context, const YAML::Node& node,
+                                const std::string& path, absl::string_view what, size_t max_bytes) {
   Converter converter(context, node, path, what, max_bytes);
   return converter.Convert(node, path, 0);
 }

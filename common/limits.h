@@ -25,8 +25,8 @@ inline constexpr size_t kMaxDescriptionLength = 4096;
 inline constexpr size_t kMaxSourceNameLength = 1024;  // the file name a CLI sends with a file
 inline constexpr size_t kMaxCorrelationIdLength = 128;
 inline constexpr size_t kMaxIdempotencyKeyLength = 256;
-inline constexpr size_t kMaxReasonLength = 1024;      // a cancellation's reason
-inline constexpr size_t kMaxIdLength = 64;  // run, worker ids and lease tokens: UUIDs (36)
+inline constexpr size_t kMaxReasonLength = 1024;  // a cancellation's reason
+inline constexpr size_t kMaxIdLength = 64;        // run, worker ids and lease tokens: UUIDs (36)
 
 // ---- JSON values (parameters, configs, defaults, results) ----
 // Deepest nesting of arrays and objects in any JSON or YAML value; checked on
@@ -35,10 +35,10 @@ inline constexpr int kMaxJsonDepth = 64;
 // Brackets in a whole flow or deployment file: its own structure (flow, tasks,
 // task, config) around a value of kMaxJsonDepth.
 inline constexpr int kMaxFileDepth = kMaxJsonDepth + 8;
-inline constexpr size_t kMaxParametersBytes = 256 * 1024;   // a run's parameters, serialized
-inline constexpr size_t kMaxResultBytes = 1 << 20;          // one task result, serialized
-inline constexpr size_t kMaxErrorMessageBytes = 8 * 1024;   // longer messages are cut
-inline constexpr size_t kMaxErrorTypeLength = 128;          // a failure's error type
+inline constexpr size_t kMaxParametersBytes = 256 * 1024;  // a run's parameters, serialized
+inline constexpr size_t kMaxResultBytes = 1 << 20;         // one task result, serialized
+inline constexpr size_t kMaxErrorMessageBytes = 8 * 1024;  // longer messages are cut
+inline constexpr size_t kMaxErrorTypeLength = 128;         // a failure's error type
 
 // ---- flow files ----
 inline constexpr size_t kMaxFlowFileBytes = 1 << 20;  // 1 MiB of text

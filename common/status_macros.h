@@ -9,10 +9,10 @@
 #define BATON_CONCAT_(a, b) BATON_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status) and returns it from the caller when not OK.
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    ::absl::Status baton_status_ = (expr);            \
-    if (!baton_status_.ok()) return baton_status_;    \
+#define RETURN_IF_ERROR(expr)                      \
+  do {                                             \
+    ::absl::Status baton_status_ = (expr);         \
+    if (!baton_status_.ok()) return baton_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(auto x, Foo());` declares/assigns x from an absl::StatusOr,

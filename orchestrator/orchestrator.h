@@ -14,21 +14,21 @@ namespace baton {
 
 struct OrchestratorOptions {
   std::string listen = "0.0.0.0:7233";
-  std::string database_url;       // empty: embedded PostgreSQL in data_dir
+  std::string database_url;  // empty: embedded PostgreSQL in data_dir
   std::string data_dir = ".baton";
-  bool migrate = true;            // apply migrations at start
+  bool migrate = true;  // apply migrations at start
   int db_pool_size = 16;
   service::WorkerServiceOptions worker;
-  absl::Duration reaper_interval = absl::Seconds(1);   // how often the timers run
-  absl::Duration execution_grace = absl::Seconds(5);   // past an execution deadline
-  absl::Duration schedule_horizon = absl::Minutes(10); // scheduled runs created this far ahead
+  absl::Duration reaper_interval = absl::Seconds(1);    // how often the timers run
+  absl::Duration execution_grace = absl::Seconds(5);    // past an execution deadline
+  absl::Duration schedule_horizon = absl::Minutes(10);  // scheduled runs created this far ahead
   absl::Duration scheduler_interval = absl::Seconds(1);
   absl::Duration worker_liveness = absl::Seconds(60);
   absl::Duration shutdown_grace = absl::Seconds(5);
-  absl::Duration health_interval = absl::Seconds(2);   // database probe for grpc.health.v1
-  std::string metrics_address;    // Prometheus /metrics on host:port; empty: off
+  absl::Duration health_interval = absl::Seconds(2);  // database probe for grpc.health.v1
+  std::string metrics_address;     // Prometheus /metrics on host:port; empty: off
   ServerSecurityOptions security;  // TLS and bearer tokens; default: plaintext, no tokens
-  absl::Duration max_watch = absl::Hours(1);           // longest a WatchRun stream lasts
+  absl::Duration max_watch = absl::Hours(1);  // longest a WatchRun stream lasts
 };
 
 class Orchestrator {

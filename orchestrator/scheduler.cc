@@ -70,10 +70,10 @@ absl::StatusOr<store::Promotion> Scheduler::Decide(const store::DueRun& due) {
   engine::ApplyWorkQueue(*plan, due.deployment.work_queue);
   p.plan = *std::move(plan);
   p.late = engine::IsLate(due.scheduled_time, due.now, due.deployment.late_after);
-  p.reason = absl::StrCat(absl::FormatDuration(absl::Trunc(due.now - due.scheduled_time,
-                                                           absl::Milliseconds(1))),
-                          " after its scheduled time (late after ",
-                          absl::FormatDuration(due.deployment.late_after), ")");
+  p.reason = absl::StrCat(
+      absl::FormatDuration(absl::Trunc(due.now - due.scheduled_time, absl::Milliseconds(1))),
+      " after its scheduled time (late after ", absl::FormatDuration(due.deployment.late_after),
+      ")");
   return p;
 }
 

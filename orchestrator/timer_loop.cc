@@ -7,8 +7,8 @@ namespace {
 constexpr int kBatch = 500;
 }  // namespace
 
-TimerLoop::TimerLoop(store::LeaseStore& leases, store::TimerStore& timers,
-                     absl::Duration interval, std::function<bool()> lead)
+TimerLoop::TimerLoop(store::LeaseStore& leases, store::TimerStore& timers, absl::Duration interval,
+                     std::function<bool()> lead)
     : lead_(std::move(lead)), thread_(interval, [this] {
         if (!lead_ || lead_()) SweepOnce();
       }) {

@@ -5,10 +5,10 @@
 #include "worker/worker_main.h"
 
 int main(int argc, char** argv) {
-  return baton::worker::WorkerMain(argc, argv, "baton-worker: runs Baton task attempts",
-                                   [](baton::worker::Worker& worker) {
-                                     for (auto& [name, handler] : baton::worker::BuiltinHandlers()) {
-                                       worker.Register(name, handler);
-                                     }
-                                   });
+  return baton::worker::WorkerMain(
+      argc, argv, "baton-worker: runs Baton task attempts", [](baton::worker::Worker& worker) {
+        for (auto& [name, handler] : baton::worker::BuiltinHandlers()) {
+          worker.Register(name, handler);
+        }
+      });
 }

@@ -88,7 +88,8 @@ absl::StatusOr<std::unique_ptr<WorkerMetrics>> WorkerMetrics::Start(const std::s
         absl::StrCat("metrics: cannot listen on ", address, ": ", e.what()));
   }
   const std::vector<int> ports = parts->exposer->GetListeningPorts();
-  if (ports.empty()) return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address));
+  if (ports.empty())
+    return absl::UnavailableError(absl::StrCat("metrics: cannot listen on ", address));
   parts->exposer->RegisterCollectable(parts->registry);
   parts->exposer->RegisterCollectable(parts->slots);
   parts->address = absl::StrCat(address.substr(0, address.rfind(':')), ":", ports[0]);

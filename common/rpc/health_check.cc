@@ -1,11 +1,11 @@
 #include "common/rpc/health_check.h"
 
-#include <future>
-#include <vector>
-
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+
+#include <future>
+#include <vector>
 
 #include "common/rpc/grpc_status.h"
 
@@ -45,10 +45,14 @@ std::string ByteBufferToString(const grpc::ByteBuffer& buffer) {
 
 absl::string_view ServingStatusName(ServingStatus status) {
   switch (status) {
-    case ServingStatus::kUnknown: return "UNKNOWN";
-    case ServingStatus::kServing: return "SERVING";
-    case ServingStatus::kNotServing: return "NOT_SERVING";
-    case ServingStatus::kServiceUnknown: return "SERVICE_UNKNOWN";
+    case ServingStatus::kUnknown:
+      return "UNKNOWN";
+    case ServingStatus::kServing:
+      return "SERVING";
+    case ServingStatus::kNotServing:
+      return "NOT_SERVING";
+    case ServingStatus::kServiceUnknown:
+      return "SERVICE_UNKNOWN";
   }
   return "UNKNOWN";
 }

@@ -13,7 +13,7 @@
 namespace grpc {
 class ByteBuffer;
 class Channel;
-}
+}  // namespace grpc
 
 namespace baton::rpc {
 

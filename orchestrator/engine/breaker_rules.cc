@@ -49,8 +49,8 @@ BreakerChange OnAttemptSucceeded(const Breaker& b, int64_t task_run_id, absl::Ti
   return Unchanged(b);
 }
 
-BreakerChange OnAttemptFailed(const Breaker& b, const CircuitBreakerSpec& spec,
-                              int64_t task_run_id, absl::Time now) {
+BreakerChange OnAttemptFailed(const Breaker& b, const CircuitBreakerSpec& spec, int64_t task_run_id,
+                              absl::Time now) {
   if (b.state == BreakerState::kHalfOpen && b.probe_task_run_id == task_run_id) {
     return Open(b, spec.cooldown, now, absl::StrCat("probe (task run ", task_run_id, ") failed"));
   }
@@ -62,8 +62,9 @@ BreakerChange OnAttemptFailed(const Breaker& b, const CircuitBreakerSpec& spec,
   }
   ++next.failures;
   if (next.failures < spec.failure_threshold) return {next, false, ""};
-  return Open(next, spec.cooldown, now,
-              absl::StrCat(next.failures, " failure(s) within ", absl::FormatDuration(spec.window)));
+  return Open(
+      next, spec.cooldown, now,
+      absl::StrCat(next.failures, " failure(s) within ", absl::FormatDuration(spec.window)));
 }
 
 BreakerChange Tick(const Breaker& b, absl::Time now) {

@@ -27,10 +27,10 @@ std::optional<BreakerState> ParseBreakerState(absl::string_view name);
 
 struct Breaker {
   BreakerState state = BreakerState::kClosed;
-  int failures = 0;                                  // in the current window
-  absl::Time window_start = absl::InfinitePast();    // first failure of the window
-  absl::Time open_until = absl::InfinitePast();      // when OPEN: end of the cooldown
-  int64_t probe_task_run_id = 0;                     // HALF_OPEN: the probe in flight, 0: none
+  int failures = 0;                                // in the current window
+  absl::Time window_start = absl::InfinitePast();  // first failure of the window
+  absl::Time open_until = absl::InfinitePast();    // when OPEN: end of the cooldown
+  int64_t probe_task_run_id = 0;                   // HALF_OPEN: the probe in flight, 0: none
 };
 
 struct BreakerChange {

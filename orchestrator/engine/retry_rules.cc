@@ -17,7 +17,8 @@ absl::Duration BaseDelay(const RetryPolicy& p, int retry) {
       return p.delays[std::min<size_t>(std::max(retry, 1) - 1, p.delays.size() - 1)];
     case RetryPolicy::DelayKind::kExponential: {
       // In seconds as a double, so that large exponents saturate instead of overflowing.
-      const double s = absl::ToDoubleSeconds(p.initial) * std::pow(p.factor, std::max(retry - 1, 0));
+      const double s =
+          absl::ToDoubleSeconds(p.initial) * std::pow(p.factor, std::max(retry - 1, 0));
       return absl::Seconds(std::min(s, absl::ToDoubleSeconds(p.max_delay)));
     }
   }
@@ -25,9 +26,8 @@ absl::Duration BaseDelay(const RetryPolicy& p, int retry) {
 }
 
 bool Listed(const RetryPolicy& p, const std::string& type) {
-  return !type.empty() &&
-         std::find(p.non_retryable_errors.begin(), p.non_retryable_errors.end(), type) !=
-             p.non_retryable_errors.end();
+  return !type.empty() && std::find(p.non_retryable_errors.begin(), p.non_retryable_errors.end(),
+                                    type) != p.non_retryable_errors.end();
 }
 
 // Why the failure is final regardless of the budget; empty when it is not.
@@ -37,7 +37,8 @@ std::string FinalBecause(const RetryPolicy& p, const FailureFacts& f) {
   if (Listed(p, f.error_type)) {
     return absl::StrCat("error type ", f.error_type, " is listed as non-retryable");
   }
-  const bool timeout = f.kind == FailureKind::kExecutionTimeout || f.kind == FailureKind::kLeaseLost;
+  const bool timeout =
+      f.kind == FailureKind::kExecutionTimeout || f.kind == FailureKind::kLeaseLost;
   if (timeout && !p.retry_timeouts) return "the retry policy does not retry timeouts";
   return "";
 }
@@ -56,7 +57,8 @@ absl::Duration RetryDelay(const RetryPolicy& policy, int retry, double unit_rand
   return absl::Trunc(jittered, absl::Milliseconds(1));
 }
 
-RetryDecision DecideRetry(const RetryPolicy& policy, const FailureFacts& facts, double unit_random) {
+RetryDecision DecideRetry(const RetryPolicy& policy, const FailureFacts& facts,
+                          double unit_random) {
   RetryDecision d;
   const std::string final_because = FinalBecause(policy, facts);
   if (!final_because.empty()) {

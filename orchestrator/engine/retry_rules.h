@@ -18,7 +18,7 @@ enum class FailureKind {
 };
 
 struct FailureFacts {
-  int attempt = 1;             // the attempt that failed, 1-based
+  int attempt = 1;  // the attempt that failed, 1-based
   FailureKind kind = FailureKind::kError;
   std::string error_type;      // as reported by the worker; may be empty
   bool non_retryable = false;  // the handler marked the error final
@@ -34,7 +34,7 @@ struct RetryDecision {
   absl::Duration delay = absl::ZeroDuration();       // after jitter
   absl::Duration base_delay = absl::ZeroDuration();  // before jitter
   double jitter_sample = 0.0;                        // the unit random used
-  std::string reason;  // "retry 2 of 3 in 2.104s" or why it is final
+  std::string reason;                                // "retry 2 of 3 in 2.104s" or why it is final
 };
 
 // Decides for the attempt described by `facts` under `policy`. Never retried:

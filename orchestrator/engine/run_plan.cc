@@ -11,9 +11,9 @@ absl::StatusOr<RunPlan> PlanRun(const FlowSpec& spec, int32_t flow_version,
                                 const nlohmann::json& given_parameters,
                                 const std::string& idempotency_key) {
   if (idempotency_key.size() > kMaxIdempotencyKeyLength) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "idempotency_key: ", idempotency_key.size(), " characters; expected at most ",
-        kMaxIdempotencyKeyLength));
+    return absl::InvalidArgumentError(absl::StrCat("idempotency_key: ", idempotency_key.size(),
+                                                   " characters; expected at most ",
+                                                   kMaxIdempotencyKeyLength));
   }
   absl::StatusOr<nlohmann::json> params = ResolveParameters(spec, given_parameters);
   if (!params.ok()) return params.status();

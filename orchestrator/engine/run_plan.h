@@ -17,26 +17,26 @@ struct PlannedTask {
   std::string queue;
   nlohmann::json config;
   std::vector<std::string> depends_on;
-  RetryPolicy retry;                                  // in force (flow default applied)
-  TaskTimeouts timeouts;                              // in force (flow defaults applied)
+  RetryPolicy retry;      // in force (flow default applied)
+  TaskTimeouts timeouts;  // in force (flow defaults applied)
   std::optional<CircuitBreakerSpec> circuit_breaker;
-  std::string fallback;                               // the task standing in for this one
-  std::string fallback_for;                           // set on a fallback task
+  std::string fallback;      // the task standing in for this one
+  std::string fallback_for;  // set on a fallback task
 };
 
 struct RunPlan {
   std::string flow_name;
   int32_t flow_version = 0;
-  nlohmann::json parameters;              // defaults applied
-  std::vector<std::string> result_tasks;  // whose results make the run's result
-  std::vector<PlannedTask> tasks;         // dependency order
-  std::string idempotency_key;            // empty: none
+  nlohmann::json parameters;                      // defaults applied
+  std::vector<std::string> result_tasks;          // whose results make the run's result
+  std::vector<PlannedTask> tasks;                 // dependency order
+  std::string idempotency_key;                    // empty: none
   absl::Duration timeout = absl::ZeroDuration();  // the whole run; zero: none
   // Set for runs of a deployment:
   std::string deployment_id;
   nlohmann::json env = nlohmann::json::object();  // {"NAME": {"value", "secret"}}
   std::vector<std::string> tags;
-  std::string work_queue;  // tasks on the "default" queue were moved here
+  std::string work_queue;      // tasks on the "default" queue were moved here
   std::string correlation_id;  // empty: generated
 };
 

@@ -57,8 +57,8 @@ std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks,
   for (const TaskStateView& task : tasks) {
     if (task.state == TaskRunState::kCompleted) continue;
     const bool is_fallback = !task.fallback_for.empty();
-    const bool covered = !task.fallback_name.empty() &&
-                         state_of[task.fallback_name] == TaskRunState::kCompleted;
+    const bool covered =
+        !task.fallback_name.empty() && state_of[task.fallback_name] == TaskRunState::kCompleted;
     if (covered || (is_fallback && task.state == TaskRunState::kSkipped)) continue;
     if (task.state == TaskRunState::kSkipped) {
       any_skipped = true;

@@ -22,10 +22,10 @@ using ::baton::kMaxResultBytes;
 // What a worker reported for an attempt.
 struct ReportedOutcome {
   bool succeeded = false;
-  std::string result_json;   // when succeeded
-  std::string error;         // when failed
+  std::string result_json;  // when succeeded
+  std::string error;        // when failed
   bool non_retryable = false;
-  std::string error_type;    // when failed; may be empty
+  std::string error_type;  // when failed; may be empty
 };
 
 // The decision for an accepted report.
@@ -38,8 +38,8 @@ struct AttemptDecision {
 
 // Without retry policies (yet), a success completes the task run and a failure
 // fails it. A "success" whose result is not JSON, exceeds kMaxResultBytes,
-// nests deeper than kMaxJsonDepth or holds a U+0000 character (which the database cannot store) is a failure
-// whose error says so.
+// nests deeper than kMaxJsonDepth or holds a U+0000 character (which the database cannot store) is
+// a failure whose error says so.
 AttemptDecision DecideAttempt(const ReportedOutcome& outcome);
 
 // Input of a task: {"params": parameters, "upstream": {name: result, ...}}.

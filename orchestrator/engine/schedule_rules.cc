@@ -43,8 +43,10 @@ std::string DroppedReason(const CatchUpPolicy& p) {
       return "missed while no orchestrator was running; catch_up policy latest runs only the "
              "latest missed fire";
     case CatchUpPolicy::Kind::kAll:
-      return absl::StrCat("missed while no orchestrator was running; catch_up policy all runs "
-                          "at most the ", p.max, " most recent missed fires");
+      return absl::StrCat(
+          "missed while no orchestrator was running; catch_up policy all runs "
+          "at most the ",
+          p.max, " most recent missed fires");
   }
   return "missed";
 }
@@ -59,7 +61,7 @@ FirePlan PlanFires(const NextFireFn& next_fire, absl::Time cursor, absl::Time no
   Skips skips(plan);
   const absl::Time missed_before = now - late_after;
   const size_t keep = KeepMissed(catch_up);
-  std::deque<absl::Time> kept;  // the most recent missed fires, at most `keep`
+  std::deque<absl::Time> kept;      // the most recent missed fires, at most `keep`
   absl::Time before_kept = cursor;  // the last fire considered before kept.front()
   bool stopped_at_limit = true;
   for (int seen = 0; seen < kMaxFiresPerPlan; ++seen) {
@@ -76,7 +78,8 @@ FirePlan PlanFires(const NextFireFn& next_fire, absl::Time cursor, absl::Time no
     }
     if (catch_up.kind == CatchUpPolicy::Kind::kAll && *fire < now - catch_up.within) {
       skips.Add(*fire, absl::StrCat("missed while no orchestrator was running; older than "
-                                    "catch_up within ", absl::FormatDuration(catch_up.within)));
+                                    "catch_up within ",
+                                    absl::FormatDuration(catch_up.within)));
       continue;
     }
     kept.push_back(*fire);

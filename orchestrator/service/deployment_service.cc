@@ -6,8 +6,8 @@
 #include "absl/time/clock.h"
 #include "common/deployment_spec.h"
 #include "common/flow_spec.h"
-#include "common/limits.h"
 #include "common/json_util.h"
+#include "common/limits.h"
 #include "common/rpc/grpc_status.h"
 #include "orchestrator/engine/run_rules.h"
 #include "orchestrator/service/proto_convert.h"
@@ -67,9 +67,11 @@ absl::Status DeploymentServiceImpl::CheckAgainstFlow(const DeploymentSpec& spec,
                                                      const std::string& source) {
   auto flow = flows_.GetFlow(spec.flow, spec.flow_version);
   if (absl::IsNotFound(flow.status())) {
-    return WithSource(source, spec.flow_version == 0 ? "flow" : "flow_version", absl::Status(
-        flow.status().code(), absl::StrCat(flow.status().message(),
-                                           "; expected a flow applied with baton flow apply")));
+    return WithSource(
+        source, spec.flow_version == 0 ? "flow" : "flow_version",
+        absl::Status(flow.status().code(),
+                     absl::StrCat(flow.status().message(),
+                                  "; expected a flow applied with baton flow apply")));
   }
   if (!flow.ok()) return flow.status();
   auto flow_spec = FlowSpecFromJson(flow->spec, flow->name);
@@ -79,8 +81,8 @@ absl::Status DeploymentServiceImpl::CheckAgainstFlow(const DeploymentSpec& spec,
   return absl::OkStatus();
 }
 
-absl::Status DeploymentServiceImpl::Describe(const store::DeploymentRecord& record,
-                                             int next_fires, v1::Deployment* out) {
+absl::Status DeploymentServiceImpl::Describe(const store::DeploymentRecord& record, int next_fires,
+                                             v1::Deployment* out) {
   out->set_id(record.id);
   SpecToProto(record.spec, out);
   out->set_paused(record.paused);
@@ -169,8 +171,8 @@ grpc::Status DeploymentServiceImpl::ResumeDeployment(grpc::ServerContext*,
 absl::StatusOr<engine::RunPlan> DeploymentServiceImpl::PlanManualRun(
     const store::DeploymentRecord& record, const v1::RunDeploymentRequest& request) {
   const DeploymentSpec& spec = record.spec;
-  auto given = ParseJsonObject(request.parameters_json(), "parameters_json",
-                               engine::kMaxParametersBytes);
+  auto given =
+      ParseJsonObject(request.parameters_json(), "parameters_json", engine::kMaxParametersBytes);
   if (!given.ok()) return given.status();
   nlohmann::json params = spec.parameters;
   params.update(*given);

@@ -34,8 +34,7 @@ class DeploymentServiceImpl final : public v1::DeploymentService::Service {
   // The deployment's flow exists and its parameters fit it; errors name the file.
   absl::Status CheckAgainstFlow(const DeploymentSpec& spec, const std::string& source);
   // The message for `record` with its next fires and recent skips.
-  absl::Status Describe(const store::DeploymentRecord& record, int next_fires,
-                        v1::Deployment* out);
+  absl::Status Describe(const store::DeploymentRecord& record, int next_fires, v1::Deployment* out);
   absl::StatusOr<engine::RunPlan> PlanManualRun(const store::DeploymentRecord& record,
                                                 const v1::RunDeploymentRequest& request);
 

@@ -32,10 +32,9 @@ absl::StatusOr<PollAdmission::Ticket> PollAdmission::Admit(const std::string& wo
   absl::MutexLock lock(&mu_);
   int& mine = per_worker_[worker_id];
   if (mine >= max_per_worker_) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("worker ", worker_id, " already has ", mine,
-                     " polls waiting; expected at most ", max_per_worker_,
-                     " at once per worker (max polls per worker)"));
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "worker ", worker_id, " already has ", mine, " polls waiting; expected at most ",
+        max_per_worker_, " at once per worker (max polls per worker)"));
   }
   if (total_ >= max_total_) {
     if (mine == 0) per_worker_.erase(worker_id);

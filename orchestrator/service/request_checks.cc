@@ -9,8 +9,8 @@ namespace baton::service {
 absl::Status CheckName(const std::string& field, const std::string& value) {
   if (IsValidName(value)) return absl::OkStatus();
   return absl::InvalidArgumentError(absl::StrCat(
-      field, ": \"", value.substr(0, 200), "\" is not a valid name; expected 1 to ",
-      kMaxNameLength, " characters of [A-Za-z0-9_.-], starting with a letter or digit"));
+      field, ": \"", value.substr(0, 200), "\" is not a valid name; expected 1 to ", kMaxNameLength,
+      " characters of [A-Za-z0-9_.-], starting with a letter or digit"));
 }
 
 absl::Status CheckRange(const std::string& field, int64_t value, int64_t min, int64_t max) {
@@ -54,9 +54,9 @@ absl::Status CheckCorrelationId(const std::string& value) {
   for (size_t i = 0; i < value.size(); ++i) {
     const unsigned char c = value[i];
     if (c < 0x21 || c > 0x7e) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "correlation_id: character ", i + 1, " is not printable ASCII; expected letters, "
-          "digits and punctuation without spaces"));
+      return absl::InvalidArgumentError(absl::StrCat("correlation_id: character ", i + 1,
+                                                     " is not printable ASCII; expected letters, "
+                                                     "digits and punctuation without spaces"));
     }
   }
   return absl::OkStatus();

@@ -8,8 +8,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/repeated_field.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace baton::service {
 

@@ -20,11 +20,12 @@ constexpr const char* kUpsertRunBreakers =
 const std::string kLockBreaker =
     absl::StrCat("SELECT ", kBreakerColumns, " FROM circuit_breakers WHERE key = $1 FOR UPDATE");
 
-const std::string kLockProbeSlots = absl::StrCat(
-    "SELECT ", kBreakerColumns, " FROM circuit_breakers"
-    " WHERE (state = 'OPEN' AND open_until <= now())"
-    "    OR (state = 'HALF_OPEN' AND probe_task_run_id IS NULL)"
-    " FOR UPDATE SKIP LOCKED");
+const std::string kLockProbeSlots =
+    absl::StrCat("SELECT ", kBreakerColumns,
+                 " FROM circuit_breakers"
+                 " WHERE (state = 'OPEN' AND open_until <= now())"
+                 "    OR (state = 'HALF_OPEN' AND probe_task_run_id IS NULL)"
+                 " FOR UPDATE SKIP LOCKED");
 
 constexpr const char* kSaveBreaker =
     "UPDATE circuit_breakers SET state = $2, failures = $3, window_start = to_timestamp($4 / 1e6),"
@@ -57,11 +58,18 @@ void Save(pqxx::work& tx, const std::string& key, const engine::Breaker& b) {
 
 }  // namespace
 
-Transition BreakerTransition(const std::string& run_id, int64_t task_run_id,
-                             const std::string& key, engine::BreakerState from,
-                             engine::BreakerState to, std::string reason) {
-  return {"breaker", run_id,  task_run_id, 0, std::string(engine::Name(from)),
-          std::string(engine::Name(to)), false, std::move(reason), key};
+Transition BreakerTransition(const std::string& run_id, int64_t task_run_id, const std::string& key,
+                             engine::BreakerState from, engine::BreakerState to,
+                             std::string reason) {
+  return {"breaker",
+          run_id,
+          task_run_id,
+          0,
+          std::string(engine::Name(from)),
+          std::string(engine::Name(to)),
+          false,
+          std::move(reason),
+          key};
 }
 
 void UpsertRunBreakers(pqxx::work& tx, const std::string& run_id) {

@@ -1,10 +1,9 @@
 // Breaker changes made inside other operations' transactions. Store-internal.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "orchestrator/engine/breaker_rules.h"
 #include "orchestrator/store/history.h"
@@ -37,8 +36,8 @@ std::vector<ProbeSlot> LockProbeSlots(pqxx::work& tx);
 void StartProbe(pqxx::work& tx, const ProbeSlot& slot, int64_t task_run_id,
                 const std::string& run_id, std::vector<Transition>& history);
 
-Transition BreakerTransition(const std::string& run_id, int64_t task_run_id,
-                             const std::string& key, engine::BreakerState from,
-                             engine::BreakerState to, std::string reason);
+Transition BreakerTransition(const std::string& run_id, int64_t task_run_id, const std::string& key,
+                             engine::BreakerState from, engine::BreakerState to,
+                             std::string reason);
 
 }  // namespace baton::store

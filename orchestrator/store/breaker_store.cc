@@ -10,13 +10,14 @@ namespace {
 const std::string kBreakerRecordColumns =
     absl::StrCat(kBreakerColumns, ", spec::text, baton_us(updated_at)");
 
-const std::string kListBreakers =
-    absl::StrCat("SELECT ", kBreakerRecordColumns, " FROM circuit_breakers ORDER BY key LIMIT 1000");
+const std::string kListBreakers = absl::StrCat("SELECT ", kBreakerRecordColumns,
+                                               " FROM circuit_breakers ORDER BY key LIMIT 1000");
 
 const std::string kResetBreaker = absl::StrCat(
     "UPDATE circuit_breakers SET state = 'CLOSED', failures = 0, window_start = NULL,"
     " open_until = NULL, probe_task_run_id = NULL, updated_at = now() WHERE key = $1"
-    " RETURNING ", kBreakerRecordColumns);
+    " RETURNING ",
+    kBreakerRecordColumns);
 
 BreakerRecord RecordFrom(const pqxx::row& row) {
   BreakerRecord r;

@@ -35,13 +35,15 @@ absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, FlowRunState
   if (run.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
   const FlowRunState state = engine::ParseFlowRunState(run[0][0].as<std::string>()).value();
   if (engine::IsTerminal(state)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "run ", run_id, " already ended ", engine::Name(state), "; only an active run can be cancelled"));
+    return absl::FailedPreconditionError(absl::StrCat("run ", run_id, " already ended ",
+                                                      engine::Name(state),
+                                                      "; only an active run can be cancelled"));
   }
   if (state == FlowRunState::kCancelling) return absl::OkStatus();
   tx.exec_params(kMarkCancelling, run_id, std::string(engine::Name(end_state)), reason);
   history.push_back(RunTransition(run_id, state, FlowRunState::kCancelling, reason));
-  const std::string task_error = absl::StrCat("run ", engine::Name(end_state) == "TIMED_OUT" ? "timed out" : "cancelled", ": ", reason);
+  const std::string task_error = absl::StrCat(
+      "run ", engine::Name(end_state) == "TIMED_OUT" ? "timed out" : "cancelled", ": ", reason);
   pqxx::result cancelled = tx.exec_params(kCancelOpenTasks, run_id, task_error);
   for (const auto& row : cancelled) {
     history.push_back(TaskTransition(run_id, row[0].as<int64_t>(),

@@ -2,10 +2,9 @@
 // caller's transaction. Store-internal.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "absl/status/status.h"
 #include "orchestrator/engine/states.h"
@@ -19,8 +18,7 @@ namespace baton::store {
 // at once when nothing was running. FAILED_PRECONDITION when the run already
 // ended; NOT_FOUND when there is no such run. A run already CANCELLING is left
 // as it is.
-absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id,
-                         engine::FlowRunState end_state, const std::string& reason,
-                         std::vector<Transition>& history);
+absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, engine::FlowRunState end_state,
+                         const std::string& reason, std::vector<Transition>& history);
 
 }  // namespace baton::store

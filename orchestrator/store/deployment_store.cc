@@ -12,14 +12,14 @@ const char* const kDeploymentColumns =
 
 namespace {
 
-
 const std::string kUpsertDeployment = absl::StrCat(
     "INSERT INTO deployments AS d (name, flow_name, spec, paused, cursor)"
     " VALUES ($1, $2, $3::jsonb, $4, now())"
     " ON CONFLICT (name) DO UPDATE SET flow_name = EXCLUDED.flow_name, spec = EXCLUDED.spec,"
     "   paused = EXCLUDED.paused, updated_at = now(),"
     "   cursor = CASE WHEN d.paused AND NOT EXCLUDED.paused THEN now() ELSE d.cursor END"
-    " RETURNING ", kDeploymentColumns, ", (xmax = 0)");
+    " RETURNING ",
+    kDeploymentColumns, ", (xmax = 0)");
 
 // Scheduled runs that have not started go when their deployment changes;
 // the scheduler plans them again (the cursor moves back to the first of them).
@@ -43,7 +43,8 @@ const std::string kSetPaused = absl::StrCat(
     "UPDATE deployments d SET paused = $2::boolean, updated_at = now(),"
     " spec = jsonb_set(spec, '{paused}', to_jsonb($2::boolean)),"
     " cursor = CASE WHEN paused AND NOT $2 THEN now() ELSE cursor END"
-    " WHERE d.name = $1 RETURNING ", kDeploymentColumns);
+    " WHERE d.name = $1 RETURNING ",
+    kDeploymentColumns);
 
 constexpr const char* kDeleteScheduled =
     "WITH gone AS ("
@@ -59,8 +60,8 @@ DeploymentRecord DeploymentFromRow(const pqxx::row& row) {
   DeploymentRecord d;
   d.id = row[0].as<std::string>();
   // Validated when applied; a failure here is a bug.
-  d.spec = DeploymentSpecFromJson(nlohmann::json::parse(row[1].as<std::string>()), "stored")
-               .value();
+  d.spec =
+      DeploymentSpecFromJson(nlohmann::json::parse(row[1].as<std::string>()), "stored").value();
   d.paused = row[2].as<bool>();
   d.cursor = TimeFromMicros(row[3]);
   d.created_at = TimeFromMicros(row[4]);
@@ -108,8 +109,7 @@ absl::StatusOr<std::vector<DeploymentRecord>> DeploymentStore::ListDeployments()
   });
 }
 
-absl::StatusOr<DeploymentRecord> DeploymentStore::SetPaused(const std::string& name,
-                                                            bool paused) {
+absl::StatusOr<DeploymentRecord> DeploymentStore::SetPaused(const std::string& name, bool paused) {
   return pool_.TransactFor<DeploymentRecord>(
       [&](pqxx::work& tx) -> absl::StatusOr<DeploymentRecord> {
         if (paused) tx.exec_params(kDeleteScheduled, name);

@@ -6,9 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <pqxx/pqxx>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -30,7 +29,8 @@ absl::StatusOr<std::string> FindBinDir(const std::string& configured) {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator("/usr/lib/postgresql", ec)) {
     const std::string bin = entry.path().string() + "/bin";
-    if (fs::exists(bin + "/initdb") && (best.empty() || entry.path().filename() > fs::path(best).parent_path().filename())) {
+    if (fs::exists(bin + "/initdb") &&
+        (best.empty() || entry.path().filename() > fs::path(best).parent_path().filename())) {
       best = bin;
     }
   }
@@ -92,9 +92,9 @@ absl::Status EmbeddedPostgres::RunTool(const std::string& tool, std::vector<std:
   auto result = RunSubprocess(run, nullptr);
   if (!result.ok()) return result.status();
   if (result->exit_code != 0) {
-    return absl::InternalError(absl::StrCat(
-        "embedded PostgreSQL: ", tool, " failed (exit ", result->exit_code, "): ",
-        result->stderr_tail, result->stdout_tail, LogTail()));
+    return absl::InternalError(absl::StrCat("embedded PostgreSQL: ", tool, " failed (exit ",
+                                            result->exit_code, "): ", result->stderr_tail,
+                                            result->stdout_tail, LogTail()));
   }
   return absl::OkStatus();
 }
@@ -108,18 +108,21 @@ absl::Status EmbeddedPostgres::InitIfNeeded() {
     if (auto s = HandOver(dir); !s.ok()) return s;
   }
   if ((root_ + "/run/.s.PGSQL.5432").size() > kMaxSocketPath) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "embedded PostgreSQL: data folder path \"", options_.data_dir, "\" is too long for a "
-        "Unix socket; expected at most ", kMaxSocketPath - 30, " characters"));
+    return absl::InvalidArgumentError(absl::StrCat("embedded PostgreSQL: data folder path \"",
+                                                   options_.data_dir,
+                                                   "\" is too long for a "
+                                                   "Unix socket; expected at most ",
+                                                   kMaxSocketPath - 30, " characters"));
   }
   if (IsInitialized(root_ + "/data")) return absl::OkStatus();
   spdlog::info("embedded PostgreSQL: creating a cluster in {}/data", root_);
-  std::vector<std::string> args = {"-D", root_ + "/data", "-U", kServerUser, "-A", "trust",
-                                   "-E", "UTF8", "--locale=C.UTF-8"};
+  std::vector<std::string> args = {
+      "-D", root_ + "/data", "-U", kServerUser, "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8"};
   if (!options_.durable) args.push_back("--no-sync");
   absl::Status s = RunTool("initdb", args);
   if (!s.ok() && geteuid() == 0) {
-    return absl::Status(s.code(), absl::StrCat(s.message(), " (as root the server runs as user "
+    return absl::Status(s.code(), absl::StrCat(s.message(),
+                                               " (as root the server runs as user "
                                                "\"postgres\", which must be able to reach ",
                                                root_, ")"));
   }
@@ -127,21 +130,19 @@ absl::Status EmbeddedPostgres::InitIfNeeded() {
 }
 
 absl::Status EmbeddedPostgres::StartServer() {
-  std::vector<std::string> server = {
-      "-p", std::to_string(kPort), "-k", root_ + "/run", "-c", "listen_addresses=",
-      "-c", "max_connections=200"};
+  std::vector<std::string> server = {"-p", std::to_string(kPort), "-k", root_ + "/run",
+                                     "-c", "listen_addresses=",   "-c", "max_connections=200"};
   if (!options_.durable) {
-    server.insert(server.end(), {"-c", "fsync=off", "-c", "synchronous_commit=off",
-                                 "-c", "full_page_writes=off"});
+    server.insert(server.end(), {"-c", "fsync=off", "-c", "synchronous_commit=off", "-c",
+                                 "full_page_writes=off"});
   }
   // Adopt a server left running on this folder (e.g. after a crash).
   if (RunTool("pg_ctl", {"status", "-D", root_ + "/data"}).ok()) {
     spdlog::info("embedded PostgreSQL: adopting the server already running in {}", root_);
   } else {
     const std::string timeout = std::to_string(absl::ToInt64Seconds(options_.start_timeout));
-    absl::Status s = RunTool("pg_ctl", {"start", "-D", root_ + "/data", "-l",
-                                        root_ + "/server.log", "-w", "-t", timeout, "-o",
-                                        absl::StrJoin(server, " ")});
+    absl::Status s = RunTool("pg_ctl", {"start", "-D", root_ + "/data", "-l", root_ + "/server.log",
+                                        "-w", "-t", timeout, "-o", absl::StrJoin(server, " ")});
     if (!s.ok()) return s;
   }
   running_ = true;
@@ -169,8 +170,8 @@ absl::Status EmbeddedPostgres::CreateDatabase(const std::string& database) {
     }
     return absl::OkStatus();
   } catch (const std::exception& e) {
-    return absl::UnavailableError(absl::StrCat("embedded PostgreSQL: create database \"",
-                                               database, "\": ", e.what(), LogTail()));
+    return absl::UnavailableError(absl::StrCat("embedded PostgreSQL: create database \"", database,
+                                               "\": ", e.what(), LogTail()));
   }
 }
 

@@ -16,10 +16,10 @@
 namespace baton::store {
 
 struct EmbeddedPostgresOptions {
-  std::string data_dir;       // created if missing; holds postgres/{data,run,server.log}
-  std::string bin_dir;        // empty: the newest /usr/lib/postgresql/<version>/bin
+  std::string data_dir;  // created if missing; holds postgres/{data,run,server.log}
+  std::string bin_dir;   // empty: the newest /usr/lib/postgresql/<version>/bin
   std::string database = "baton";
-  bool durable = true;        // false (tests): no fsync, faster start and commits
+  bool durable = true;  // false (tests): no fsync, faster start and commits
   absl::Duration start_timeout = absl::Seconds(60);
 };
 

@@ -20,13 +20,14 @@ const std::string kSelectFlowVersion =
 const std::string kInsertFlow = absl::StrCat(
     "INSERT INTO flows (name, version, description, spec, digest)"
     " VALUES ($1, $2, $3, $4::jsonb, encode(sha256(convert_to($4::jsonb::text, 'UTF8')), 'hex'))"
-    " RETURNING ", kFlowColumns);
+    " RETURNING ",
+    kFlowColumns);
 
-constexpr const char* kDigestOf = "SELECT encode(sha256(convert_to($1::jsonb::text, 'UTF8')), 'hex')";
+constexpr const char* kDigestOf =
+    "SELECT encode(sha256(convert_to($1::jsonb::text, 'UTF8')), 'hex')";
 
 const std::string kSelectLatestFlows = absl::StrCat(
-    "SELECT DISTINCT ON (name) ", kFlowColumns,
-    " FROM flows ORDER BY name, version DESC LIMIT $1");
+    "SELECT DISTINCT ON (name) ", kFlowColumns, " FROM flows ORDER BY name, version DESC LIMIT $1");
 
 FlowRecord FlowFromRow(const pqxx::row& row) {
   FlowRecord flow;

@@ -3,10 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "orchestrator/engine/states.h"
 
@@ -26,9 +25,8 @@ struct Transition {
 
 Transition RunTransition(const std::string& run_id, engine::FlowRunState from,
                          engine::FlowRunState to, std::string reason = "");
-Transition TaskTransition(const std::string& run_id, int64_t task_run_id,
-                          engine::TaskRunState from, engine::TaskRunState to,
-                          std::string reason = "");
+Transition TaskTransition(const std::string& run_id, int64_t task_run_id, engine::TaskRunState from,
+                          engine::TaskRunState to, std::string reason = "");
 Transition AttemptTransition(const std::string& run_id, int64_t task_run_id, int32_t attempt,
                              engine::AttemptState to, std::string reason = "");
 

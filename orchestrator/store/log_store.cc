@@ -36,8 +36,7 @@ constexpr const char* kCountLines =
 
 constexpr const char* kSelectRunState = "SELECT state FROM flow_runs WHERE id = $1::uuid";
 
-constexpr const char* kTaskExists =
-    "SELECT 1 FROM task_runs WHERE run_id = $1::uuid AND name = $2";
+constexpr const char* kTaskExists = "SELECT 1 FROM task_runs WHERE run_id = $1::uuid AND name = $2";
 
 constexpr const char* kSelectLines =
     "SELECT l.id, t.name, l.task_run_id, l.attempt, coalesce(a.worker_id::text, ''),"
@@ -129,9 +128,9 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
           pqxx::result row =
               tx.exec_params(kSelectAttempt, c.task_run_id, c.attempt, c.lease_token, worker_id);
           if (row.empty()) {
-            out[i].refused = absl::FailedPreconditionError(absl::StrCat(
-                "attempt ", c.attempt, " of task run ", c.task_run_id,
-                " was not leased to this worker with this token"));
+            out[i].refused = absl::FailedPreconditionError(
+                absl::StrCat("attempt ", c.attempt, " of task run ", c.task_run_id,
+                             " was not leased to this worker with this token"));
             continue;
           }
           fenced.push_back({i, row[0][0].as<std::string>()});
@@ -146,9 +145,9 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
           // The counters as of now (under the run's lock): earlier batches of
           // this request may have moved them.
           const LogBatch& batch = batches[f.index];
-          pqxx::result row = tx.exec_params(kSelectAttempt, batch.claim.task_run_id,
-                                            batch.claim.attempt, batch.claim.lease_token,
-                                            worker_id);
+          pqxx::result row =
+              tx.exec_params(kSelectAttempt, batch.claim.task_run_id, batch.claim.attempt,
+                             batch.claim.lease_token, worker_id);
           f.lines = row[0][1].as<int>();
           f.bytes = row[0][2].as<int64_t>();
           f.dropped = row[0][3].as<int>();

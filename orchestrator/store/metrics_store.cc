@@ -51,21 +51,20 @@ void ReadAttempts(pqxx::work& tx, MetricsSnapshot& s) {
 
 absl::StatusOr<MetricsSnapshot> MetricsStore::Read(absl::Duration worker_liveness,
                                                    absl::Duration lease_wait_window) {
-  return pool_.TransactFor<MetricsSnapshot>(
-      [&](pqxx::work& tx) -> absl::StatusOr<MetricsSnapshot> {
-        MetricsSnapshot s;
-        s.flow_runs = Counts(tx.exec(kFlowRunsByState), 1);
-        s.task_runs = Counts(tx.exec(kTaskRunsByState), 1);
-        s.ready_tasks = Counts(tx.exec(kReadyByQueue), 1);
-        s.breakers = Counts(tx.exec(kBreakers), 2);
-        s.workers = Counts(
-            tx.exec_params(kWorkersByState, absl::ToInt64Milliseconds(worker_liveness)), 1);
-        ReadAttempts(tx, s);
-        const pqxx::result waits = tx.exec_params(
-            kLeaseWaits, absl::ToInt64Milliseconds(lease_wait_window), kMaxLeaseWaitSamples);
-        for (const pqxx::row& row : waits) s.lease_waits.push_back(row[0].as<double>());
-        return s;
-      });
+  return pool_.TransactFor<MetricsSnapshot>([&](pqxx::work& tx) -> absl::StatusOr<MetricsSnapshot> {
+    MetricsSnapshot s;
+    s.flow_runs = Counts(tx.exec(kFlowRunsByState), 1);
+    s.task_runs = Counts(tx.exec(kTaskRunsByState), 1);
+    s.ready_tasks = Counts(tx.exec(kReadyByQueue), 1);
+    s.breakers = Counts(tx.exec(kBreakers), 2);
+    s.workers =
+        Counts(tx.exec_params(kWorkersByState, absl::ToInt64Milliseconds(worker_liveness)), 1);
+    ReadAttempts(tx, s);
+    const pqxx::result waits = tx.exec_params(
+        kLeaseWaits, absl::ToInt64Milliseconds(lease_wait_window), kMaxLeaseWaitSamples);
+    for (const pqxx::row& row : waits) s.lease_waits.push_back(row[0].as<double>());
+    return s;
+  });
 }
 
 }  // namespace baton::store

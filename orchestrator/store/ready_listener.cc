@@ -1,7 +1,6 @@
 #include "orchestrator/store/ready_listener.h"
 
 #include <chrono>
-
 #include <pqxx/pqxx>
 
 #include "orchestrator/store/notify.h"
@@ -30,7 +29,9 @@ ReadyListener::~ReadyListener() {
   if (thread_.joinable()) thread_.join();
 }
 
-void ReadyListener::Start() { thread_ = std::thread([this] { Loop(); }); }
+void ReadyListener::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void ReadyListener::Loop() {
   int failures = 0;

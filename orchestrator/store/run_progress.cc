@@ -48,16 +48,14 @@ constexpr const char* kActivateFallback =
     "UPDATE task_runs SET state = 'READY', ready_at = now(), resolution = $3"
     " WHERE run_id = $1::uuid AND name = $2 AND state = 'PENDING' RETURNING id";
 
-constexpr const char* kSetResolution =
-    "UPDATE task_runs SET resolution = $2 WHERE id = $1";
+constexpr const char* kSetResolution = "UPDATE task_runs SET resolution = $2 WHERE id = $1";
 
 // The fallback's result stands in for its primary's.
 constexpr const char* kAdoptFallbackResult =
     "UPDATE task_runs SET result = $3::jsonb, resolution = $4"
     " WHERE run_id = $1::uuid AND name = $2 RETURNING id";
 
-constexpr const char* kPrimaryId =
-    "SELECT id FROM task_runs WHERE run_id = $1::uuid AND name = $2";
+constexpr const char* kPrimaryId = "SELECT id FROM task_runs WHERE run_id = $1::uuid AND name = $2";
 
 // Also takes the run's row lock, which serializes the end-of-run decision.
 constexpr const char* kCloseTasks =
@@ -113,8 +111,8 @@ int SkipUnusedFallback(pqxx::work& tx, const TaskRow& task, const std::string& r
 void ActivateFallback(pqxx::work& tx, const TaskRow& task, const std::string& why,
                       std::vector<Transition>& history) {
   const std::string stands_in = absl::StrCat("standing in for \"", task.name, "\": ", why);
-  for (const auto& row : tx.exec_params(kActivateFallback, task.run_id, task.fallback_name,
-                                        stands_in)) {
+  for (const auto& row :
+       tx.exec_params(kActivateFallback, task.run_id, task.fallback_name, stands_in)) {
     history.push_back(TaskTransition(task.run_id, row[0].as<int64_t>(), TaskRunState::kPending,
                                      TaskRunState::kReady, stands_in));
   }
@@ -145,13 +143,13 @@ void EndRun(pqxx::work& tx, const std::string& run_id, const pqxx::row& run,
             std::vector<Transition>& history) {
   const FlowRunState current = engine::ParseFlowRunState(run[1].as<std::string>()).value();
   std::optional<FlowRunState> forced;
-  if (!run[2].as<std::string>().empty()) forced = engine::ParseFlowRunState(run[2].as<std::string>());
+  if (!run[2].as<std::string>().empty())
+    forced = engine::ParseFlowRunState(run[2].as<std::string>());
   std::vector<engine::TaskStateView> tasks;
   for (const auto& row : tx.exec_params(kSelectTaskStates, run_id)) {
     tasks.push_back({row[0].as<std::string>(),
                      engine::ParseTaskRunState(row[1].as<std::string>()).value(),
-                     row[2].as<std::string>(), row[3].as<std::string>(),
-                     row[4].as<std::string>()});
+                     row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<std::string>()});
   }
   std::optional<engine::RunEnd> end = engine::DecideRunEnd(tasks, forced, run[3].as<std::string>());
   if (!end || !engine::CanTransition(current, end->state)) return;
@@ -182,8 +180,8 @@ void SettleTask(pqxx::work& tx, const TaskRow& task, TaskRunState reached,
       AdoptResult(tx, task, result, history);
     } else {
       ReleaseDownstream(tx, task.run_id, task.id, history);
-      closed += SkipUnusedFallback(tx, task, "not needed: the task it stands in for completed",
-                                   history);
+      closed +=
+          SkipUnusedFallback(tx, task, "not needed: the task it stands in for completed", history);
     }
   } else if (run_fallback && !task.fallback_name.empty()) {
     ActivateFallback(tx, task, why, history);
@@ -192,8 +190,9 @@ void SettleTask(pqxx::work& tx, const TaskRow& task, TaskRunState reached,
     if (!task.fallback_for.empty()) {
       skip_below = tx.exec_params1(kPrimaryId, task.run_id, task.fallback_for)[0].as<int64_t>();
     }
-    const std::string reason = absl::StrCat("upstream task \"", task.fallback_for.empty() ? task.name : task.fallback_for, "\" ",
-                                            engine::Name(reached));
+    const std::string reason =
+        absl::StrCat("upstream task \"", task.fallback_for.empty() ? task.name : task.fallback_for,
+                     "\" ", engine::Name(reached));
     closed += SkipDescendants(tx, task.run_id, skip_below, reason, history);
     closed += SkipUnusedFallback(tx, task, absl::StrCat("not needed: ", reason), history);
   }

@@ -4,10 +4,9 @@
 // the caller's transaction, which already updated (and locked) the task's row.
 #pragma once
 
+#include <pqxx/pqxx>
 #include <string>
 #include <vector>
-
-#include <pqxx/pqxx>
 
 #include "nlohmann/json.hpp"
 #include "orchestrator/engine/states.h"

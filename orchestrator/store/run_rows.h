@@ -2,9 +2,8 @@
 // scheduled one. Store-internal.
 #pragma once
 
-#include <string>
-
 #include <pqxx/pqxx>
+#include <string>
 
 #include "orchestrator/engine/run_plan.h"
 

@@ -27,7 +27,8 @@ const std::string kInsertRun = absl::StrCat(
     "   nullif($8, '')::uuid, $9::jsonb, $10::text[], nullif($11, ''),"
     "   coalesce(nullif($12, ''), gen_random_uuid()::text))"
     " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-    " RETURNING ", kRunColumns);
+    " RETURNING ",
+    kRunColumns);
 
 const std::string kSelectRunByKey = absl::StrCat(
     "SELECT ", kRunColumns, " FROM flow_runs r WHERE r.flow_name = $1 AND r.idempotency_key = $2");
@@ -37,12 +38,13 @@ const std::string kSelectRun =
 
 // The window bounds are timestamptz text ('-infinity' and 'infinity' when
 // open), so the created_at indexes bound the scan on both sides.
-const std::string kListRuns = absl::StrCat(
-    "SELECT ", kRunColumns, " FROM flow_runs r"
-    " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
-    "   AND r.created_at >= $4::timestamptz AND r.created_at < $5::timestamptz"
-    "   AND ($6 = '' OR r.deployment_id = nullif($6, '')::uuid)"
-    " ORDER BY r.created_at DESC, r.id LIMIT $3");
+const std::string kListRuns =
+    absl::StrCat("SELECT ", kRunColumns,
+                 " FROM flow_runs r"
+                 " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
+                 "   AND r.created_at >= $4::timestamptz AND r.created_at < $5::timestamptz"
+                 "   AND ($6 = '' OR r.deployment_id = nullif($6, '')::uuid)"
+                 " ORDER BY r.created_at DESC, r.id LIMIT $3");
 
 // Roots are READY at once, except fallback tasks, which wait for their primary.
 constexpr const char* kInsertTaskRuns =
@@ -201,9 +203,15 @@ nlohmann::json TasksAsJson(const std::vector<engine::PlannedTask>& tasks) {
   for (size_t i = 0; i < tasks.size(); ++i) {
     const engine::PlannedTask& t = tasks[i];
     auto ms = [](absl::Duration d) { return absl::ToInt64Milliseconds(d); };
-    auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::json() : nlohmann::json(s); };
-    rows.push_back({{"name", t.name}, {"position", i}, {"handler", t.handler},
-                    {"queue", t.queue}, {"config", t.config}, {"depends_on", t.depends_on},
+    auto text_or_null = [](const std::string& s) {
+      return s.empty() ? nlohmann::json() : nlohmann::json(s);
+    };
+    rows.push_back({{"name", t.name},
+                    {"position", i},
+                    {"handler", t.handler},
+                    {"queue", t.queue},
+                    {"config", t.config},
+                    {"depends_on", t.depends_on},
                     {"retry_policy", RetryPolicyToJson(t.retry)},
                     {"execution_timeout_ms", ms(t.timeouts.execution)},
                     {"heartbeat_timeout_ms", ms(t.timeouts.heartbeat)},
@@ -265,16 +273,14 @@ bool IsUuid(const std::string& id) {
 
 absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run) {
   return pool_.TransactFor<Started>([&](pqxx::work& tx) -> absl::StatusOr<Started> {
-    pqxx::result inserted =
-        tx.exec_params(kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
-                       PgTextArray(run.result_tasks), run.idempotency_key,
-                       static_cast<int>(run.tasks.size()), absl::ToInt64Milliseconds(run.timeout),
-                       run.deployment_id, run.env.dump(), PgTextArray(run.tags), run.work_queue,
-                       run.correlation_id);
+    pqxx::result inserted = tx.exec_params(
+        kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
+        PgTextArray(run.result_tasks), run.idempotency_key, static_cast<int>(run.tasks.size()),
+        absl::ToInt64Milliseconds(run.timeout), run.deployment_id, run.env.dump(),
+        PgTextArray(run.tags), run.work_queue, run.correlation_id);
     if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
-      return Started{RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name,
-                                                run.idempotency_key)),
-                     false};
+      return Started{
+          RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name, run.idempotency_key)), false};
     }
     Started started{RunFromRow(inserted[0]), true};
     InsertTaskRuns(tx, started.run.id, run, "", "started");
@@ -284,9 +290,9 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
 
 absl::StatusOr<RunRecord> RunStore::GetRun(const std::string& run_id) {
   if (!IsUuid(run_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("run id \"", run_id, "\" is not a UUID; expected e.g. "
-                     "0b9c6f1e-2d3a-4c5b-8e7f-112233445566"));
+    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id,
+                                                   "\" is not a UUID; expected e.g. "
+                                                   "0b9c6f1e-2d3a-4c5b-8e7f-112233445566"));
   }
   return pool_.TransactFor<RunRecord>([&](pqxx::work& tx) -> absl::StatusOr<RunRecord> {
     pqxx::result rows = tx.exec_params(kSelectRun, run_id);
@@ -316,8 +322,8 @@ absl::StatusOr<RunRecord> RunStore::CancelRun(const std::string& run_id,
 absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filter) {
   using Runs = std::vector<RunRecord>;
   if (!filter.deployment_id.empty() && !IsUuid(filter.deployment_id)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "deployment_id \"", filter.deployment_id, "\": expected a UUID"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("deployment_id \"", filter.deployment_id, "\": expected a UUID"));
   }
   const std::string state = filter.state ? std::string(engine::Name(*filter.state)) : "";
   const std::string after = PgTimestamp(filter.created_after);
@@ -333,23 +339,21 @@ absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filte
 }
 
 absl::StatusOr<RunStore::TransitionsPage> RunStore::TransitionsAfter(const std::string& run_id,
-                                                                      int64_t after_id,
-                                                                      int limit) {
+                                                                     int64_t after_id, int limit) {
   if (!IsUuid(run_id)) {
     return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
   }
-  return pool_.TransactFor<TransitionsPage>(
-      [&](pqxx::work& tx) -> absl::StatusOr<TransitionsPage> {
-        // The state first: READ COMMITTED gives each statement a fresh snapshot,
-        // so transitions committed with a terminal state are in the next one.
-        pqxx::result state = tx.exec_params(kSelectRunState, run_id);
-        if (state.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-        TransitionsPage page{engine::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
-        for (const auto& row : tx.exec_params(kSelectTransitionsAfter, run_id, after_id, limit)) {
-          page.transitions.push_back(TransitionFromRow(row));
-        }
-        return page;
-      });
+  return pool_.TransactFor<TransitionsPage>([&](pqxx::work& tx) -> absl::StatusOr<TransitionsPage> {
+    // The state first: READ COMMITTED gives each statement a fresh snapshot,
+    // so transitions committed with a terminal state are in the next one.
+    pqxx::result state = tx.exec_params(kSelectRunState, run_id);
+    if (state.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
+    TransitionsPage page{engine::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
+    for (const auto& row : tx.exec_params(kSelectTransitionsAfter, run_id, after_id, limit)) {
+      page.transitions.push_back(TransitionFromRow(row));
+    }
+    return page;
+  });
 }
 
 }  // namespace baton::store

@@ -15,13 +15,14 @@ namespace baton::store {
 class PgPool;
 
 struct RunFilter {
-  std::string flow_name;                          // empty: any
-  std::optional<engine::FlowRunState> state;      // nullopt: any
+  std::string flow_name;                      // empty: any
+  std::optional<engine::FlowRunState> state;  // nullopt: any
   int limit = 50;
   // created_after <= created_at < created_before; the infinities: unbounded.
   absl::Time created_after = absl::InfinitePast();
   absl::Time created_before = absl::InfiniteFuture();
-  std::string deployment_id{};  // empty: any; else a UUID. {}: older 3-field inits stay warning-free
+  std::string
+      deployment_id{};  // empty: any; else a UUID. {}: older 3-field inits stay warning-free
 };
 
 class RunStore {
@@ -52,7 +53,7 @@ class RunStore {
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
 
   struct TransitionsPage {
-    engine::FlowRunState run_state;         // read before the transitions
+    engine::FlowRunState run_state;             // read before the transitions
     std::vector<TransitionRecord> transitions;  // id > after_id, by id, at most `limit`
   };
 

@@ -15,9 +15,10 @@ using engine::OverlapAction;
 constexpr const char* kActiveDeployments =
     "SELECT id::text FROM deployments WHERE NOT paused ORDER BY name LIMIT 10000";
 
-const std::string kLockDeployment = absl::StrCat(
-    "SELECT ", kDeploymentColumns, ", baton_us(now()) FROM deployments d"
-    " WHERE d.id = $1::uuid AND NOT d.paused FOR UPDATE SKIP LOCKED");
+const std::string kLockDeployment =
+    absl::StrCat("SELECT ", kDeploymentColumns,
+                 ", baton_us(now()) FROM deployments d"
+                 " WHERE d.id = $1::uuid AND NOT d.paused FOR UPDATE SKIP LOCKED");
 
 constexpr const char* kFlowForDeployment =
     "SELECT version, spec::text FROM flows WHERE name = $1 AND ($2 = 0 OR version = $2)"
@@ -46,12 +47,12 @@ constexpr const char* kDueRuns =
     "SELECT id::text FROM flow_runs WHERE state = 'SCHEDULED' AND scheduled_time <= now()"
     " ORDER BY scheduled_time, id LIMIT $1";
 
-constexpr const char* kLockDueRun = (
-    "SELECT r.id::text, r.deployment_id::text, r.flow_version, f.spec::text, r.parameters::text,"
-    " baton_us(r.scheduled_time), baton_us(now())"
-    " FROM flow_runs r JOIN deployments d ON d.id = r.deployment_id"
-    " JOIN flows f ON f.name = r.flow_name AND f.version = r.flow_version"
-    " WHERE r.id = $1::uuid AND r.state = 'SCHEDULED' FOR UPDATE OF r SKIP LOCKED");
+constexpr const char* kLockDueRun =
+    ("SELECT r.id::text, r.deployment_id::text, r.flow_version, f.spec::text, r.parameters::text,"
+     " baton_us(r.scheduled_time), baton_us(now())"
+     " FROM flow_runs r JOIN deployments d ON d.id = r.deployment_id"
+     " JOIN flows f ON f.name = r.flow_name AND f.version = r.flow_version"
+     " WHERE r.id = $1::uuid AND r.state = 'SCHEDULED' FOR UPDATE OF r SKIP LOCKED");
 
 const std::string kSelectDeploymentById =
     absl::StrCat("SELECT ", kDeploymentColumns, " FROM deployments d WHERE d.id = $1::uuid");
@@ -87,13 +88,13 @@ void InsertRuns(pqxx::work& tx, const DeploymentRecord& d, const std::vector<Sch
   const DeploymentSpec& spec = d.spec;
   const std::string env = DeploymentSpecToJson(spec)["env"].dump();
   for (const ScheduledRun& run : runs) {
-    pqxx::result inserted = tx.exec_params(
-        kInsertScheduledRun, spec.flow, run.flow_version, run.parameters.dump(), d.id,
-        static_cast<double>(absl::ToUnixMicros(run.scheduled_time)), env, PgTextArray(spec.tags),
-        spec.work_queue);
+    pqxx::result inserted =
+        tx.exec_params(kInsertScheduledRun, spec.flow, run.flow_version, run.parameters.dump(),
+                       d.id, static_cast<double>(absl::ToUnixMicros(run.scheduled_time)), env,
+                       PgTextArray(spec.tags), spec.work_queue);
     if (inserted.empty()) continue;  // another replica (or an earlier step) made it
-    RecordTransitions(tx, {{"run", inserted[0][0].as<std::string>(), 0, 0, "", "SCHEDULED",
-                            false, "created by the scheduler", ""}});
+    RecordTransitions(tx, {{"run", inserted[0][0].as<std::string>(), 0, 0, "", "SCHEDULED", false,
+                            "created by the scheduler", ""}});
   }
 }
 
@@ -118,11 +119,13 @@ DueRun DueRunFrom(pqxx::work& tx, const pqxx::row& row) {
   due.parameters = nlohmann::json::parse(row[4].as<std::string>());
   due.scheduled_time = TimeFromMicros(row[5]);
   due.now = TimeFromMicros(row[6]);
-  due.deployment = DeploymentFromRow(tx.exec_params1(kSelectDeploymentById, due.deployment_id)).spec;
+  due.deployment =
+      DeploymentFromRow(tx.exec_params1(kSelectDeploymentById, due.deployment_id)).spec;
   due.active_runs = static_cast<int>(tx.exec_params(kActiveRuns, due.deployment_id).size());
   due.earlier_waiting =
       tx.exec_params1(kEarlierWaiting, due.deployment_id,
-                      static_cast<double>(absl::ToUnixMicros(due.scheduled_time)))[0].as<bool>();
+                      static_cast<double>(absl::ToUnixMicros(due.scheduled_time)))[0]
+          .as<bool>();
   return due;
 }
 
@@ -131,8 +134,8 @@ void Start(pqxx::work& tx, const DueRun& due, const Promotion& p) {
   tx.exec_params(kStartScheduled, due.run_id, PgTextArray(plan.result_tasks),
                  static_cast<int>(plan.tasks.size()), p.late,
                  absl::ToInt64Milliseconds(plan.timeout));
-  const std::string reason = p.late ? absl::StrCat("started late: ", p.reason)
-                                    : "its scheduled time came";
+  const std::string reason =
+      p.late ? absl::StrCat("started late: ", p.reason) : "its scheduled time came";
   InsertTaskRuns(tx, due.run_id, plan, "SCHEDULED", reason);
 }
 

@@ -64,7 +64,7 @@ struct Promotion {
   engine::OverlapAction action = engine::OverlapAction::kStart;
   std::optional<engine::RunPlan> plan;  // for kStart / kStartAndCancelPrevious
   bool late = false;
-  std::string reason;                   // for kSkip (and history)
+  std::string reason;  // for kSkip (and history)
 };
 
 class ScheduleStore {

@@ -1,8 +1,8 @@
 // The orchestrator's timers, kept in the database (lost leases and execution
-// timeouts are LeaseStore::ExpireLeases): retry delays, schedule-to-start timeouts, circuit breakers that
-// short-circuit to fallbacks, and flow timeouts. Safe in every replica at once
-// (rows are claimed with SKIP LOCKED). Each sweep handles at most `limit`
-// things and returns how many it changed. Thread-safe.
+// timeouts are LeaseStore::ExpireLeases): retry delays, schedule-to-start timeouts, circuit
+// breakers that short-circuit to fallbacks, and flow timeouts. Safe in every replica at once (rows
+// are claimed with SKIP LOCKED). Each sweep handles at most `limit` things and returns how many it
+// changed. Thread-safe.
 #pragma once
 
 #include "absl/status/statusor.h"

@@ -1,14 +1,13 @@
 // The course's first exercise for real: orchestrator, worker and CLI as
 // processes, state in PostgreSQL.
 #include <map>
-
 #include <pqxx/pqxx>
 
+#include "baton/v1/run_service.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/invariants.h"
-#include "baton/v1/run_service.pb.h"
 #include "tests/support/test_cluster.h"
 
 namespace baton::testing {
@@ -52,8 +51,7 @@ TEST(EtlEndToEnd, BasicEtlCompletesWithCountFive) {
     EXPECT_EQ(task["state"], "TASK_RUN_STATE_COMPLETED") << task["name"];
     EXPECT_EQ(task["attempt_count"], 1) << task["name"];
   }
-  EXPECT_EQ(json::parse(run["tasks"][1]["result_json"].get<std::string>()),
-            json({2, 4, 6, 8, 10}));
+  EXPECT_EQ(json::parse(run["tasks"][1]["result_json"].get<std::string>()), json({2, 4, 6, 8, 10}));
   // extract simulates 0.3 s of I/O: its duration says so.
   EXPECT_THAT(run["tasks"][0]["duration"].get<std::string>(), ::testing::EndsWith("s"));
   EXPECT_THAT(InvariantViolations(cluster.database_url()), IsEmpty());
@@ -104,9 +102,11 @@ TEST(EtlEndToEnd, BadFlowFileIsRefusedWithItsFieldPathAndNothingIsStored) {
   EXPECT_THAT(refused.err, HasSubstr("\"transfrom\""));
   EXPECT_THAT(refused.err, HasSubstr("expected one of: extract, transform"));
 
-  CliResult cycle = cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("cycle.yaml",
-      "name: cyc\ntasks:\n  - {name: a, handler: noop, depends_on: [b]}\n"
-      "  - {name: b, handler: noop, depends_on: [a]}\n")});
+  CliResult cycle = cluster.Cli(
+      {"flow", "apply", "-f",
+       cluster.WriteFile("cycle.yaml",
+                         "name: cyc\ntasks:\n  - {name: a, handler: noop, depends_on: [b]}\n"
+                         "  - {name: b, handler: noop, depends_on: [a]}\n")});
   EXPECT_EQ(cycle.exit_code, 1);
   EXPECT_THAT(cycle.err, HasSubstr("cycle: a -> b -> a"));
 
@@ -121,8 +121,10 @@ TEST(EtlEndToEnd, BadFlowFileIsRefusedWithItsFieldPathAndNothingIsStored) {
 TEST(EtlEndToEnd, SameIdempotencyKeyReturnsTheSameRun) {
   TestCluster cluster("idempotency");
   ASSERT_EQ(cluster.Cli({"flow", "apply", "-f", Example("01-basic-flow/flow.yaml")}).exit_code, 0);
-  CliResult first = cluster.Cli({"-o", "json", "run", "start", "basic-etl", "--idempotency-key", "daily-2026-11-29"});
-  CliResult second = cluster.Cli({"-o", "json", "run", "start", "basic-etl", "--idempotency-key", "daily-2026-11-29"});
+  CliResult first = cluster.Cli(
+      {"-o", "json", "run", "start", "basic-etl", "--idempotency-key", "daily-2026-11-29"});
+  CliResult second = cluster.Cli(
+      {"-o", "json", "run", "start", "basic-etl", "--idempotency-key", "daily-2026-11-29"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   ASSERT_EQ(second.exit_code, 0) << second.err;
   const json a = json::parse(first.out), b = json::parse(second.out);
@@ -144,7 +146,6 @@ TEST(EtlEndToEnd, UnknownFlowAndBadParametersAreClearErrors) {
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_THAT(unreachable.err, HasSubstr("UNAVAILABLE"));
 }
-
 
 TEST(EtlEndToEnd, AFailedTaskFailsTheRunAndSkipsItsDownstreamOnly) {
   TestCluster cluster("failure");

@@ -6,6 +6,11 @@
 //
 // The test stops and restarts PostgreSQL, so it starts a private server of its
 // own instead of sharing the test binary's.
+#include <google/protobuf/descriptor.pb.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/client_callback.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -20,12 +25,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/descriptor.pb.h>
-#include <google/protobuf/unknown_field_set.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/support/client_callback.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -193,10 +192,13 @@ class OwnCluster {
                                  "127.0.0.1:0", "--ready-file", ready_file, "--health-interval",
                                  "200ms", "--db-pool-size", "4", "--reaper-interval", "500ms"},
         dir_ + "/orchestrator.log");
-    ASSERT_TRUE(WaitUntil(absl::Seconds(30), [&] {
-      return std::filesystem::exists(ready_file) || !orchestrator_->running();
-    }) && std::filesystem::exists(ready_file))
-        << "orchestrator did not start:\n" << orchestrator_->Log();
+    ASSERT_TRUE(WaitUntil(absl::Seconds(30),
+                          [&] {
+                            return std::filesystem::exists(ready_file) || !orchestrator_->running();
+                          }) &&
+                std::filesystem::exists(ready_file))
+        << "orchestrator did not start:\n"
+        << orchestrator_->Log();
     std::ifstream in(ready_file);
     std::string address;
     std::getline(in, address);
@@ -241,9 +243,8 @@ TEST(HealthEndToEnd, NotServingWhileTheDatabaseIsDownAndServingOnceItIsBack) {
             grpc::StatusCode::NOT_FOUND);
 
   ASSERT_NO_FATAL_FAILURE(cluster.StopDatabase());
-  auto down = TimeUntil(absl::Seconds(15), [&] {
-    return CheckOverall(channel) == Health::kNotServing;
-  });
+  auto down =
+      TimeUntil(absl::Seconds(15), [&] { return CheckOverall(channel) == Health::kNotServing; });
   ASSERT_TRUE(down.has_value()) << "still " << ToString(CheckOverall(channel))
                                 << " 15 s after PostgreSQL stopped\n"
                                 << cluster.orchestrator().Log();
@@ -279,10 +280,9 @@ TEST(HealthEndToEnd, ReflectionListsAndDescribesTheServices) {
   const auto& channel = cluster.channel();
 
   EXPECT_THAT(ListServices(channel),
-              IsSupersetOf({"baton.v1.WorkerService", "baton.v1.FlowService",
-                            "baton.v1.RunService", "baton.v1.ClusterService",
-                            "baton.v1.BreakerService", "baton.v1.DeploymentService",
-                            "grpc.health.v1.Health",
+              IsSupersetOf({"baton.v1.WorkerService", "baton.v1.FlowService", "baton.v1.RunService",
+                            "baton.v1.ClusterService", "baton.v1.BreakerService",
+                            "baton.v1.DeploymentService", "grpc.health.v1.Health",
                             "grpc.reflection.v1alpha.ServerReflection"}));
   // What grpcurl asks before it can call a method.
   EXPECT_THAT(ServicesInFileOf(channel, "baton.v1.RunService"), Contains("baton.v1.RunService"));

@@ -44,7 +44,8 @@ std::string HttpGetMetrics(const std::string& address) {
   std::string reply;
   const std::string request = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      send(fd, request.data(), request.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(request.size())) {
+      send(fd, request.data(), request.size(), MSG_NOSIGNAL) ==
+          static_cast<ssize_t>(request.size())) {
     char buffer[8192];
     for (ssize_t n; (n = recv(fd, buffer, sizeof(buffer), 0)) > 0;) reply.append(buffer, n);
   }
@@ -145,8 +146,8 @@ TEST(MetricsEndToEnd, CountersMoveByWhatTheRunsDid) {
                                      orchestrator_file};
   TestCluster cluster("metrics", options);
   const std::string worker_file = cluster.dir() + "/worker-metrics.addr";
-  cluster.StartWorker({"--slots", "3", "--metrics-address", "127.0.0.1:0",
-                       "--metrics-ready-file", worker_file});
+  cluster.StartWorker(
+      {"--slots", "3", "--metrics-address", "127.0.0.1:0", "--metrics-ready-file", worker_file});
   const std::string orchestrator_metrics = ReadAddress(orchestrator_file);
   const std::string worker_metrics = ReadAddress(worker_file);
   ASSERT_FALSE(orchestrator_metrics.empty());
@@ -192,8 +193,8 @@ TEST(MetricsEndToEnd, CountersMoveByWhatTheRunsDid) {
   EXPECT_EQ(delta("baton_lease_expiries_total"), 0);
   EXPECT_EQ(after.Sum("baton_ready_tasks"), 0);
   EXPECT_EQ(after.Sum("baton_workers", {{"state", "ONLINE"}}), 1);
-  EXPECT_EQ(delta("baton_rpc_total", {{"method", "/baton.v1.WorkerService/CompleteAttempt"},
-                                      {"code", "OK"}}),
+  EXPECT_EQ(delta("baton_rpc_total",
+                  {{"method", "/baton.v1.WorkerService/CompleteAttempt"}, {"code", "OK"}}),
             4);
   EXPECT_GE(delta("baton_rpc_total", {{"method", "/baton.v1.WorkerService/PollLeases"}}), 1);
   // The latest attempt of each of the three task runs, all leased just now.

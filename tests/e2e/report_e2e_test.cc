@@ -26,8 +26,9 @@ using ::testing::SizeIs;
 using Table = std::vector<std::vector<std::string>>;
 
 const std::vector<std::string> kRunListColumns = {
-    "run_id",   "flow",          "version",        "state", "created_at", "started_at",
-    "ended_at", "duration_seconds", "deployment_id", "scheduled_time", "late", "tags"};
+    "run_id",        "flow",           "version",  "state",
+    "created_at",    "started_at",     "ended_at", "duration_seconds",
+    "deployment_id", "scheduled_time", "late",     "tags"};
 
 // RFC 4180: quoted fields may hold commas, doubled quotes and line breaks.
 Table ParseCsv(const std::string& text) {

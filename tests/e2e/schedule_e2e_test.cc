@@ -48,8 +48,8 @@ TEST(Schedules, CourseDailyJobIsListedWithItsNextRunsInMadridAndUtc) {
   EXPECT_THAT(list.out, HasSubstr("09:00"));
   EXPECT_THAT(list.out, Not(HasSubstr("change-me")));
 
-  const json d = json::parse(cluster.Cli({"-o", "json", "deployment", "get", "daily-0900",
-                                          "--count", "10"}).out);
+  const json d = json::parse(
+      cluster.Cli({"-o", "json", "deployment", "get", "daily-0900", "--count", "10"}).out);
   ASSERT_EQ(d["next_fires"].size(), 10u);
   absl::TimeZone zone;
   ASSERT_TRUE(absl::LoadTimeZone("Europe/Madrid", &zone));
@@ -99,7 +99,8 @@ TEST(Schedules, TwoOrchestratorsOnOneDatabaseCreateExactlyOneRunPerMinute) {
   TestCluster cluster("two_replicas", options);
   cluster.StartReplica();
   ASSERT_EQ(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("tick.yaml", kEveryMinuteFlow)})
-                .exit_code, 0);
+                .exit_code,
+            0);
   const std::string deployment = cluster.WriteFile(
       "every-minute.yaml", "name: every-minute\nflow: tick\nschedules:\n  - cron: \"* * * * *\"\n");
   ASSERT_EQ(cluster.Cli({"deployment", "apply", "-f", deployment}).exit_code, 0);
@@ -108,14 +109,18 @@ TEST(Schedules, TwoOrchestratorsOnOneDatabaseCreateExactlyOneRunPerMinute) {
   // Both replicas plan the next 6 minutes; wait until they have (bounded).
   ASSERT_TRUE(WaitUntil(absl::Seconds(20), [&] {
     pqxx::read_transaction tx(conn);
-    return tx.exec1("SELECT count(DISTINCT scheduled_time) FROM flow_runs"
-                    " WHERE scheduled_time > now() + interval '4 minutes'")[0].as<int>() >= 1;
+    return tx.exec1(
+                 "SELECT count(DISTINCT scheduled_time) FROM flow_runs"
+                 " WHERE scheduled_time > now() + interval '4 minutes'")[0]
+               .as<int>() >= 1;
   }));
   absl::SleepFor(absl::Seconds(2));  // both replicas have stepped several times more
   pqxx::read_transaction tx(conn);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM (SELECT scheduled_time FROM flow_runs"
                      " WHERE deployment_id IS NOT NULL GROUP BY scheduled_time"
-                     " HAVING count(*) > 1) AS twice")[0].as<int>(), 0);
+                     " HAVING count(*) > 1) AS twice")[0]
+                .as<int>(),
+            0);
   // One run for each minute from now to the horizon, on the minute.
   pqxx::result minutes = tx.exec(
       "SELECT extract(epoch FROM scheduled_time)::bigint FROM flow_runs"
@@ -133,10 +138,16 @@ TEST(Schedules, CatchUpAfterDowntimeRunsOnlyTheLatestAndRecordsTheSkips) {
   TestCluster cluster("catch_up");
   cluster.StartWorker();
   ASSERT_EQ(cluster.Cli({"flow", "apply", "-f", cluster.WriteFile("tick.yaml", kEveryMinuteFlow)})
-                .exit_code, 0);
-  ASSERT_EQ(cluster.Cli({"deployment", "apply", "-f", cluster.WriteFile("catch.yaml",
-      "name: catch\nflow: tick\nschedules:\n  - {cron: \"*/10 * * * *\"}\n"
-      "catch_up: {policy: latest}\nlate_after: 1m\n")}).exit_code, 0);
+                .exit_code,
+            0);
+  ASSERT_EQ(cluster
+                .Cli({"deployment", "apply", "-f",
+                      cluster.WriteFile(
+                          "catch.yaml",
+                          "name: catch\nflow: tick\nschedules:\n  - {cron: \"*/10 * * * *\"}\n"
+                          "catch_up: {policy: latest}\nlate_after: 1m\n")})
+                .exit_code,
+            0);
   // Keep clear of the one-minute edge around a 10-minute mark, where "missed"
   // and "on time" trade places while the test runs.
   const auto seconds_past_mark = [] { return absl::ToUnixSeconds(absl::Now()) % 600; };
@@ -162,9 +173,14 @@ TEST(Schedules, CatchUpAfterDowntimeRunsOnlyTheLatestAndRecordsTheSkips) {
     pqxx::read_transaction tx(conn);
     // The latest missed fire runs; the others are skipped with the reason.
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM skipped_fires WHERE reason LIKE"
-                       " '%catch_up policy latest%'")[0].as<int>(), missed - 1);
+                       " '%catch_up policy latest%'")[0]
+                  .as<int>(),
+              missed - 1);
     EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM flow_runs WHERE scheduled_time <"
-                              " to_timestamp($1)", now - 60)[0].as<int>(), 1);
+                              " to_timestamp($1)",
+                              now - 60)[0]
+                  .as<int>(),
+              1);
   }
   // It started more than late_after (1 min) after its scheduled time: late.
   EXPECT_TRUE(WaitUntil(absl::Seconds(10), [&] {
@@ -187,18 +203,24 @@ TEST(Schedules, PauseResumeDeleteAndBadInput) {
   d = json::parse(cluster.Cli({"-o", "json", "deployment", "get", "daily-0900"}).out);
   EXPECT_EQ(d["next_fires"].size(), 5u);
 
-  CliResult bad = cluster.Cli({"deployment", "apply", "-f", cluster.WriteFile("bad.yaml",
-      "name: bad\nflow: daily-job\nschedules:\n  - cron: \"*/0 * * * *\"\n")});
+  CliResult bad = cluster.Cli(
+      {"deployment", "apply", "-f",
+       cluster.WriteFile("bad.yaml",
+                         "name: bad\nflow: daily-job\nschedules:\n  - cron: \"*/0 * * * *\"\n")});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_THAT(bad.err, HasSubstr("INVALID_ARGUMENT"));
   EXPECT_THAT(bad.err, HasSubstr("schedules[0].cron"));
   EXPECT_THAT(bad.err, HasSubstr("minute field at position 1"));
-  CliResult zone = cluster.Cli({"deployment", "apply", "-f", cluster.WriteFile("zone.yaml",
-      "name: zoned\nflow: daily-job\nschedules:\n  - {cron: \"0 9 * * *\", timezone: Mars/Olympus}\n")});
+  CliResult zone =
+      cluster.Cli({"deployment", "apply", "-f",
+                   cluster.WriteFile("zone.yaml",
+                                     "name: zoned\nflow: daily-job\nschedules:\n  - {cron: \"0 9 * "
+                                     "* *\", timezone: Mars/Olympus}\n")});
   EXPECT_EQ(zone.exit_code, 1);
   EXPECT_THAT(zone.err, HasSubstr("Mars/Olympus"));
-  CliResult no_flow = cluster.Cli({"deployment", "apply", "-f", cluster.WriteFile("noflow.yaml",
-      "name: orphan\nflow: no-such-flow\n")});
+  CliResult no_flow =
+      cluster.Cli({"deployment", "apply", "-f",
+                   cluster.WriteFile("noflow.yaml", "name: orphan\nflow: no-such-flow\n")});
   EXPECT_EQ(no_flow.exit_code, 1);
   EXPECT_THAT(no_flow.err, HasSubstr("no-such-flow"));
   {
@@ -212,8 +234,8 @@ TEST(Schedules, PauseResumeDeleteAndBadInput) {
 
 TEST(Schedules, PreviewMarksDaylightSavingChanges) {
   CliResult preview = TestCluster::CliAt(
-      "127.0.0.1:1", {"schedule", "preview", "0 9 * * *", "--timezone", "Europe/Madrid",
-                      "--count", "3", "--after", "2026-03-27T12:00:00Z"});
+      "127.0.0.1:1", {"schedule", "preview", "0 9 * * *", "--timezone", "Europe/Madrid", "--count",
+                      "3", "--after", "2026-03-27T12:00:00Z"});
   ASSERT_EQ(preview.exit_code, 0) << preview.err;
   EXPECT_THAT(preview.out, HasSubstr("2026-03-28 09:00 Sat +01:00"));
   EXPECT_THAT(preview.out, HasSubstr("2026-03-28T08:00:00Z"));

@@ -48,12 +48,12 @@ size_t FindLine(const std::vector<std::string>& lines, size_t from,
 class WatchEndToEnd : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_EQ(cluster_.Cli({"flow", "apply", "-f", cluster_.WriteFile("two.yaml", kTwoTasks)})
-                  .exit_code,
-              0);
-    ASSERT_EQ(cluster_.Cli({"flow", "apply", "-f", cluster_.WriteFile("fail.yaml", kFailing)})
-                  .exit_code,
-              0);
+    ASSERT_EQ(
+        cluster_.Cli({"flow", "apply", "-f", cluster_.WriteFile("two.yaml", kTwoTasks)}).exit_code,
+        0);
+    ASSERT_EQ(
+        cluster_.Cli({"flow", "apply", "-f", cluster_.WriteFile("fail.yaml", kFailing)}).exit_code,
+        0);
   }
 
   std::string StartRun(const std::string& flow) {
@@ -81,8 +81,9 @@ TEST_F(WatchEndToEnd, WatchFromTheStartPrintsTaskTransitionsInOrderThenTheComple
                                              {"task", "second", "RUNNING -> COMPLETED"},
                                              {"run", "RUNNING -> COMPLETED"}}) {
     at = FindLine(lines, at, change);
-    ASSERT_NE(at, std::string::npos) << "missing in order: " << change.back() << " of "
-                                     << change[1] << "\n" << watched.out;
+    ASSERT_NE(at, std::string::npos)
+        << "missing in order: " << change.back() << " of " << change[1] << "\n"
+        << watched.out;
   }
   // Then the finished run, as `run get` prints it.
   EXPECT_NE(FindLine(lines, at, {"run " + id, "two-steps", "COMPLETED"}), std::string::npos)
@@ -121,8 +122,7 @@ TEST_F(WatchEndToEnd, WatchingAFinishedRunPrintsItsHistoryAndEndsAtOnce) {
   const std::vector<std::string> lines = absl::StrSplit(watched.out, '\n');
   EXPECT_NE(FindLine(lines, 0, {"task", "first", "READY -> RUNNING"}), std::string::npos)
       << watched.out;
-  EXPECT_NE(FindLine(lines, 0, {"run", "RUNNING -> COMPLETED"}), std::string::npos)
-      << watched.out;
+  EXPECT_NE(FindLine(lines, 0, {"run", "RUNNING -> COMPLETED"}), std::string::npos) << watched.out;
 }
 
 TEST_F(WatchEndToEnd, FailingRunExitsThree) {

@@ -1,11 +1,10 @@
 // LogStore against a real PostgreSQL: appends fenced by worker and token (an
 // ended attempt's last lines still count), the per-attempt bound with its one
 // marker line and counters, and reading a run's lines by task and resume id.
-#include "orchestrator/store/log_store.h"
-
 #include <thread>
 
 #include "common/log_text.h"
+#include "orchestrator/store/log_store.h"
 #include "tests/store/store_test_base.h"
 
 namespace baton::store {
@@ -65,8 +64,8 @@ class LogStoreTest : public StoreTest {
 
 TEST_F(LogStoreTest, AppendsInOrderAndFiltersByTask) {
   LeaseBoth();
-  auto out = logs_->Append(worker_id_, {Batch(claims_["a"], {"a1", "a2"}),
-                                        Batch(claims_["b"], {"b1"}, "stderr")});
+  auto out = logs_->Append(
+      worker_id_, {Batch(claims_["a"], {"a1", "a2"}), Batch(claims_["b"], {"b1"}, "stderr")});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ((*out)[0].stored, 2);
   EXPECT_EQ((*out)[1].stored, 1);

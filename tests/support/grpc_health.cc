@@ -7,10 +7,14 @@ namespace baton::testing {
 
 std::string ToString(Health h) {
   switch (h) {
-    case Health::kUnknown: return "UNKNOWN";
-    case Health::kServing: return "SERVING";
-    case Health::kNotServing: return "NOT_SERVING";
-    case Health::kCallFailed: return "call failed";
+    case Health::kUnknown:
+      return "UNKNOWN";
+    case Health::kServing:
+      return "SERVING";
+    case Health::kNotServing:
+      return "NOT_SERVING";
+    case Health::kCallFailed:
+      return "call failed";
   }
   return "?";
 }
@@ -22,7 +26,8 @@ grpc::ByteBuffer ToBuffer(const std::string& bytes) {
 
 std::string FromBuffer(const grpc::ByteBuffer& buffer) { return rpc::ByteBufferToString(buffer); }
 
-HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service) {
+HealthAnswer CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
+                         const std::string& service) {
   HealthAnswer answer;
   absl::StatusOr<rpc::ServingStatus> serving = rpc::CheckHealth(channel, service, absl::Seconds(2));
   answer.status = rpc::ToGrpcStatus(serving.status());

@@ -4,10 +4,10 @@
 // reflection by the health test).
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 namespace baton::testing {
 

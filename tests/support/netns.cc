@@ -90,8 +90,8 @@ absl::Status NetnsNetwork::CheckCapable() {
   }
   for (const char* tool : {"ip", "nft"}) {
     if (!RunCommand({"sh", "-c", absl::StrCat("command -v ", tool)}).ok()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "`", tool, "` is missing: apt-get install ", tool[0] == 'i' ? "iproute2" : "nftables"));
+      return absl::FailedPreconditionError(absl::StrCat("`", tool, "` is missing: apt-get install ",
+                                                        tool[0] == 'i' ? "iproute2" : "nftables"));
     }
   }
   return absl::OkStatus();
@@ -150,8 +150,7 @@ std::vector<std::string> NetnsNetwork::In(const std::string& host,
 }
 
 absl::StatusOr<std::string> NetnsNetwork::Run(const std::string& host,
-                                              std::vector<std::string> argv,
-                                              absl::Duration timeout,
+                                              std::vector<std::string> argv, absl::Duration timeout,
                                               const std::string& stdin_data) const {
   return RunCommand(In(host, std::move(argv)), timeout, stdin_data);
 }

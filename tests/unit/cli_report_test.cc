@@ -1,10 +1,9 @@
 // CSV and Markdown output of `baton run list` and `baton run get`, and the
 // --since/--until parser: pure functions, no server.
-#include "cli/report.h"
-
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_split.h"
+#include "cli/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -108,8 +107,7 @@ TEST(FormatMarkdownTable, HeaderThenSeparatorThenRows) {
 }
 
 TEST(DurationSeconds, ThreeDecimalsTruncatedAndEmptyWhenUnset) {
-  EXPECT_EQ(DurationSeconds(Millis(1500) + TimeUtil::NanosecondsToDuration(999999), true),
-            "1.500");
+  EXPECT_EQ(DurationSeconds(Millis(1500) + TimeUtil::NanosecondsToDuration(999999), true), "1.500");
   EXPECT_EQ(DurationSeconds(Millis(42), true), "0.042");
   EXPECT_EQ(DurationSeconds(Millis(3723004), true), "3723.004");
   EXPECT_EQ(DurationSeconds(Millis(0), true), "0.000");

@@ -63,8 +63,8 @@ std::vector<double> UnitSamples() {
   return samples;
 }
 
-FailureFacts Facts(int attempt, FailureKind kind = FailureKind::kError,
-                   std::string error_type = "", bool non_retryable = false) {
+FailureFacts Facts(int attempt, FailureKind kind = FailureKind::kError, std::string error_type = "",
+                   bool non_retryable = false) {
   FailureFacts f;
   f.attempt = attempt;
   f.kind = kind;
@@ -189,7 +189,8 @@ TEST(RetryDelayJitterTest, ZeroAndAlmostOneGiveTheExtremes) {
 
 TEST(RetryDelayJitterTest, NoJitterIgnoresTheSample) {
   const RetryPolicy p = Fixed(absl::Seconds(10));
-  for (double u : {0.0, 0.1, 0.5, 0.9, kAlmostOne}) EXPECT_EQ(RetryDelay(p, 1, u), absl::Seconds(10));
+  for (double u : {0.0, 0.1, 0.5, 0.9, kAlmostOne})
+    EXPECT_EQ(RetryDelay(p, 1, u), absl::Seconds(10));
 }
 
 // For every sample, a delay within [d(1-j), d(1+j)] (less the ms truncation),
@@ -327,7 +328,8 @@ TEST(DecideRetryTest, LostLeasesAreRetriedWithoutAPolicy) {
     EXPECT_EQ(d.delay, absl::ZeroDuration());
     EXPECT_EQ(d.reason, absl::StrCat("retry ", attempt, " of 2 in 0"));
   }
-  RetryDecision last = DecideRetry(none, Facts(kMinAttemptsForLostLeases, FailureKind::kLeaseLost), 0.9);
+  RetryDecision last =
+      DecideRetry(none, Facts(kMinAttemptsForLostLeases, FailureKind::kLeaseLost), 0.9);
   EXPECT_FALSE(last.retry);
   EXPECT_EQ(last.reason, "no attempts left (3 of 3)");
 }

@@ -108,8 +108,8 @@ TEST(RunEndFallbackTest, TimedOutOrCancelledFallbackFailsTheRun) {
     ASSERT_TRUE(end.has_value());
     EXPECT_EQ(end->state, FlowRunState::kFailed) << Name(bad);
     EXPECT_THAT(end->error, HasSubstr("task \"fetch\" FAILED: HTTP 503"));
-    EXPECT_THAT(end->error, HasSubstr(std::string("fallback task \"fetch-cache\" ") +
-                                      std::string(Name(bad))));
+    EXPECT_THAT(end->error,
+                HasSubstr(std::string("fallback task \"fetch-cache\" ") + std::string(Name(bad))));
   }
 }
 
@@ -171,9 +171,9 @@ TEST(RunEndForcedTest, FlowTimeoutEndsTheRunTimedOutWithItsReason) {
 }
 
 TEST(RunEndForcedTest, ForcedEndWinsEvenWhenEveryTaskCompleted) {
-  std::optional<RunEnd> end = DecideRunEnd(
-      {Task("a", TaskRunState::kCompleted), Task("b", TaskRunState::kCompleted)},
-      FlowRunState::kCancelled, "cancelled");
+  std::optional<RunEnd> end =
+      DecideRunEnd({Task("a", TaskRunState::kCompleted), Task("b", TaskRunState::kCompleted)},
+                   FlowRunState::kCancelled, "cancelled");
   ASSERT_TRUE(end.has_value());
   EXPECT_EQ(end->state, FlowRunState::kCancelled);
 }
@@ -189,8 +189,8 @@ TEST(RunEndForcedTest, ForcedEndWinsOverFailures) {
 
 TEST(RunEndForcedTest, NoEndWhileAnyTaskIsOpen) {
   for (FlowRunState forced : {FlowRunState::kCancelled, FlowRunState::kTimedOut}) {
-    for (TaskRunState open : {TaskRunState::kPending, TaskRunState::kReady,
-                              TaskRunState::kRunning, TaskRunState::kAwaitingRetry}) {
+    for (TaskRunState open : {TaskRunState::kPending, TaskRunState::kReady, TaskRunState::kRunning,
+                              TaskRunState::kAwaitingRetry}) {
       std::vector<TaskStateView> tasks = AllTerminal();
       tasks.push_back(Task("d", open));
       EXPECT_EQ(DecideRunEnd(tasks, forced, "stop"), std::nullopt)
@@ -206,8 +206,8 @@ TEST(RunEndForcedTest, EmptyRunEndsAtOnce) {
 }
 
 TEST(RunEndForcedTest, LongReasonIsBounded) {
-  std::optional<RunEnd> end =
-      DecideRunEnd(AllTerminal(), FlowRunState::kCancelled, std::string(2 * kMaxErrorMessageBytes, 'r'));
+  std::optional<RunEnd> end = DecideRunEnd(AllTerminal(), FlowRunState::kCancelled,
+                                           std::string(2 * kMaxErrorMessageBytes, 'r'));
   ASSERT_TRUE(end.has_value());
   EXPECT_LE(end->error.size(), kMaxErrorMessageBytes + 32);
   EXPECT_THAT(end->error, EndsWith("... (truncated)"));
@@ -216,9 +216,9 @@ TEST(RunEndForcedTest, LongReasonIsBounded) {
 TEST(RunEndForcedTest, CancellingMayEndCancelledOrTimedOutOnly) {
   EXPECT_TRUE(CanTransition(FlowRunState::kCancelling, FlowRunState::kCancelled));
   EXPECT_TRUE(CanTransition(FlowRunState::kCancelling, FlowRunState::kTimedOut));
-  for (FlowRunState other : {FlowRunState::kScheduled, FlowRunState::kPending,
-                             FlowRunState::kRunning, FlowRunState::kCompleted,
-                             FlowRunState::kFailed, FlowRunState::kCancelling}) {
+  for (FlowRunState other :
+       {FlowRunState::kScheduled, FlowRunState::kPending, FlowRunState::kRunning,
+        FlowRunState::kCompleted, FlowRunState::kFailed, FlowRunState::kCancelling}) {
     EXPECT_FALSE(CanTransition(FlowRunState::kCancelling, other)) << Name(other);
   }
 }
@@ -234,9 +234,9 @@ TEST(RunEndForcedTest, OpenRunsMayBeCancelledOrTimedOut) {
 TEST(RunEndForcedTest, ForcedEndsAreFinal) {
   for (FlowRunState end : {FlowRunState::kCancelled, FlowRunState::kTimedOut}) {
     EXPECT_TRUE(IsTerminal(end));
-    for (FlowRunState to : {FlowRunState::kRunning, FlowRunState::kCompleted,
-                            FlowRunState::kFailed, FlowRunState::kCancelling,
-                            FlowRunState::kCancelled, FlowRunState::kTimedOut}) {
+    for (FlowRunState to :
+         {FlowRunState::kRunning, FlowRunState::kCompleted, FlowRunState::kFailed,
+          FlowRunState::kCancelling, FlowRunState::kCancelled, FlowRunState::kTimedOut}) {
       EXPECT_FALSE(CanTransition(end, to)) << Name(end) << " -> " << Name(to);
     }
   }

@@ -9,8 +9,8 @@
 #include "absl/time/time.h"
 #include "common/flow_spec.h"
 #include "gmock/gmock.h"
-#include "tests/unit/flow_spec_test_util.h"
 #include "gtest/gtest.h"
+#include "tests/unit/flow_spec_test_util.h"
 
 namespace baton {
 namespace {
@@ -84,15 +84,12 @@ constexpr char kResilientJsonText[] = R"json({
 })json";
 
 // A flow named "f" whose tasks list starts on line 3.
-std::string Flow(absl::string_view tasks) {
-  return absl::StrCat("name: f\ntasks:\n", tasks);
-}
+std::string Flow(absl::string_view tasks) { return absl::StrCat("name: f\ntasks:\n", tasks); }
 
 // One task "a" with `fields` (YAML flow-map entries) on line 3.
 std::string FlowWithTask(absl::string_view fields) {
   return Flow(absl::StrCat("  - {name: a, handler: h, ", fields, "}\n"));
 }
-
 
 // The canonical JSON of a one-task flow with `task_fields` merged into the
 // task: how a stored flow with a bad value looks.
@@ -136,8 +133,7 @@ void ExpectResilientSpec(const FlowSpec& spec) {
   EXPECT_EQ(fetch.retry->factor, 3.0);
   EXPECT_EQ(fetch.retry->max_delay, absl::Minutes(1));
   EXPECT_EQ(fetch.retry->jitter, 0.2);
-  EXPECT_THAT(fetch.retry->non_retryable_errors,
-              ElementsAre("BadInput", "ValueError"));
+  EXPECT_THAT(fetch.retry->non_retryable_errors, ElementsAre("BadInput", "ValueError"));
   EXPECT_FALSE(fetch.retry->retry_timeouts);
   EXPECT_EQ(fetch.timeouts.execution, absl::Seconds(90));
   EXPECT_EQ(fetch.timeouts.heartbeat, absl::Seconds(10));
@@ -154,9 +150,8 @@ void ExpectResilientSpec(const FlowSpec& spec) {
   ASSERT_TRUE(cached.retry.has_value());
   EXPECT_EQ(cached.retry->max_attempts, 2);
   EXPECT_EQ(cached.retry->delay_kind, DelayKind::kList);
-  EXPECT_THAT(
-      cached.retry->delays,
-      ElementsAre(absl::Seconds(1), absl::Seconds(5), absl::Seconds(30)));
+  EXPECT_THAT(cached.retry->delays,
+              ElementsAre(absl::Seconds(1), absl::Seconds(5), absl::Seconds(30)));
   EXPECT_TRUE(cached.retry->retry_timeouts);
   EXPECT_EQ(cached.timeouts.execution, absl::ZeroDuration());
   EXPECT_FALSE(cached.circuit_breaker.has_value());
@@ -175,9 +170,7 @@ void ExpectResilientSpec(const FlowSpec& spec) {
 // --- Reading every key
 // ---------------------------------------------------------
 
-TEST(ResilienceParseTest, ReadsEveryKeyFromYaml) {
-  ExpectResilientSpec(ParseOk(kResilientYaml));
-}
+TEST(ResilienceParseTest, ReadsEveryKeyFromYaml) { ExpectResilientSpec(ParseOk(kResilientYaml)); }
 
 TEST(ResilienceParseTest, ReadsEveryKeyFromJsonText) {
   FlowSpec spec = ParseOk(kResilientJsonText);
@@ -213,10 +206,8 @@ TEST(ResilienceParseTest, AnEmptyRetryMapIsOneAttemptWithDefaults) {
 // --- Durations ---------------------------------------------------------------
 
 absl::Duration ParsedDelay(absl::string_view text) {
-  FlowSpec spec =
-      ParseOk(FlowWithTask(absl::StrCat("retry: {delay: ", text, "}")));
-  return spec.tasks.empty() ? absl::InfiniteDuration()
-                            : spec.tasks[0].retry->delay;
+  FlowSpec spec = ParseOk(FlowWithTask(absl::StrCat("retry: {delay: ", text, "}")));
+  return spec.tasks.empty() ? absl::InfiniteDuration() : spec.tasks[0].retry->delay;
 }
 
 TEST(ResilienceDurationTest, AcceptsDurationStringsAndSeconds) {
@@ -250,8 +241,7 @@ TEST(ResilienceDurationTest, RefusesWhatIsNotADuration) {
   EXPECT_THAT(ParseError(FlowWithTask("timeout: \"30\"")),
               HasSubstr("tasks[0].timeout (line 3, column 36): \"30\" is not "
                         "a duration"));
-  EXPECT_THAT(ParseError(FlowWithTask("timeout: true")),
-              HasSubstr("\"true\" is not a duration"));
+  EXPECT_THAT(ParseError(FlowWithTask("timeout: true")), HasSubstr("\"true\" is not a duration"));
   EXPECT_EQ(ParseError(FlowWithTask("timeout: [1s]")),
             "flow.yaml: tasks[0].timeout (line 3, column 36): found a list; "
             "expected a duration, e.g. 2s, 500ms, 1m30s or a number of "
@@ -341,10 +331,9 @@ TEST(RetryRulesTest, DelayBounds) {
             "of delays is empty; expected 1 to 100 delays");
   std::string many = "0";
   for (int i = 0; i < 100; ++i) absl::StrAppend(&many, ", 1");
-  EXPECT_THAT(
-      ParseError(FlowWithTask(absl::StrCat("retry: {delays: [", many, "]}"))),
-      HasSubstr("tasks[0].retry.delays (line 3, column 43): 101 delays; "
-                "expected at most 100"));
+  EXPECT_THAT(ParseError(FlowWithTask(absl::StrCat("retry: {delays: [", many, "]}"))),
+              HasSubstr("tasks[0].retry.delays (line 3, column 43): 101 delays; "
+                        "expected at most 100"));
 }
 
 TEST(RetryRulesTest, BackoffBounds) {
@@ -383,16 +372,14 @@ TEST(RetryRulesTest, JitterErrorTypesAndFlags) {
             "is out of range; expected 0 to 1");
   EXPECT_THAT(ParseError(FlowWithTask("retry: {jitter: -0.1}")),
               HasSubstr("jitter -0.1 is out of range"));
-  EXPECT_EQ(ParseError(FlowWithTask(
-                "retry: {non_retryable_errors: [ok, \"bad name\"]}")),
+  EXPECT_EQ(ParseError(FlowWithTask("retry: {non_retryable_errors: [ok, \"bad name\"]}")),
             "flow.yaml: tasks[0].retry.non_retryable_errors[1] (line 3, "
             "column 62): error type \"bad name\" is not a valid name; expected "
             "1 to 128 characters of [A-Za-z0-9_.-], starting with a letter "
             "or digit");
   std::string many = "E0";
   for (int i = 1; i <= 50; ++i) absl::StrAppend(&many, ", E", i);
-  EXPECT_THAT(ParseError(FlowWithTask(
-                  absl::StrCat("retry: {non_retryable_errors: [", many, "]}"))),
+  EXPECT_THAT(ParseError(FlowWithTask(absl::StrCat("retry: {non_retryable_errors: [", many, "]}"))),
               HasSubstr("tasks[0].retry.non_retryable_errors (line 3, column "
                         "57): 51 non-retryable error types; expected at most "
                         "50"));
@@ -445,11 +432,10 @@ TEST(TimeoutRulesTest, FlowTimeoutAndDefaults) {
   EXPECT_EQ(ParseError("name: f\ntimeout: 169h\n" + tasks),
             "flow.yaml: timeout (line 2, column 10): flow timeout 169h is too "
             "long; expected 0 (none) or 1ms to 168h");
-  EXPECT_EQ(
-      ParseError("name: f\ndefaults:\n  heartbeat_timeout: 0.5\n" + tasks),
-      "flow.yaml: defaults.heartbeat_timeout (line 3, column 22): "
-      "heartbeat timeout 500ms is too short; expected 0 (none) or 1s to "
-      "168h");
+  EXPECT_EQ(ParseError("name: f\ndefaults:\n  heartbeat_timeout: 0.5\n" + tasks),
+            "flow.yaml: defaults.heartbeat_timeout (line 3, column 22): "
+            "heartbeat timeout 500ms is too short; expected 0 (none) or 1s to "
+            "168h");
   EXPECT_EQ(ParseError("name: f\ndefaults:\n  retry: {delay: 48h}\n" + tasks),
             "flow.yaml: defaults.retry.delay (line 3, column 18): retry delay "
             "48h is too long; expected 0 to 24h");
@@ -471,12 +457,11 @@ TEST(BreakerRulesTest, NeedsAWellFormedKey) {
             "flow.yaml: tasks[0].circuit_breaker.key (line 3, column 44): "
             "missing required key \"key\"; expected a \"key\" key in "
             "tasks[0].circuit_breaker");
-  EXPECT_EQ(
-      ParseError(FlowWithTask("circuit_breaker: {key: \"a b\", when_open: "
-                              "wait}")),
-      "flow.yaml: tasks[0].circuit_breaker.key (line 3, column 50): circuit "
-      "breaker key \"a b\" is not a valid name; expected 1 to 128 characters "
-      "of [A-Za-z0-9_.-], starting with a letter or digit");
+  EXPECT_EQ(ParseError(FlowWithTask("circuit_breaker: {key: \"a b\", when_open: "
+                                    "wait}")),
+            "flow.yaml: tasks[0].circuit_breaker.key (line 3, column 50): circuit "
+            "breaker key \"a b\" is not a valid name; expected 1 to 128 characters "
+            "of [A-Za-z0-9_.-], starting with a letter or digit");
 }
 
 TEST(BreakerRulesTest, Bounds) {
@@ -485,20 +470,16 @@ TEST(BreakerRulesTest, Bounds) {
       FlowWithTask("circuit_breaker: {key: k, failure_threshold: 1000, "
                    "window: 24h, cooldown: 1s" +
                    wait));
-  EXPECT_EQ(ParseError(FlowWithTask(
-                "circuit_breaker: {key: k, failure_threshold: 0" + wait)),
+  EXPECT_EQ(ParseError(FlowWithTask("circuit_breaker: {key: k, failure_threshold: 0" + wait)),
             "flow.yaml: tasks[0].circuit_breaker.failure_threshold (line 3, "
             "column 72): failure threshold 0 is out of range; expected 1 to "
             "1000");
-  EXPECT_THAT(ParseError(FlowWithTask(
-                  "circuit_breaker: {key: k, failure_threshold: 1001" + wait)),
+  EXPECT_THAT(ParseError(FlowWithTask("circuit_breaker: {key: k, failure_threshold: 1001" + wait)),
               HasSubstr("failure threshold 1001 is out of range"));
-  EXPECT_EQ(ParseError(
-                FlowWithTask("circuit_breaker: {key: k, window: 500ms" + wait)),
+  EXPECT_EQ(ParseError(FlowWithTask("circuit_breaker: {key: k, window: 500ms" + wait)),
             "flow.yaml: tasks[0].circuit_breaker.window (line 3, column 61): "
             "breaker window 500ms is too short; expected 1s to 24h");
-  EXPECT_THAT(ParseError(FlowWithTask(
-                  "circuit_breaker: {key: k, cooldown: 48h" + wait)),
+  EXPECT_THAT(ParseError(FlowWithTask("circuit_breaker: {key: k, cooldown: 48h" + wait)),
               HasSubstr("tasks[0].circuit_breaker.cooldown (line 3, column "
                         "63): breaker cooldown 48h is too long; expected 1s "
                         "to 24h"));
@@ -506,10 +487,9 @@ TEST(BreakerRulesTest, Bounds) {
                                     "never}")),
             "flow.yaml: tasks[0].circuit_breaker.when_open (line 3, column "
             "64): found \"never\"; expected fallback or wait");
-  EXPECT_THAT(
-      ParseError(FlowWithTask("circuit_breaker: {key: k, windows: 1m}")),
-      HasSubstr("unknown key \"windows\"; expected one of: key, "
-                "failure_threshold, window, cooldown, when_open"));
+  EXPECT_THAT(ParseError(FlowWithTask("circuit_breaker: {key: k, windows: 1m}")),
+              HasSubstr("unknown key \"windows\"; expected one of: key, "
+                        "failure_threshold, window, cooldown, when_open"));
 }
 
 TEST(BreakerRulesTest, FallingBackNeedsAFallback) {
@@ -527,23 +507,21 @@ TEST(BreakerRulesTest, FallingBackNeedsAFallback) {
 }
 
 TEST(BreakerRulesTest, OneKeyMeansOneSetOfSettings) {
-  EXPECT_EQ(
-      ParseError(Flow("  - {name: a, handler: h, circuit_breaker: {key: api, "
-                      "when_open: wait}}\n"
-                      "  - {name: b, handler: h, circuit_breaker: {key: api, "
-                      "failure_threshold: 3, when_open: wait}}\n")),
-      "flow.yaml: tasks[1].circuit_breaker.failure_threshold (line 4, column "
-      "74): tasks \"a\" and \"b\" both use circuit breaker \"api\" but with "
-      "failure_threshold 5 and 3; expected the same failure_threshold, window "
-      "and cooldown wherever a breaker key is used");
-  EXPECT_THAT(
-      ParseError(Flow("  - {name: a, handler: h, circuit_breaker: {key: api, "
-                      "cooldown: 10s, when_open: wait}}\n"
-                      "  - {name: b, handler: h, circuit_breaker: {key: api, "
-                      "when_open: wait}}\n")),
-      HasSubstr("tasks[1].circuit_breaker.cooldown (line 4, column 44): tasks "
-                "\"a\" and \"b\" both use circuit breaker \"api\" but with "
-                "cooldown 10s and 30s"));
+  EXPECT_EQ(ParseError(Flow("  - {name: a, handler: h, circuit_breaker: {key: api, "
+                            "when_open: wait}}\n"
+                            "  - {name: b, handler: h, circuit_breaker: {key: api, "
+                            "failure_threshold: 3, when_open: wait}}\n")),
+            "flow.yaml: tasks[1].circuit_breaker.failure_threshold (line 4, column "
+            "74): tasks \"a\" and \"b\" both use circuit breaker \"api\" but with "
+            "failure_threshold 5 and 3; expected the same failure_threshold, window "
+            "and cooldown wherever a breaker key is used");
+  EXPECT_THAT(ParseError(Flow("  - {name: a, handler: h, circuit_breaker: {key: api, "
+                              "cooldown: 10s, when_open: wait}}\n"
+                              "  - {name: b, handler: h, circuit_breaker: {key: api, "
+                              "when_open: wait}}\n")),
+              HasSubstr("tasks[1].circuit_breaker.cooldown (line 4, column 44): tasks "
+                        "\"a\" and \"b\" both use circuit breaker \"api\" but with "
+                        "cooldown 10s and 30s"));
   // How each task reacts to the open breaker is its own business.
   ParseOk(
       Flow("  - {name: a, handler: h, circuit_breaker: {key: api, "
@@ -617,9 +595,8 @@ TEST(ResilienceValidateTest, SameRulesWithoutPositions) {
 
   spec = SpecOf({Task("a"), Task("b")});
   spec.tasks[0].circuit_breaker.emplace().key = "k";
-  EXPECT_THAT(ValidateError(spec),
-              HasSubstr("spec: tasks[0].circuit_breaker.when_open: task \"a\" "
-                        "falls back"));
+  EXPECT_THAT(ValidateError(spec), HasSubstr("spec: tasks[0].circuit_breaker.when_open: task \"a\" "
+                                             "falls back"));
   spec.tasks[0].fallback = "b";
   EXPECT_TRUE(ValidateFlowSpec(spec, "spec").ok());
   spec.result_task = "b";
@@ -629,9 +606,8 @@ TEST(ResilienceValidateTest, SameRulesWithoutPositions) {
 
   spec = SpecOf({Task("a")});
   spec.default_retry.emplace().factor = std::nan("");
-  EXPECT_THAT(ValidateError(spec),
-              HasSubstr("spec: defaults.retry.backoff.factor: backoff factor "
-                        "nan is out of range"));
+  EXPECT_THAT(ValidateError(spec), HasSubstr("spec: defaults.retry.backoff.factor: backoff factor "
+                                             "nan is out of range"));
 }
 
 TEST(ResilienceValidateTest, DurationsMustBeWholeMilliseconds) {
@@ -653,8 +629,7 @@ TEST(ResilienceJsonTest, FromJsonReportsCanonicalPaths) {
   EXPECT_EQ(FromJsonError(StoredFlowWith({{"heartbeat_timeout_ms", 1.5}})),
             "stored: tasks[0].heartbeat_timeout_ms: found a JSON number; "
             "expected an integer number of milliseconds");
-  EXPECT_EQ(FromJsonError(StoredFlowWith(
-                {{"retry", {{"delays_ms", {1, -1}}}}, {"fallback", "b"}})),
+  EXPECT_EQ(FromJsonError(StoredFlowWith({{"retry", {{"delays_ms", {1, -1}}}}, {"fallback", "b"}})),
             "stored: tasks[0].retry.delays_ms[1]: retry delay -1ms is "
             "negative; expected 0 to 24h");
   EXPECT_EQ(FromJsonError(StoredFlowWith({{"retry", {{"delay", 1}}}})),
@@ -662,23 +637,20 @@ TEST(ResilienceJsonTest, FromJsonReportsCanonicalPaths) {
             "of: max_attempts, delay_kind, delay_ms, delays_ms, initial_ms, "
             "factor, max_delay_ms, jitter, non_retryable_errors, "
             "retry_timeouts");
-  EXPECT_EQ(
-      FromJsonError(StoredFlowWith({{"retry", {{"delay_kind", "linear"}}}})),
-      "stored: tasks[0].retry.delay_kind: found \"linear\"; expected "
-      "one of: fixed, list, exponential");
-  EXPECT_EQ(FromJsonError(StoredFlowWith(
-                {{"retry", {{"max_delay_ms", 10}, {"initial_ms", 20}}}})),
+  EXPECT_EQ(FromJsonError(StoredFlowWith({{"retry", {{"delay_kind", "linear"}}}})),
+            "stored: tasks[0].retry.delay_kind: found \"linear\"; expected "
+            "one of: fixed, list, exponential");
+  EXPECT_EQ(FromJsonError(StoredFlowWith({{"retry", {{"max_delay_ms", 10}, {"initial_ms", 20}}}})),
             "stored: tasks[0].retry.max_delay_ms: maximum backoff delay 10ms "
             "is less than the initial delay 20ms; expected 20ms to 24h");
   EXPECT_EQ(FromJsonError(StoredFlowWith(
-                {{"circuit_breaker", {{"key", "k"}, {"window_ms", 10}}},
-                 {"fallback", "a"}})),
+                {{"circuit_breaker", {{"key", "k"}, {"window_ms", 10}}}, {"fallback", "a"}})),
             "stored: tasks[0].circuit_breaker.window_ms: breaker window 10ms "
             "is too short; expected 1s to 24h");
-  EXPECT_EQ(FromJsonError(StoredFlowWith(
-                {{"circuit_breaker", {{"key", "k"}, {"when_open", true}}}})),
-            "stored: tasks[0].circuit_breaker.when_open: found a JSON boolean; "
-            "expected fallback or wait");
+  EXPECT_EQ(
+      FromJsonError(StoredFlowWith({{"circuit_breaker", {{"key", "k"}, {"when_open", true}}}})),
+      "stored: tasks[0].circuit_breaker.when_open: found a JSON boolean; "
+      "expected fallback or wait");
   EXPECT_EQ(FromJsonError(StoredFlowWith({{"fallback", "a"}})),
             "stored: tasks[0].fallback: task \"a\" names itself as its "
             "fallback; expected another task");
@@ -691,21 +663,18 @@ TEST(ResilienceJsonTest, FromJsonReportsCanonicalPaths) {
 }
 
 TEST(ResilienceJsonTest, StandaloneFormsValidateToo) {
-  EXPECT_EQ(
-      InvalidMessage(RetryPolicyFromJson({{"max_attempts", 101}}).status()),
-      "retry policy: max_attempts: max_attempts 101 (retries 100) is out of "
-      "range; expected max_attempts 1 to 100, i.e. retries 0 to 99");
+  EXPECT_EQ(InvalidMessage(RetryPolicyFromJson({{"max_attempts", 101}}).status()),
+            "retry policy: max_attempts: max_attempts 101 (retries 100) is out of "
+            "range; expected max_attempts 1 to 100, i.e. retries 0 to 99");
   EXPECT_EQ(InvalidMessage(RetryPolicyFromJson(json::array()).status()),
             "retry policy: found a JSON array; expected a JSON object");
+  EXPECT_EQ(InvalidMessage(CircuitBreakerFromJson({{"window_ms", 1000}}).status()),
+            "circuit breaker: key: missing required key \"key\"; expected a "
+            "\"key\" key at the top level");
   EXPECT_EQ(
-      InvalidMessage(CircuitBreakerFromJson({{"window_ms", 1000}}).status()),
-      "circuit breaker: key: missing required key \"key\"; expected a "
-      "\"key\" key at the top level");
-  EXPECT_EQ(InvalidMessage(
-                CircuitBreakerFromJson({{"key", "k"}, {"failure_threshold", 0}})
-                    .status()),
-            "circuit breaker: failure_threshold: failure threshold 0 is out "
-            "of range; expected 1 to 1000");
+      InvalidMessage(CircuitBreakerFromJson({{"key", "k"}, {"failure_threshold", 0}}).status()),
+      "circuit breaker: failure_threshold: failure threshold 0 is out "
+      "of range; expected 1 to 1000");
   // Alone, a breaker that falls back is fine: the task decides.
   EXPECT_TRUE(CircuitBreakerFromJson({{"key", "k"}}).ok());
 }
@@ -720,16 +689,14 @@ TEST(ResilienceJsonTest, PolicyAndBreakerForms) {
     "delays_ms": [], "initial_ms": 1000, "factor": 3.0, "max_delay_ms": 60000,
     "jitter": 0.2, "non_retryable_errors": ["BadInput", "ValueError"],
     "retry_timeouts": false})"));
-  EXPECT_EQ(RetryPolicyToJson(*spec.tasks[1].retry)["delays_ms"],
-            json({1000, 5000, 30000}));
+  EXPECT_EQ(RetryPolicyToJson(*spec.tasks[1].retry)["delays_ms"], json({1000, 5000, 30000}));
   EXPECT_EQ(RetryPolicyToJson(*spec.tasks[1].retry)["delay_kind"], "list");
   EXPECT_EQ(RetryPolicyToJson(RetryPolicy())["delay_kind"], "fixed");
   EXPECT_EQ(CircuitBreakerToJson(*spec.tasks[0].circuit_breaker),
             json::parse(R"({"key": "primary-api", "failure_threshold": 3,
                             "window_ms": 60000, "cooldown_ms": 20000,
                             "when_open": "fallback"})"));
-  EXPECT_EQ(CircuitBreakerToJson(*spec.tasks[2].circuit_breaker)["when_open"],
-            "wait");
+  EXPECT_EQ(CircuitBreakerToJson(*spec.tasks[2].circuit_breaker)["when_open"], "wait");
 }
 
 TEST(ResilienceJsonTest, CanonicalFormOfAFullSpec) {
@@ -755,8 +722,7 @@ TEST(ResilienceJsonTest, CanonicalFormOfAFullSpec) {
 
 void ExpectExactRoundTrip(const FlowSpec& spec) {
   json canonical = FlowSpecToJson(spec);
-  absl::StatusOr<FlowSpec> back =
-      FlowSpecFromJson(json::parse(canonical.dump()), "stored");
+  absl::StatusOr<FlowSpec> back = FlowSpecFromJson(json::parse(canonical.dump()), "stored");
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(FlowSpecToJson(*back).dump(), canonical.dump());
 }
@@ -781,11 +747,10 @@ TEST(ResilienceJsonTest, RoundTripsAreExact) {
   ASSERT_TRUE(policy.ok()) << policy.status();
   EXPECT_EQ(RetryPolicyToJson(*policy), RetryPolicyToJson(odd));
   EXPECT_EQ(policy->delays, odd.delays);
-  absl::StatusOr<CircuitBreakerSpec> breaker = CircuitBreakerFromJson(
-      CircuitBreakerToJson(*full.tasks[2].circuit_breaker));
+  absl::StatusOr<CircuitBreakerSpec> breaker =
+      CircuitBreakerFromJson(CircuitBreakerToJson(*full.tasks[2].circuit_breaker));
   ASSERT_TRUE(breaker.ok()) << breaker.status();
-  EXPECT_EQ(CircuitBreakerToJson(*breaker),
-            CircuitBreakerToJson(*full.tasks[2].circuit_breaker));
+  EXPECT_EQ(CircuitBreakerToJson(*breaker), CircuitBreakerToJson(*full.tasks[2].circuit_breaker));
 }
 
 TEST(ResilienceJsonTest, LoadsCanonicalJsonWrittenBeforeTheseKeys) {
@@ -854,8 +819,7 @@ TEST(FallbackTasksTest, AreNotResultsButAreOrdered) {
   // fetch-cached depends on nothing and nothing depends on it, yet it only
   // stands in for fetch.
   EXPECT_THAT(FlowResultTasks(spec), ElementsAre("store"));
-  EXPECT_THAT(TopologicalOrder(spec),
-              ElementsAre("fetch", "fetch-cached", "store"));
+  EXPECT_THAT(TopologicalOrder(spec), ElementsAre("fetch", "fetch-cached", "store"));
   EXPECT_TRUE(IsFallbackTask(spec, "fetch-cached"));
   EXPECT_FALSE(IsFallbackTask(spec, "fetch"));
   EXPECT_FALSE(IsFallbackTask(spec, "store"));

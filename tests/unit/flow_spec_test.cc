@@ -7,8 +7,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
-#include "tests/unit/flow_spec_test_util.h"
 #include "gtest/gtest.h"
+#include "tests/unit/flow_spec_test_util.h"
 
 namespace baton {
 namespace {
@@ -59,9 +59,7 @@ constexpr char kEtlJson[] = R"json({
 })json";
 
 // A flow named "f" whose tasks list starts on line 3.
-std::string Flow(absl::string_view tasks) {
-  return absl::StrCat("name: f\ntasks:\n", tasks);
-}
+std::string Flow(absl::string_view tasks) { return absl::StrCat("name: f\ntasks:\n", tasks); }
 
 // A flow of tasks t0..t{n-1}, written one per line in flow style.
 std::string FlowWithTasks(size_t n) {
@@ -71,7 +69,6 @@ std::string FlowWithTasks(size_t n) {
   }
   return text;
 }
-
 
 TaskSpec Task(std::string name, std::vector<std::string> depends_on = {}) {
   TaskSpec task;
@@ -198,8 +195,7 @@ TEST(ParseFlowSpecTest, ResolvesAliasesInsideConfig) {
 }
 
 TEST(ParseFlowSpecTest, AcceptsEmptyDependencyListAndEmptyConfig) {
-  FlowSpec spec =
-      ParseOk(Flow("  - {name: a, handler: h, depends_on: [], config: {}}\n"));
+  FlowSpec spec = ParseOk(Flow("  - {name: a, handler: h, depends_on: [], config: {}}\n"));
   EXPECT_TRUE(spec.tasks[0].depends_on.empty());
   EXPECT_EQ(spec.tasks[0].config, json::object());
 }
@@ -313,9 +309,8 @@ TEST(ParseFlowSpecErrorTest, DuplicateKeys) {
   EXPECT_EQ(ParseError("name: f\nname: g\ntasks: [{name: a, handler: h}]\n"),
             "flow.yaml: name (line 2, column 1): duplicate key \"name\"; "
             "expected each key at most once");
-  EXPECT_THAT(
-      ParseError(Flow("  - {name: a, handler: h, config: {k: 1, k: 2}}\n")),
-      HasSubstr("tasks[0].config.k (line 3, column 42): duplicate key \"k\""));
+  EXPECT_THAT(ParseError(Flow("  - {name: a, handler: h, config: {k: 1, k: 2}}\n")),
+              HasSubstr("tasks[0].config.k (line 3, column 42): duplicate key \"k\""));
 }
 
 TEST(ParseFlowSpecErrorTest, WrongTypes) {
@@ -368,9 +363,8 @@ TEST(ParseFlowSpecErrorTest, RequiredMustBeAnUnquotedBool) {
   EXPECT_EQ(ParseError("name: f\nparameters:\n  p: {required: yes}\n" + tasks),
             "flow.yaml: parameters.p.required (line 3, column 17): found "
             "\"yes\"; expected true or false (unquoted)");
-  EXPECT_THAT(
-      ParseError("name: f\nparameters:\n  p: {required: \"true\"}\n" + tasks),
-      HasSubstr("parameters.p.required (line 3, column 17): found \"true\""));
+  EXPECT_THAT(ParseError("name: f\nparameters:\n  p: {required: \"true\"}\n" + tasks),
+              HasSubstr("parameters.p.required (line 3, column 17): found \"true\""));
 }
 
 TEST(ParseFlowSpecErrorTest, RequiredParameterCannotHaveADefault) {
@@ -395,12 +389,10 @@ TEST(ParseFlowSpecErrorTest, ConfigValuesMustBeJsonable) {
             "flow.yaml: tasks[0].config.x (line 3, column 39): \".inf\" is "
             "not a finite number; expected a finite number, or a quoted "
             "string");
-  EXPECT_EQ(
-      ParseError(
-          Flow("  - {name: a, handler: h, config: {x: !!binary aGk=}}\n")),
-      "flow.yaml: tasks[0].config.x (line 3, column 39): unsupported YAML tag "
-      "\"tag:yaml.org,2002:binary\"; expected a plain or quoted value (or "
-      "!!str)");
+  EXPECT_EQ(ParseError(Flow("  - {name: a, handler: h, config: {x: !!binary aGk=}}\n")),
+            "flow.yaml: tasks[0].config.x (line 3, column 39): unsupported YAML tag "
+            "\"tag:yaml.org,2002:binary\"; expected a plain or quoted value (or "
+            "!!str)");
   EXPECT_EQ(ParseError(Flow("  - name: a\n    handler: h\n    config:\n"
                             "      ? [k]\n      : 1\n")),
             "flow.yaml: tasks[0].config (line 6, column 9): a map key is a "
@@ -415,9 +407,8 @@ TEST(ParseFlowSpecErrorTest, ConfigNestingIsBounded) {
             "flow.yaml: tasks[0].config (line 3, column 35): config nests "
             "more than 64 levels deep; expected at most 64 levels");
   // An alias inside its own anchor would otherwise recurse forever.
-  EXPECT_THAT(
-      ParseError(Flow("  - {name: a, handler: h, config: &c {x: *c}}\n")),
-      HasSubstr("tasks[0].config (line 3, column 35): config nests more"));
+  EXPECT_THAT(ParseError(Flow("  - {name: a, handler: h, config: &c {x: *c}}\n")),
+              HasSubstr("tasks[0].config (line 3, column 35): config nests more"));
 }
 
 TEST(ParseFlowSpecErrorTest, AliasBombsAreRefusedBeforeExpanding) {
@@ -475,16 +466,14 @@ TEST(ParseFlowSpecErrorTest, MalformedHandler) {
 TEST(ParseFlowSpecErrorTest, NameLengthBound) {
   std::string ok(kMaxNameLength, 'n');
   ParseOk(Flow(absl::StrCat("  - {name: ", ok, ", handler: h}\n")));
-  std::string message =
-      ParseError(Flow(absl::StrCat("  - {name: ", ok, "x, handler: h}\n")));
+  std::string message = ParseError(Flow(absl::StrCat("  - {name: ", ok, "x, handler: h}\n")));
   EXPECT_THAT(message, HasSubstr("tasks[0].name (line 3, column 12): task "
                                  "name \"nnnn"));
   EXPECT_THAT(message, HasSubstr("...\" is not a valid name; expected 1 to "
                                  "128 characters"));
   std::string handler = "h" + std::string(kMaxHandlerNameLength, 'x');
-  EXPECT_THAT(
-      ParseError(Flow(absl::StrCat("  - {name: a, handler: ", handler, "}\n"))),
-      HasSubstr("tasks[0].handler (line 3, column 24)"));
+  EXPECT_THAT(ParseError(Flow(absl::StrCat("  - {name: a, handler: ", handler, "}\n"))),
+              HasSubstr("tasks[0].handler (line 3, column 24)"));
 }
 
 TEST(ParseFlowSpecErrorTest, DescriptionBounds) {
@@ -614,8 +603,8 @@ TEST(FlowSpecBoundsTest, ParameterCount) {
 TEST(FlowSpecBoundsTest, ConfigSizeIsMeasuredAsJson) {
   // {"k":"xxx..."} is 8 bytes plus the string.
   auto flow_with_config = [](size_t n) {
-    return Flow(absl::StrCat("  - name: a\n    handler: h\n    config: {k: ",
-                             std::string(n, 'x'), "}\n"));
+    return Flow(
+        absl::StrCat("  - name: a\n    handler: h\n    config: {k: ", std::string(n, 'x'), "}\n"));
   };
   ParseOk(flow_with_config(kMaxTaskConfigBytes - 8));
   EXPECT_EQ(ParseError(flow_with_config(kMaxTaskConfigBytes - 7)),
@@ -632,9 +621,9 @@ TEST(FlowSpecBoundsTest, ConfigSizeIsMeasuredAsJson) {
 }
 
 TEST(FlowSpecBoundsTest, DefaultSize) {
-  std::string text = absl::StrCat("name: f\nparameters:\n  big: {default: ",
-                                  std::string(kMaxParameterValueBytes, 'x'),
-                                  "}\ntasks: [{name: a, handler: h}]\n");
+  std::string text = absl::StrCat(
+      "name: f\nparameters:\n  big: {default: ", std::string(kMaxParameterValueBytes, 'x'),
+      "}\ntasks: [{name: a, handler: h}]\n");
   EXPECT_EQ(ParseError(text),
             "flow.yaml: parameters.big.default (line 3, column 18): default is "
             "larger than 65536 bytes as JSON; expected at most 65536 bytes");
@@ -642,8 +631,7 @@ TEST(FlowSpecBoundsTest, DefaultSize) {
 
 TEST(FlowSpecBoundsTest, FileSizeIsCheckedBeforeParsing) {
   std::string flow = Flow("  - {name: a, handler: h}\n");
-  std::string padded =
-      flow + "#" + std::string(kMaxFlowFileBytes - flow.size() - 1, 'x');
+  std::string padded = flow + "#" + std::string(kMaxFlowFileBytes - flow.size() - 1, 'x');
   ASSERT_EQ(padded.size(), kMaxFlowFileBytes);
   ParseOk(padded);
   // Not even YAML: refused on size alone.
@@ -683,9 +671,8 @@ TEST(ValidateFlowSpecTest, ChecksWhatAFileCannotExpress) {
 
   spec = SpecOf({Task("a")});
   spec.tasks[0].config = {{"s", "\xff"}};
-  EXPECT_THAT(ValidateError(spec),
-              HasSubstr("tasks[0].config: config contains text that is not "
-                        "valid UTF-8"));
+  EXPECT_THAT(ValidateError(spec), HasSubstr("tasks[0].config: config contains text that is not "
+                                             "valid UTF-8"));
 }
 
 TEST(ValidateFlowSpecTest, EmptySpec) {
@@ -693,8 +680,7 @@ TEST(ValidateFlowSpecTest, EmptySpec) {
               HasSubstr("spec: name: flow name \"\" is not a valid name"));
   FlowSpec spec;
   spec.name = "f";
-  EXPECT_EQ(ValidateError(spec),
-            "spec: tasks: the flow has no tasks; expected at least one task");
+  EXPECT_EQ(ValidateError(spec), "spec: tasks: the flow has no tasks; expected at least one task");
 }
 
 // --- Canonical JSON ----------------------------------------------------------
@@ -748,10 +734,10 @@ TEST(FlowSpecJsonTest, RoundTripIsExact) {
 }
 
 TEST(FlowSpecJsonTest, FromJsonFillsOptionalKeysWithFileDefaults) {
-  absl::StatusOr<FlowSpec> spec = FlowSpecFromJson(
-      json::parse(R"({"name": "f", "parameters": [{"name": "p"}],
+  absl::StatusOr<FlowSpec> spec =
+      FlowSpecFromJson(json::parse(R"({"name": "f", "parameters": [{"name": "p"}],
                       "tasks": [{"name": "a", "handler": "h"}]})"),
-      "stored");
+                       "stored");
   ASSERT_TRUE(spec.ok()) << spec.status();
   EXPECT_EQ(spec->tasks[0].queue, "default");
   EXPECT_EQ(spec->tasks[0].config, json::object());
@@ -760,8 +746,7 @@ TEST(FlowSpecJsonTest, FromJsonFillsOptionalKeysWithFileDefaults) {
 }
 
 TEST(FlowSpecJsonTest, FromJsonReportsCanonicalPaths) {
-  EXPECT_EQ(FromJsonError(json::array()),
-            "stored: found a JSON array; expected a JSON object");
+  EXPECT_EQ(FromJsonError(json::array()), "stored: found a JSON array; expected a JSON object");
   EXPECT_EQ(FromJsonError(json::parse(R"({"name": "f", "tasks": [],
                                           "extra": 1})")),
             "stored: extra: unknown key \"extra\"; expected one of: name, "
@@ -803,11 +788,9 @@ TEST(FlowSpecJsonTest, FromJsonRunsTheGraphRules) {
 // --- Order and results -------------------------------------------------------
 
 TEST(TopologicalOrderTest, ReadyTasksRunInFileOrder) {
-  FlowSpec spec =
-      SpecOf({Task("load", {"transform"}), Task("transform", {"extract"}),
-              Task("extract"), Task("report")});
-  EXPECT_THAT(TopologicalOrder(spec),
-              ElementsAre("extract", "transform", "load", "report"));
+  FlowSpec spec = SpecOf({Task("load", {"transform"}), Task("transform", {"extract"}),
+                          Task("extract"), Task("report")});
+  EXPECT_THAT(TopologicalOrder(spec), ElementsAre("extract", "transform", "load", "report"));
 }
 
 TEST(TopologicalOrderTest, Diamond) {
@@ -829,8 +812,7 @@ TEST(FlowResultTasksTest, ExplicitResult) {
 }
 
 TEST(FlowResultTasksTest, SinksInFileOrderWhenUnset) {
-  FlowSpec spec =
-      SpecOf({Task("d"), Task("a"), Task("b", {"a"}), Task("c", {"a"})});
+  FlowSpec spec = SpecOf({Task("d"), Task("a"), Task("b", {"a"}), Task("c", {"a"})});
   EXPECT_THAT(FlowResultTasks(spec), ElementsAre("d", "b", "c"));
 }
 
@@ -846,23 +828,18 @@ tasks: [{name: a, handler: h}]
 )");
   absl::StatusOr<json> resolved = ResolveParameters(spec, nullptr);
   ASSERT_TRUE(resolved.ok()) << resolved.status();
-  EXPECT_EQ(
-      *resolved,
-      json::parse(R"({"items": [1, 2], "label": "x", "optional": null})"));
+  EXPECT_EQ(*resolved, json::parse(R"({"items": [1, 2], "label": "x", "optional": null})"));
 
   resolved = ResolveParameters(spec, {{"label", "y"}, {"optional", 3}});
   ASSERT_TRUE(resolved.ok()) << resolved.status();
-  EXPECT_EQ(*resolved,
-            json::parse(R"({"items": [1, 2], "label": "y", "optional": 3})"));
+  EXPECT_EQ(*resolved, json::parse(R"({"items": [1, 2], "label": "y", "optional": 3})"));
 }
 
 TEST(ResolveParametersTest, UnknownParameterListsKnownOnes) {
   FlowSpec spec = ParseOk(kEtlYaml);
-  EXPECT_EQ(
-      InvalidMessage(
-          ResolveParameters(spec, {{"source", 1}, {"itemz", 2}}).status()),
-      "flow \"basic-etl\": parameters.itemz: unknown parameter "
-      "\"itemz\"; expected one of: items, source");
+  EXPECT_EQ(InvalidMessage(ResolveParameters(spec, {{"source", 1}, {"itemz", 2}}).status()),
+            "flow \"basic-etl\": parameters.itemz: unknown parameter "
+            "\"itemz\"; expected one of: items, source");
   spec.parameters.clear();
   EXPECT_EQ(InvalidMessage(ResolveParameters(spec, {{"x", 1}}).status()),
             "flow \"basic-etl\": parameters.x: unknown parameter \"x\"; "
@@ -870,8 +847,7 @@ TEST(ResolveParametersTest, UnknownParameterListsKnownOnes) {
 }
 
 TEST(ResolveParametersTest, MissingRequiredParameter) {
-  EXPECT_EQ(InvalidMessage(
-                ResolveParameters(ParseOk(kEtlYaml), json::object()).status()),
+  EXPECT_EQ(InvalidMessage(ResolveParameters(ParseOk(kEtlYaml), json::object()).status()),
             "flow \"basic-etl\": parameters.source: missing required "
             "parameter \"source\"; expected a value for every required "
             "parameter");
@@ -911,8 +887,7 @@ TEST(NameTest, ValidHandlerNames) {
   for (const char* handler : {"exec", "etl.extract", "_x.y_2", "a.b.c"}) {
     EXPECT_TRUE(IsValidHandlerName(handler)) << handler;
   }
-  for (const char* handler :
-       {"", ".", "a.", ".a", "a..b", "Etl", "1x", "a.2b", "a-b", "a b"}) {
+  for (const char* handler : {"", ".", "a.", ".a", "a..b", "Etl", "1x", "a.2b", "a-b", "a b"}) {
     EXPECT_FALSE(IsValidHandlerName(handler)) << handler;
   }
   EXPECT_TRUE(IsValidHandlerName(std::string(kMaxHandlerNameLength, 'a')));
