@@ -13,13 +13,13 @@
 #include "absl/strings/str_format.h"
 #include "bench/bench_client.h"
 #include "bench/bench_report.h"
-#include "common/cli_flags.h"
+#include "common/base/cli_flags.h"
 #include "nlohmann/json.hpp"
 
 namespace baton::bench {
 namespace {
 
-constexpr int kMaxTasksPerRun = 1000;  // the flow limit (common/flow_spec.h)
+constexpr int kMaxTasksPerRun = 1000;  // the flow limit (common/spec/flow.h)
 constexpr int kMaxRuns = 1000;         // ListRuns returns at most 1000
 
 constexpr int kExitOk = 0;

@@ -8,9 +8,9 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/inputs.h"
-#include "common/cli_flags.h"
-#include "common/json_util.h"
-#include "common/limits.h"
+#include "common/base/cli_flags.h"
+#include "common/base/json_util.h"
+#include "common/base/limits.h"
 #include "common/rpc/grpc_status.h"
 #include "nlohmann/json.hpp"
 

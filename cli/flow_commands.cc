@@ -6,9 +6,9 @@
 #include "cli/commands.h"
 #include "cli/format.h"
 #include "cli/inputs.h"
-#include "common/flow_spec.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "common/rpc/grpc_status.h"
+#include "common/spec/flow.h"
 
 namespace baton::cli {
 namespace {

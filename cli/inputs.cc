@@ -4,8 +4,8 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "common/json_util.h"
-#include "common/utf8.h"
+#include "common/base/json_util.h"
+#include "common/base/utf8.h"
 
 namespace baton::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include "CLI/CLI.hpp"
 #include "cli/commands.h"
 #include "cli/inputs.h"
-#include "common/cli_flags.h"
+#include "common/base/cli_flags.h"
 #include "common/rpc/client_flags.h"
 
 namespace {

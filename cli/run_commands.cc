@@ -13,11 +13,11 @@
 #include "cli/format.h"
 #include "cli/inputs.h"
 #include "cli/report.h"
-#include "common/cli_flags.h"
-#include "common/json_util.h"
-#include "common/limits.h"
+#include "common/base/cli_flags.h"
+#include "common/base/json_util.h"
+#include "common/base/limits.h"
+#include "common/base/utf8.h"
 #include "common/rpc/grpc_status.h"
-#include "common/utf8.h"
 #include "nlohmann/json.hpp"
 
 namespace baton::cli {

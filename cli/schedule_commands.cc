@@ -6,7 +6,7 @@
 #include "absl/time/clock.h"
 #include "cli/commands.h"
 #include "cli/format.h"
-#include "common/cron.h"
+#include "common/spec/cron.h"
 
 namespace baton::cli {
 namespace {

@@ -2,7 +2,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/backoff.h"
+#include "common/base/backoff.h"
 
 namespace baton::examples {
 namespace {

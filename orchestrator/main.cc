@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "CLI/CLI.hpp"
-#include "common/cli_flags.h"
-#include "common/logging.h"
+#include "common/base/cli_flags.h"
+#include "common/base/logging.h"
 #include "orchestrator/orchestrator.h"
 #include "spdlog/spdlog.h"
 

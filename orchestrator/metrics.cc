@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/request_deadline.h"
+#include "common/base/request_deadline.h"
 #include "orchestrator/store/metrics_store.h"
 #include "spdlog/spdlog.h"
 

@@ -8,10 +8,10 @@
 #include <mutex>
 
 #include "absl/strings/str_cat.h"
-#include "common/limits.h"
-#include "common/request_deadline.h"
-#include "orchestrator/background_loops.h"
-#include "orchestrator/health_monitor.h"
+#include "common/base/limits.h"
+#include "common/base/request_deadline.h"
+#include "orchestrator/loops/background_loops.h"
+#include "orchestrator/loops/health_monitor.h"
 #include "orchestrator/metrics.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/service/breaker_service.h"
@@ -44,7 +44,7 @@ struct Database {
 constexpr absl::Duration kPeerTimeout = absl::Seconds(10);
 
 // Each synchronous call's deadline, for the database pool on its thread
-// (common/request_deadline.h). gRPC allows one set of global callbacks per
+// (common/base/request_deadline.h). gRPC allows one set of global callbacks per
 // process, installed before the first server is built.
 class RequestDeadlineCallbacks : public grpc::Server::GlobalCallbacks {
  public:
@@ -127,7 +127,7 @@ struct Orchestrator::Parts {
 
   void MakeStoresAndServices() {
     flows = std::make_unique<store::FlowStore>(*pool);
-    runs = std::make_unique<store::RunStore>(*pool);
+    runs = std::make_unique<store::RunStore>(*pool, options.worker_liveness);
     logs = std::make_unique<store::LogStore>(*pool);
     leases = std::make_unique<store::LeaseStore>(*pool, options.execution_grace);
     workers = std::make_unique<store::WorkerStore>(*pool);
@@ -137,8 +137,8 @@ struct Orchestrator::Parts {
     worker_service = std::make_unique<service::WorkerServiceImpl>(options.worker, *leases, *workers,
                                                                   *logs, ready);
     flow_service = std::make_unique<service::FlowServiceImpl>(*flows);
-    run_service = std::make_unique<service::RunServiceImpl>(
-        *flows, *runs, *logs, *workers, ready, options.worker_liveness, options.max_watch);
+    run_service =
+        std::make_unique<service::RunServiceImpl>(*flows, *runs, *logs, ready, options.max_watch);
     cluster_service =
         std::make_unique<service::ClusterServiceImpl>(*workers, options.worker_liveness);
     breaker_service = std::make_unique<service::BreakerServiceImpl>(*breakers);

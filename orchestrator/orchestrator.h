@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "orchestrator/server_security.h"
+#include "orchestrator/security/server_security.h"
 #include "orchestrator/service/worker_service.h"
 
 namespace baton {

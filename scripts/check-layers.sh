@@ -23,11 +23,22 @@ forbid "common/ includes no layer above it and no generated protos" \
   'orchestrator/|worker/|cli/|baton/v1/|pqxx' common
 forbid "gRPC stays in common/rpc/ within common/" \
   'grpcpp/' $(find common -mindepth 1 -maxdepth 1 -not -name rpc)
+forbid "common/base/ is the bottom of common/" 'common/(spec|process|rpc)/' common/base
+forbid "common/process/ needs only common/base/" 'common/(spec|rpc)/' common/process
+forbid "common/spec/ needs only common/base/" 'common/(process|rpc)/' common/spec
+forbid "common/spec/internal/ is included from common/spec/ only" 'common/spec/internal/' \
+  $(find . -mindepth 1 -maxdepth 1 -type d -not -name common -not -name build -not -name deps \
+    -not -name '.*') $(find common -mindepth 1 -maxdepth 1 -type d -not -name spec)
+forbid "the model (state vocabulary) depends on nothing of the orchestrator" \
+  'orchestrator/(engine|store|service|loops|security)/|orchestrator/[a-z_]+\.h|baton/v1/|grpcpp/|pqxx' \
+  orchestrator/model
 forbid "the engine is pure: no store, service, gRPC, SQL or logging" \
-  'orchestrator/store/|orchestrator/service/|baton/v1/|grpcpp/|grpc/|pqxx|spdlog/' \
+  'orchestrator/(store|service|loops|security)/|orchestrator/[a-z_]+\.h|baton/v1/|grpcpp/|grpc/|pqxx|spdlog/' \
   orchestrator/engine
 forbid "the store knows no service and no gRPC" \
-  'orchestrator/service/|baton/v1/|grpcpp/|grpc/' orchestrator/store
+  'orchestrator/(service|loops|security)/|orchestrator/[a-z_]+\.h|baton/v1/|grpcpp/|grpc/' \
+  orchestrator/store
+forbid "handlers do not reach into the background loops" 'orchestrator/loops/' orchestrator/service
 forbid "SQL stays in the store" 'pqxx' orchestrator/service
 forbid "the worker SDK does not reach into the orchestrator or the CLI" \
   'orchestrator/|cli/|pqxx' worker

@@ -1,7 +1,7 @@
 #include "worker/attempt_log.h"
 
 #include "absl/time/clock.h"
-#include "common/log_text.h"
+#include "common/base/log_text.h"
 
 namespace baton::worker {
 

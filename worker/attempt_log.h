@@ -1,5 +1,5 @@
 // The log lines of one attempt, kept for shipping to the orchestrator:
-// secret values masked, text cleaned, bounded per attempt (common/log_text.h).
+// secret values masked, text cleaned, bounded per attempt (common/base/log_text.h).
 // Thread-safe: handler threads add, the worker's shipper takes.
 #pragma once
 
@@ -10,7 +10,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/secret_mask.h"
+#include "common/base/secret_mask.h"
 
 namespace baton::worker {
 

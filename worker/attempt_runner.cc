@@ -1,7 +1,7 @@
 #include "worker/attempt_runner.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "worker/worker.h"
 
 namespace baton::worker {

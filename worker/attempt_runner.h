@@ -21,7 +21,7 @@ std::shared_ptr<TaskContext> MakeContext(const v1::Lease& lease, absl::Time rece
 // in both (in the result's strings and keys) before any bound applies.
 // Exceptions thrown by the handler are caught and reported as errors. A
 // handler that returns CANCELLED after its context was cancelled reports the
-// cancel reason. A result over kMaxResultBytes (common/limits.h) or not valid
+// cancel reason. A result over kMaxResultBytes (common/base/limits.h) or not valid
 // UTF-8 is reported as a non-retryable error (types ResultTooLarge,
 // BadResult) instead of being sent.
 v1::CompleteAttemptRequest RunAttempt(const Handler* handler, TaskContext& ctx,

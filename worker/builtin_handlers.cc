@@ -12,12 +12,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
-#include "common/json_util.h"
-#include "common/limits.h"
-#include "common/log_text.h"
-#include "common/secret_mask.h"
-#include "common/status_macros.h"
-#include "common/subprocess.h"
+#include "common/base/json_util.h"
+#include "common/base/limits.h"
+#include "common/base/log_text.h"
+#include "common/base/secret_mask.h"
+#include "common/base/status_macros.h"
+#include "common/process/subprocess.h"
 #include "worker/handler_errors.h"
 
 namespace baton::worker {
@@ -149,15 +149,15 @@ absl::Status CheckEnvNames(const std::map<std::string, std::string>& env) {
 
 absl::StatusOr<ExecConfig> ParseExecConfig(const TaskContext& ctx) {
   ConfigReader reader("exec", ctx);
-  RETURN_IF_ERROR(
+  BATON_RETURN_IF_ERROR(
       reader.CheckFields({"command", "args", "env", "working_dir", "kill_grace_seconds"}));
   ExecConfig parsed;
-  ASSIGN_OR_RETURN(parsed.command, reader.RequiredString("command"));
-  ASSIGN_OR_RETURN(parsed.args, reader.StringArray("args"));
-  ASSIGN_OR_RETURN(parsed.env, reader.StringMap("env"));
-  RETURN_IF_ERROR(CheckEnvNames(parsed.env));
-  ASSIGN_OR_RETURN(parsed.working_dir, reader.OptionalString("working_dir"));
-  ASSIGN_OR_RETURN(double grace_seconds, reader.Number("kill_grace_seconds", 0, 3600, 5));
+  BATON_ASSIGN_OR_RETURN(parsed.command, reader.RequiredString("command"));
+  BATON_ASSIGN_OR_RETURN(parsed.args, reader.StringArray("args"));
+  BATON_ASSIGN_OR_RETURN(parsed.env, reader.StringMap("env"));
+  BATON_RETURN_IF_ERROR(CheckEnvNames(parsed.env));
+  BATON_ASSIGN_OR_RETURN(parsed.working_dir, reader.OptionalString("working_dir"));
+  BATON_ASSIGN_OR_RETURN(double grace_seconds, reader.Number("kill_grace_seconds", 0, 3600, 5));
   parsed.kill_grace = absl::Seconds(grace_seconds);
   return parsed;
 }
@@ -290,8 +290,8 @@ absl::StatusOr<json> NoopHandler(TaskContext& /*ctx*/, const json& /*input*/) {
 
 absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
   ConfigReader reader("sleep", ctx);
-  RETURN_IF_ERROR(reader.CheckFields({"seconds"}));
-  ASSIGN_OR_RETURN(double seconds, reader.Number("seconds", 0, 86400, 1));
+  BATON_RETURN_IF_ERROR(reader.CheckFields({"seconds"}));
+  BATON_ASSIGN_OR_RETURN(double seconds, reader.Number("seconds", 0, 86400, 1));
   if (ctx.WaitForCancel(absl::Seconds(seconds))) {
     return absl::CancelledError(absl::StrCat("sleep: stopped: ", ctx.cancel_reason()));
   }
@@ -299,7 +299,7 @@ absl::StatusOr<json> SleepHandler(TaskContext& ctx, const json& /*input*/) {
 }
 
 absl::StatusOr<json> ExecHandler(TaskContext& ctx, const json& input) {
-  ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx));
+  BATON_ASSIGN_OR_RETURN(ExecConfig config, ParseExecConfig(ctx));
   SubprocessOptions options = ExecOptions(config, input, RunEnvironment(ctx));
   // Masked as read, before the splitter or any tail cuts the output.
   options.secrets = ctx.secrets();

@@ -13,7 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/secret_mask.h"
+#include "common/base/secret_mask.h"
 #include "nlohmann/json.hpp"
 #include "worker/attempt_log.h"
 

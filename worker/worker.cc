@@ -12,9 +12,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/clock.h"
-#include "common/backoff.h"
-#include "common/log_text.h"
-#include "common/logging.h"
+#include "common/base/backoff.h"
+#include "common/base/error_types.h"
+#include "common/base/log_text.h"
+#include "common/base/logging.h"
 #include "spdlog/spdlog.h"
 #include "worker/attempt_runner.h"
 #include "worker/lease_presumption.h"
@@ -59,8 +60,8 @@ absl::Duration ToAbsl(const google::protobuf::Duration& d) {
 // For WorkerHooks::attempt_finished.
 std::string Outcome(const v1::CompleteAttemptRequest& completion) {
   if (!completion.has_error()) return "succeeded";
-  if (completion.error().type() == "ExecutionTimeout") return "timed_out";
-  if (completion.error().type() == "Cancelled") return "cancelled";
+  if (completion.error().type() == kExecutionTimeoutErrorType) return "timed_out";
+  if (completion.error().type() == kCancelledErrorType) return "cancelled";
   return "failed";
 }
 
@@ -324,13 +325,13 @@ void Worker::Impl::Execute(const v1::Lease& lease) {
     std::lock_guard<std::mutex> lock(mu);
     switch (running.at(id).stop) {
       case StopReason::kExecutionTimeout:
-        completion.mutable_error()->set_type("ExecutionTimeout");
+        completion.mutable_error()->set_type(kExecutionTimeoutErrorType);
         break;
       case StopReason::kCancelled:
-        completion.mutable_error()->set_type("Cancelled");
+        completion.mutable_error()->set_type(kCancelledErrorType);
         break;
       case StopReason::kLeaseLost:
-        completion.mutable_error()->set_type("LeaseLost");
+        completion.mutable_error()->set_type(kLeaseLostErrorType);
         break;
       default:
         break;

@@ -58,7 +58,7 @@ class Worker {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // Registers `handler` under `name` (see common/flow_spec.h for the name
+  // Registers `handler` under `name` (see common/spec/flow.h for the name
   // rules). Call before Run(); a second registration of a name replaces it.
   void Register(const std::string& name, Handler handler);
 

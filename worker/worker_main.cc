@@ -10,8 +10,8 @@
 #include <thread>
 
 #include "CLI/CLI.hpp"
-#include "common/cli_flags.h"
-#include "common/logging.h"
+#include "common/base/cli_flags.h"
+#include "common/base/logging.h"
 #include "common/rpc/client_flags.h"
 #include "spdlog/spdlog.h"
 #include "worker/worker_metrics.h"

@@ -10,7 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "common/rpc/certificates.h"
 #include "common/rpc/secrets.h"
 

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "common/utf8.h"
+#include "common/base/utf8.h"
 
 namespace baton::rpc {
 namespace {

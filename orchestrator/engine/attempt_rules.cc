@@ -3,6 +3,10 @@
 #include "absl/strings/str_cat.h"
 
 namespace baton::engine {
+
+using model::AttemptState;
+using model::TaskRunState;
+
 namespace {
 
 AttemptState AttemptStateFor(FailureKind kind) {
@@ -87,7 +91,7 @@ AttemptEnding DecideUndelivered(const TaskPolicy& policy, absl::string_view why)
   e.attempt_state = AttemptState::kUndelivered;
   e.undelivered = true;
   e.error = BoundErrorMessage(std::string(why));
-  e.error_type = "Undelivered";
+  e.error_type = kUndeliveredErrorType;
   if (policy.cancel_requested) {
     e.task_state = TaskRunState::kCancelled;
     e.decision = "final: the run is being cancelled";

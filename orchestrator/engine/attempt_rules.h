@@ -9,23 +9,20 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/base/error_types.h"
+#include "common/spec/flow.h"
 #include "nlohmann/json.hpp"
 #include "orchestrator/engine/retry_rules.h"
 #include "orchestrator/engine/run_rules.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::engine {
 
-// The error type a worker reports when it stopped a handler at its execution
-// timeout, when it stopped one because it was told to cancel, and when it
-// stopped one because it presumed its lease lost (no heartbeat accepted for a
-// whole lease). The last is decided like a lease the orchestrator expired: a
-// takeover may have renewed the lease meanwhile, and the report then arrives
-// while the attempt is still current.
-inline constexpr char kExecutionTimeoutErrorType[] = "ExecutionTimeout";
-inline constexpr char kCancelledErrorType[] = "Cancelled";
-inline constexpr char kLeaseLostErrorType[] = "LeaseLost";
+// The error types the worker reports (common/base/error_types.h).
+using ::baton::kCancelledErrorType;
+using ::baton::kExecutionTimeoutErrorType;
+using ::baton::kLeaseLostErrorType;
+using ::baton::kUndeliveredErrorType;
 
 // What the orchestrator knows of the task whose attempt ended.
 struct TaskPolicy {
@@ -35,9 +32,9 @@ struct TaskPolicy {
 };
 
 struct AttemptEnding {
-  AttemptState attempt_state = AttemptState::kFailed;
+  model::AttemptState attempt_state = model::AttemptState::kFailed;
   // COMPLETED, READY or AWAITING_RETRY (retry), FAILED, TIMED_OUT, CANCELLED.
-  TaskRunState task_state = TaskRunState::kFailed;
+  model::TaskRunState task_state = model::TaskRunState::kFailed;
   nlohmann::json result;  // when COMPLETED
   std::string error;      // the attempt's error, bounded
   std::string error_type;

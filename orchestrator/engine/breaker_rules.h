@@ -16,7 +16,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 
 namespace baton::engine {
 

@@ -6,6 +6,8 @@
 
 namespace baton::engine {
 
+using model::TaskRunState;
+
 absl::Status CheckFence(const TaskLeaseView& current, const AttemptClaim& claim) {
   const std::string who = absl::StrCat("task run ", claim.task_run_id);
   if (claim.attempt != current.attempt) {

@@ -7,14 +7,14 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::engine {
 
 // The lease-related columns of a task run, as locked by the store.
 struct TaskLeaseView {
   int64_t task_run_id = 0;
-  TaskRunState state = TaskRunState::kPending;
+  model::TaskRunState state = model::TaskRunState::kPending;
   int32_t attempt = 0;      // current attempt number; 0 before the first lease
   std::string lease_token;  // empty when no lease is held
   absl::Time lease_expires_at = absl::InfinitePast();

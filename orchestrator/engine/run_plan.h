@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "nlohmann/json.hpp"
 
 namespace baton::engine {

@@ -3,9 +3,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
-#include "common/json_util.h"
+#include "common/base/json_util.h"
 
 namespace baton::engine {
+
+using model::AttemptState;
+using model::FlowRunState;
+using model::IsTerminal;
+using model::TaskRunState;
+
 namespace {
 
 AttemptDecision Failure(std::string error) {

@@ -8,13 +8,13 @@
 #include <string>
 #include <vector>
 
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "nlohmann/json.hpp"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::engine {
 
-// Bounds of run parameters, results and error messages, from common/limits.h.
+// Bounds of run parameters, results and error messages, from common/base/limits.h.
 using ::baton::kMaxErrorMessageBytes;
 using ::baton::kMaxParametersBytes;
 using ::baton::kMaxResultBytes;
@@ -30,8 +30,8 @@ struct ReportedOutcome {
 
 // The decision for an accepted report.
 struct AttemptDecision {
-  AttemptState attempt_state;
-  TaskRunState task_state;
+  model::AttemptState attempt_state;
+  model::TaskRunState task_state;
   nlohmann::json result;  // null unless task_state == kCompleted
   std::string error;      // empty when task_state == kCompleted
 };
@@ -48,14 +48,14 @@ nlohmann::json BuildTaskInput(const nlohmann::json& parameters,
 
 struct TaskStateView {
   std::string name;
-  TaskRunState state;
+  model::TaskRunState state;
   std::string error;
   std::string fallback_name;  // the task standing in for this one, if any
   std::string fallback_for;   // set on a fallback task
 };
 
 struct RunEnd {
-  FlowRunState state;
+  model::FlowRunState state;
   std::string error;  // empty when COMPLETED
 };
 
@@ -68,7 +68,7 @@ struct RunEnd {
 //  - otherwise FAILED naming the tasks that failed, timed out or were
 //    cancelled, including fallbacks that failed.
 std::optional<RunEnd> DecideRunEnd(const std::vector<TaskStateView>& tasks,
-                                   std::optional<FlowRunState> forced_end = std::nullopt,
+                                   std::optional<model::FlowRunState> forced_end = std::nullopt,
                                    const std::string& forced_reason = "");
 
 // The result of a completed run: the single result task's result, or an

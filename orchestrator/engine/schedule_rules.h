@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "common/deployment_spec.h"
+#include "common/spec/deployment.h"
 
 namespace baton::engine {
 

@@ -4,11 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/deployment_spec.h"
-#include "common/flow_spec.h"
-#include "common/json_util.h"
-#include "common/limits.h"
+#include "common/base/json_util.h"
+#include "common/base/limits.h"
+#include "common/base/status_macros.h"
 #include "common/rpc/grpc_status.h"
+#include "common/spec/deployment.h"
+#include "common/spec/flow.h"
+#include "orchestrator/engine/deployment_plan.h"
 #include "orchestrator/engine/run_rules.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
@@ -74,9 +76,7 @@ absl::Status DeploymentServiceImpl::CheckAgainstFlow(const DeploymentSpec& spec,
                                   "; expected a flow applied with baton flow apply")));
   }
   if (!flow.ok()) return flow.status();
-  auto flow_spec = FlowSpecFromJson(flow->spec, flow->name);
-  if (!flow_spec.ok()) return flow_spec.status();
-  auto params = ResolveParameters(*flow_spec, spec.parameters);
+  auto params = ResolveParameters(flow->spec, spec.parameters);
   if (!params.ok()) return WithSource(source, "parameters", params.status());
   return absl::OkStatus();
 }
@@ -176,17 +176,9 @@ absl::StatusOr<engine::RunPlan> DeploymentServiceImpl::PlanManualRun(
   if (!given.ok()) return given.status();
   nlohmann::json params = spec.parameters;
   params.update(*given);
-  auto flow = flows_.GetFlow(spec.flow, spec.flow_version);
-  if (!flow.ok()) return flow.status();
-  auto flow_spec = FlowSpecFromJson(flow->spec, flow->name);
-  if (!flow_spec.ok()) return flow_spec.status();
-  auto plan = engine::PlanRun(*flow_spec, flow->version, params, request.idempotency_key());
-  if (!plan.ok()) return plan.status();
-  engine::ApplyWorkQueue(*plan, spec.work_queue);
-  plan->deployment_id = record.id;
-  plan->env = DeploymentSpecToJson(spec)["env"];
-  plan->tags = spec.tags;
-  return plan;
+  BATON_ASSIGN_OR_RETURN(store::FlowRecord flow, flows_.GetFlow(spec.flow, spec.flow_version));
+  return engine::PlanDeploymentRun(record.id, spec, {flow.version, std::move(flow.spec)}, params,
+                                   request.idempotency_key());
 }
 
 grpc::Status DeploymentServiceImpl::RunDeployment(grpc::ServerContext*,

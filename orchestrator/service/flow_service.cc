@@ -1,8 +1,8 @@
 #include "orchestrator/service/flow_service.h"
 
-#include "common/flow_spec.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "common/rpc/grpc_status.h"
+#include "common/spec/flow.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
 

@@ -3,7 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/str_cat.h"
-#include "common/log_text.h"
+#include "common/base/log_text.h"
 #include "orchestrator/service/request_checks.h"
 
 namespace baton::service {
@@ -79,6 +79,7 @@ void TaskToProto(const store::TaskRunRecord& in, v1::TaskRun* out) {
   out->set_name(in.name);
   out->set_handler(in.handler);
   out->set_queue(in.queue);
+  out->set_waiting_for(in.waiting_for);
   out->set_state(ToProto(in.state));
   for (const auto& d : in.depends_on) out->add_depends_on(d);
   out->set_result_json(JsonText(in.result));
@@ -99,29 +100,29 @@ void TaskToProto(const store::TaskRunRecord& in, v1::TaskRun* out) {
 
 }  // namespace
 
-v1::FlowRunState ToProto(engine::FlowRunState s) {
+v1::FlowRunState ToProto(model::FlowRunState s) {
   return static_cast<v1::FlowRunState>(static_cast<int>(s) + 1);
 }
-v1::TaskRunState ToProto(engine::TaskRunState s) {
+v1::TaskRunState ToProto(model::TaskRunState s) {
   return static_cast<v1::TaskRunState>(static_cast<int>(s) + 1);
 }
-v1::AttemptState ToProto(engine::AttemptState s) {
+v1::AttemptState ToProto(model::AttemptState s) {
   return static_cast<v1::AttemptState>(static_cast<int>(s) + 1);
 }
-std::optional<engine::FlowRunState> FromProto(v1::FlowRunState s) {
+std::optional<model::FlowRunState> FromProto(v1::FlowRunState s) {
   if (s == v1::FLOW_RUN_STATE_UNSPECIFIED) return std::nullopt;
-  return static_cast<engine::FlowRunState>(static_cast<int>(s) - 1);
+  return static_cast<model::FlowRunState>(static_cast<int>(s) - 1);
 }
 
 void ToProto(const store::FlowRecord& in, v1::Flow* out) {
   out->set_name(in.name);
   out->set_version(in.version);
   out->set_description(in.description);
-  out->set_spec_json(in.spec.dump());
+  out->set_spec_json(in.spec_json.dump());
   out->set_digest(in.digest);
   MaybeSetTime(in.created_at, out, &v1::Flow::mutable_created_at);
-  if (in.spec.contains("tasks")) {
-    for (const auto& t : in.spec["tasks"]) out->add_task_names(t.value("name", ""));
+  if (in.spec_json.contains("tasks")) {
+    for (const auto& t : in.spec_json["tasks"]) out->add_task_names(t.value("name", ""));
   }
 }
 

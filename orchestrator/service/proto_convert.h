@@ -13,10 +13,10 @@
 
 namespace baton::service {
 
-v1::FlowRunState ToProto(engine::FlowRunState state);
-v1::TaskRunState ToProto(engine::TaskRunState state);
-v1::AttemptState ToProto(engine::AttemptState state);
-std::optional<engine::FlowRunState> FromProto(v1::FlowRunState state);  // nullopt: UNSPECIFIED
+v1::FlowRunState ToProto(model::FlowRunState state);
+v1::TaskRunState ToProto(model::TaskRunState state);
+v1::AttemptState ToProto(model::AttemptState state);
+std::optional<model::FlowRunState> FromProto(v1::FlowRunState state);  // nullopt: UNSPECIFIED
 
 void ToProto(const store::FlowRecord& in, v1::Flow* out);
 void ToProto(const store::RunRecord& in, v1::Run* out);  // with tasks when present

@@ -1,8 +1,8 @@
 #include "orchestrator/service/request_checks.h"
 
 #include "absl/strings/str_cat.h"
-#include "common/flow_spec.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
+#include "common/spec/flow.h"
 
 namespace baton::service {
 

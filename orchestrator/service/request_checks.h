@@ -1,6 +1,6 @@
 // Validation of request fields shared by the services. Each returns
 // INVALID_ARGUMENT naming the field and what was expected. The bounds are in
-// common/limits.h.
+// common/base/limits.h.
 #pragma once
 
 #include <string>

@@ -4,12 +4,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
-#include "common/json_util.h"
-#include "common/limits.h"
-#include "common/logging.h"
+#include "common/base/json_util.h"
+#include "common/base/limits.h"
+#include "common/base/logging.h"
+#include "common/base/status_macros.h"
 #include "common/rpc/grpc_status.h"
-#include "orchestrator/engine/routing_rules.h"
+#include "common/spec/flow.h"
 #include "orchestrator/engine/run_rules.h"
 #include "orchestrator/service/proto_convert.h"
 #include "orchestrator/service/request_checks.h"
@@ -68,19 +68,17 @@ bool WriteTransitions(const std::vector<store::TransitionRecord>& transitions,
 }  // namespace
 
 absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& request) {
-  if (auto s = CheckName("flow_name", request.flow_name()); !s.ok()) return s;
-  if (auto s = CheckRange("flow_version", request.flow_version(), 0, INT32_MAX); !s.ok()) return s;
-  if (auto s = CheckCorrelationId(request.correlation_id()); !s.ok()) return s;
-  auto params =
-      ParseJsonObject(request.parameters_json(), "parameters_json", engine::kMaxParametersBytes);
-  if (!params.ok()) return params.status();
-  auto flow = flows_.GetFlow(request.flow_name(), request.flow_version());
-  if (!flow.ok()) return flow.status();
-  auto spec = FlowSpecFromJson(flow->spec, flow->name);
-  if (!spec.ok()) return spec.status();
-  auto plan = engine::PlanRun(*spec, flow->version, *params, request.idempotency_key());
-  if (!plan.ok()) return plan.status();
-  plan->correlation_id = request.correlation_id();
+  BATON_RETURN_IF_ERROR(CheckName("flow_name", request.flow_name()));
+  BATON_RETURN_IF_ERROR(CheckRange("flow_version", request.flow_version(), 0, INT32_MAX));
+  BATON_RETURN_IF_ERROR(CheckCorrelationId(request.correlation_id()));
+  BATON_ASSIGN_OR_RETURN(
+      const nlohmann::json params,
+      ParseJsonObject(request.parameters_json(), "parameters_json", engine::kMaxParametersBytes));
+  BATON_ASSIGN_OR_RETURN(const store::FlowRecord flow,
+                         flows_.GetFlow(request.flow_name(), request.flow_version()));
+  BATON_ASSIGN_OR_RETURN(engine::RunPlan plan, engine::PlanRun(flow.spec, flow.version, params,
+                                                               request.idempotency_key()));
+  plan.correlation_id = request.correlation_id();
   return plan;
 }
 
@@ -105,18 +103,7 @@ grpc::Status RunServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunReques
   absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
   if (!run.ok()) return ToGrpcStatus(run.status());
   ToProto(*run, response);
-  return ToGrpcStatus(ExplainWaiting(*response));
-}
-
-absl::Status RunServiceImpl::ExplainWaiting(v1::Run& run) {
-  const auto ready = [](const v1::TaskRun& t) { return t.state() == v1::TASK_RUN_STATE_READY; };
-  if (std::none_of(run.tasks().begin(), run.tasks().end(), ready)) return absl::OkStatus();
-  absl::StatusOr<engine::ServedRoutes> served = workers_.ServedRoutes(worker_liveness_);
-  if (!served.ok()) return served.status();
-  for (v1::TaskRun& task : *run.mutable_tasks()) {
-    task.set_waiting_for(engine::MissingRoute(ready(task), task.queue(), task.handler(), *served));
-  }
-  return absl::OkStatus();
+  return grpc::Status::OK;
 }
 
 grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
@@ -190,7 +177,7 @@ grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
     }
     step.client_gone = !WriteTransitions(page->transitions, writer, &last_id);
     step.full_page = page->transitions.size() == static_cast<size_t>(kWatchPage);
-    step.run_ended = engine::IsTerminal(page->run_state);
+    step.run_ended = model::IsTerminal(page->run_state);
     return step;
   });
   if (!followed.ok()) return followed;
@@ -230,7 +217,7 @@ grpc::Status RunServiceImpl::StreamRunLogs(grpc::ServerContext* context,
       last_id = line.id;
     }
     step.full_page = page->lines.size() == static_cast<size_t>(kWatchPage);
-    step.run_ended = engine::IsTerminal(page->run_state);
+    step.run_ended = model::IsTerminal(page->run_state);
     return step;
   });
 }

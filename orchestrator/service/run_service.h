@@ -10,25 +10,15 @@
 #include "orchestrator/store/flow_store.h"
 #include "orchestrator/store/log_store.h"
 #include "orchestrator/store/run_store.h"
-#include "orchestrator/store/worker_store.h"
 
 namespace baton::service {
 
 class RunServiceImpl final : public v1::RunService::Service {
  public:
   // `shutdown` ends watches when the server stops; `max_watch` bounds each one.
-  // `worker_liveness`: a worker seen within it counts as online when GetRun
-  // says which READY tasks no online worker serves.
   RunServiceImpl(store::FlowStore& flows, store::RunStore& runs, store::LogStore& logs,
-                 store::WorkerStore& workers, const ReadySignal& shutdown,
-                 absl::Duration worker_liveness, absl::Duration max_watch = absl::Hours(1))
-      : flows_(flows),
-        runs_(runs),
-        logs_(logs),
-        workers_(workers),
-        shutdown_(shutdown),
-        worker_liveness_(worker_liveness),
-        max_watch_(max_watch) {}
+                 const ReadySignal& shutdown, absl::Duration max_watch = absl::Hours(1))
+      : flows_(flows), runs_(runs), logs_(logs), shutdown_(shutdown), max_watch_(max_watch) {}
 
   grpc::Status StartRun(grpc::ServerContext*, const v1::StartRunRequest* request,
                         v1::StartRunResponse* response) override;
@@ -46,9 +36,6 @@ class RunServiceImpl final : public v1::RunService::Service {
                              grpc::ServerWriter<v1::RunLogEntry>* writer) override;
 
  private:
-  // Sets TaskRun.waiting_for on the READY tasks no online worker serves.
-  absl::Status ExplainWaiting(v1::Run& run);
-
   // The plan of the run `request` asks for: flow version, parameters, tasks.
   absl::StatusOr<engine::RunPlan> Plan(const v1::StartRunRequest& request);
 
@@ -68,9 +55,7 @@ class RunServiceImpl final : public v1::RunService::Service {
   store::FlowStore& flows_;
   store::RunStore& runs_;
   store::LogStore& logs_;
-  store::WorkerStore& workers_;
   const ReadySignal& shutdown_;
-  const absl::Duration worker_liveness_;
   const absl::Duration max_watch_;
 };
 

@@ -3,18 +3,18 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "common/limits.h"
-#include "common/status_macros.h"
+#include "common/base/limits.h"
+#include "common/base/status_macros.h"
 #include "orchestrator/service/request_checks.h"
 
 namespace baton::service {
 namespace {
 
 absl::Status CheckLabels(const google::protobuf::Map<std::string, std::string>& labels) {
-  RETURN_IF_ERROR(CheckCount("labels", labels.size(), kMaxLabelsPerWorker));
+  BATON_RETURN_IF_ERROR(CheckCount("labels", labels.size(), kMaxLabelsPerWorker));
   for (const auto& [key, value] : labels) {
-    RETURN_IF_ERROR(CheckName("labels", key));
-    RETURN_IF_ERROR(CheckText(absl::StrCat("labels.", key), value, kMaxLabelValueLength));
+    BATON_RETURN_IF_ERROR(CheckName("labels", key));
+    BATON_RETURN_IF_ERROR(CheckText(absl::StrCat("labels.", key), value, kMaxLabelValueLength));
   }
   return absl::OkStatus();
 }
@@ -26,9 +26,9 @@ absl::Status CheckHandlers(const google::protobuf::RepeatedPtrField<std::string>
     return absl::InvalidArgumentError(
         "handlers: empty; a worker names the handlers it serves (it is leased only their tasks)");
   }
-  RETURN_IF_ERROR(CheckCount("handlers", handlers.size(), kMaxHandlersPerWorker));
+  BATON_RETURN_IF_ERROR(CheckCount("handlers", handlers.size(), kMaxHandlersPerWorker));
   for (int i = 0; i < handlers.size(); ++i) {
-    RETURN_IF_ERROR(
+    BATON_RETURN_IF_ERROR(
         CheckText(absl::StrCat("handlers[", i, "]"), handlers[i], kMaxHandlerNameLength));
   }
   return absl::OkStatus();
@@ -45,31 +45,31 @@ absl::Status CheckRegistration(const v1::RegisterWorkerRequest& request) {
     return absl::InvalidArgumentError(
         absl::StrCat("name: empty; expected 1 to ", kMaxWorkerNameLength, " characters"));
   }
-  RETURN_IF_ERROR(CheckText("name", request.name(), kMaxWorkerNameLength));
-  RETURN_IF_ERROR(CheckRange("slots", request.slots(), 1, kMaxSlotsPerWorker));
-  RETURN_IF_ERROR(CheckNames("queues", request.queues(), kMaxQueuesPerWorker));
-  RETURN_IF_ERROR(CheckLabels(request.labels()));
-  RETURN_IF_ERROR(CheckHandlers(request.handlers()));
+  BATON_RETURN_IF_ERROR(CheckText("name", request.name(), kMaxWorkerNameLength));
+  BATON_RETURN_IF_ERROR(CheckRange("slots", request.slots(), 1, kMaxSlotsPerWorker));
+  BATON_RETURN_IF_ERROR(CheckNames("queues", request.queues(), kMaxQueuesPerWorker));
+  BATON_RETURN_IF_ERROR(CheckLabels(request.labels()));
+  BATON_RETURN_IF_ERROR(CheckHandlers(request.handlers()));
   return CheckText("version", request.version(), kMaxWorkerVersionLength);
 }
 
 absl::Status CheckPoll(const v1::PollLeasesRequest& request) {
-  RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
+  BATON_RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
   return CheckRange("max_leases", request.max_leases(), 1, kMaxSlotsPerWorker);
 }
 
 absl::Status CheckHeartbeat(const v1::HeartbeatRequest& request) {
-  RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
-  RETURN_IF_ERROR(CheckCount("attempts", request.attempts_size(), kMaxHeartbeatBatch));
+  BATON_RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
+  BATON_RETURN_IF_ERROR(CheckCount("attempts", request.attempts_size(), kMaxHeartbeatBatch));
   for (int i = 0; i < request.attempts_size(); ++i) {
-    RETURN_IF_ERROR(CheckAttemptRef(absl::StrCat("attempts[", i, "]"), request.attempts(i)));
+    BATON_RETURN_IF_ERROR(CheckAttemptRef(absl::StrCat("attempts[", i, "]"), request.attempts(i)));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckCompletion(const v1::CompleteAttemptRequest& request) {
-  RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
-  RETURN_IF_ERROR(CheckAttemptRef("attempt", request.attempt()));
+  BATON_RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
+  BATON_RETURN_IF_ERROR(CheckAttemptRef("attempt", request.attempt()));
   switch (request.outcome_case()) {
     case v1::CompleteAttemptRequest::kResultJson:
       return absl::OkStatus();

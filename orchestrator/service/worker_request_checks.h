@@ -1,5 +1,5 @@
 // Validation of the worker API's requests, against the bounds in
-// common/limits.h. Each returns INVALID_ARGUMENT naming the field path, what
+// common/base/limits.h. Each returns INVALID_ARGUMENT naming the field path, what
 // was wrong and the bound; nothing has been written when one fails. Pure.
 #pragma once
 

@@ -4,7 +4,7 @@
 
 #include "absl/time/time.h"
 #include "baton/v1/worker_service.grpc.pb.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "orchestrator/ready_signal.h"
 #include "orchestrator/service/poll_admission.h"
 #include "orchestrator/store/lease_store.h"

@@ -10,7 +10,7 @@
 namespace baton::store {
 namespace {
 
-using engine::TaskRunState;
+using model::TaskRunState;
 
 constexpr const char* kEndAttempt =
     "UPDATE attempts SET state = $3, ended_at = now(), error = nullif($4, ''),"
@@ -40,14 +40,14 @@ std::optional<int64_t> MillisIfRetry(const engine::RetryDecision& r, absl::Durat
 
 void UpdateRows(pqxx::work& tx, const TaskRow& task, const engine::AttemptEnding& e) {
   const int32_t attempt = task.lease.attempt;
-  tx.exec_params(kEndAttempt, task.id, attempt, std::string(engine::Name(e.attempt_state)), e.error,
+  tx.exec_params(kEndAttempt, task.id, attempt, std::string(model::Name(e.attempt_state)), e.error,
                  e.error_type, e.decision, MillisIfRetry(e.retry, e.retry.delay),
                  MillisIfRetry(e.retry, e.retry.base_delay),
                  e.retry.retry ? std::optional<double>(e.retry.jitter_sample) : std::nullopt);
   const auto result = e.result.is_null() ? std::optional<std::string>() : e.result.dump();
   const pqxx::result updated = tx.exec_params(
       kEndTaskAttempt, task.id, attempt, task.lease.lease_token,
-      std::string(engine::Name(e.task_state)), result, e.error, engine::IsTerminal(e.task_state),
+      std::string(model::Name(e.task_state)), result, e.error, model::IsTerminal(e.task_state),
       absl::ToInt64Milliseconds(e.retry.delay), e.undelivered);
   // The caller holds the row lock and saw this attempt RUNNING: anything else is a bug.
   if (updated.affected_rows() != 1) {
@@ -72,7 +72,7 @@ void ApplyEnding(pqxx::work& tx, const TaskRow& task, const engine::AttemptEndin
   }
   if (e.undelivered && task.breaker) tx.exec_params(kReleaseProbe, task.breaker->key, task.id);
   if (e.task_state == TaskRunState::kReady) NotifyTasksReady(tx);
-  if (engine::IsTerminal(e.task_state)) {
+  if (model::IsTerminal(e.task_state)) {
     SettleTask(tx, task, e.task_state, e.result, e.activate_fallback, e.decision, history);
   }
   RecordTransitions(tx, history);

@@ -7,7 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "orchestrator/engine/breaker_rules.h"
 
 namespace baton::store {

@@ -6,8 +6,8 @@
 namespace baton::store {
 namespace {
 
-using engine::FlowRunState;
-using engine::TaskRunState;
+using model::FlowRunState;
+using model::TaskRunState;
 
 // Task rows first, then the run's: the order every other path takes.
 constexpr const char* kAskRunningToStop =
@@ -33,21 +33,21 @@ absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, FlowRunState
   tx.exec_params(kAskRunningToStop, run_id);
   pqxx::result run = tx.exec_params(kLockRun, run_id);
   if (run.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-  const FlowRunState state = engine::ParseFlowRunState(run[0][0].as<std::string>()).value();
-  if (engine::IsTerminal(state)) {
+  const FlowRunState state = model::ParseFlowRunState(run[0][0].as<std::string>()).value();
+  if (model::IsTerminal(state)) {
     return absl::FailedPreconditionError(absl::StrCat("run ", run_id, " already ended ",
-                                                      engine::Name(state),
+                                                      model::Name(state),
                                                       "; only an active run can be cancelled"));
   }
   if (state == FlowRunState::kCancelling) return absl::OkStatus();
-  tx.exec_params(kMarkCancelling, run_id, std::string(engine::Name(end_state)), reason);
+  tx.exec_params(kMarkCancelling, run_id, std::string(model::Name(end_state)), reason);
   history.push_back(RunTransition(run_id, state, FlowRunState::kCancelling, reason));
   const std::string task_error = absl::StrCat(
-      "run ", engine::Name(end_state) == "TIMED_OUT" ? "timed out" : "cancelled", ": ", reason);
+      "run ", model::Name(end_state) == "TIMED_OUT" ? "timed out" : "cancelled", ": ", reason);
   pqxx::result cancelled = tx.exec_params(kCancelOpenTasks, run_id, task_error);
   for (const auto& row : cancelled) {
     history.push_back(TaskTransition(run_id, row[0].as<int64_t>(),
-                                     engine::ParseTaskRunState(row[1].as<std::string>()).value(),
+                                     model::ParseTaskRunState(row[1].as<std::string>()).value(),
                                      TaskRunState::kCancelled, reason));
   }
   CloseTasks(tx, run_id, static_cast<int>(cancelled.size()), history);

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 #include "orchestrator/store/history.h"
 
 namespace baton::store {
@@ -18,7 +18,7 @@ namespace baton::store {
 // at once when nothing was running. FAILED_PRECONDITION when the run already
 // ended; NOT_FOUND when there is no such run. A run already CANCELLING is left
 // as it is.
-absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, engine::FlowRunState end_state,
+absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, model::FlowRunState end_state,
                          const std::string& reason, std::vector<Transition>& history);
 
 }  // namespace baton::store

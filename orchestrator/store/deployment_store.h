@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/deployment_spec.h"
+#include "common/spec/deployment.h"
 
 namespace baton::store {
 

@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "common/subprocess.h"
+#include "common/process/subprocess.h"
 #include "spdlog/spdlog.h"
 
 namespace baton::store {

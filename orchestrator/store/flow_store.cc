@@ -1,6 +1,7 @@
 #include "orchestrator/store/flow_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
 #include "orchestrator/store/pg_pool.h"
 
 namespace baton::store {
@@ -29,14 +30,15 @@ constexpr const char* kDigestOf =
 const std::string kSelectLatestFlows = absl::StrCat(
     "SELECT DISTINCT ON (name) ", kFlowColumns, " FROM flows ORDER BY name, version DESC LIMIT $1");
 
-FlowRecord FlowFromRow(const pqxx::row& row) {
+absl::StatusOr<FlowRecord> FlowFromRow(const pqxx::row& row) {
   FlowRecord flow;
   flow.name = row[0].as<std::string>();
   flow.version = row[1].as<int32_t>();
   flow.description = row[2].as<std::string>();
-  flow.spec = nlohmann::json::parse(row[3].as<std::string>());
+  flow.spec_json = nlohmann::json::parse(row[3].as<std::string>());
   flow.digest = row[4].as<std::string>();
   flow.created_at = TimeFromMicros(row[5]);
+  BATON_ASSIGN_OR_RETURN(flow.spec, FlowSpecFromJson(flow.spec_json, flow.name));
   return flow;
 }
 
@@ -51,13 +53,14 @@ absl::StatusOr<FlowStore::Applied> FlowStore::ApplyFlow(const std::string& name,
     pqxx::result latest = tx.exec_params(kSelectLatestFlow, name);
     int32_t next_version = 1;
     if (!latest.empty()) {
-      FlowRecord current = FlowFromRow(latest[0]);
+      BATON_ASSIGN_OR_RETURN(FlowRecord current, FlowFromRow(latest[0]));
       const std::string digest = tx.exec_params1(kDigestOf, spec_text)[0].as<std::string>();
       if (current.digest == digest) return Applied{std::move(current), false};
       next_version = current.version + 1;
     }
     pqxx::row row = tx.exec_params1(kInsertFlow, name, next_version, description, spec_text);
-    return Applied{FlowFromRow(row), true};
+    BATON_ASSIGN_OR_RETURN(FlowRecord created, FlowFromRow(row));
+    return Applied{std::move(created), true};
   });
 }
 
@@ -79,7 +82,8 @@ absl::StatusOr<std::vector<FlowRecord>> FlowStore::ListFlows(int limit) {
   return pool_.TransactFor<Flows>([&](pqxx::work& tx) -> absl::StatusOr<Flows> {
     Flows flows;
     for (const auto& row : tx.exec_params(kSelectLatestFlows, limit)) {
-      flows.push_back(FlowFromRow(row));
+      BATON_ASSIGN_OR_RETURN(FlowRecord flow, FlowFromRow(row));
+      flows.push_back(std::move(flow));
     }
     return flows;
   });

@@ -17,41 +17,41 @@ constexpr const char* kInsertTransitions =
 
 }  // namespace
 
-Transition RunTransition(const std::string& run_id, engine::FlowRunState from,
-                         engine::FlowRunState to, std::string reason) {
+Transition RunTransition(const std::string& run_id, model::FlowRunState from,
+                         model::FlowRunState to, std::string reason) {
   return {"run",
           run_id,
           0,
           0,
-          std::string(engine::Name(from)),
-          std::string(engine::Name(to)),
-          engine::IsTerminal(to),
+          std::string(model::Name(from)),
+          std::string(model::Name(to)),
+          model::IsTerminal(to),
           std::move(reason),
           ""};
 }
 
-Transition TaskTransition(const std::string& run_id, int64_t task_run_id, engine::TaskRunState from,
-                          engine::TaskRunState to, std::string reason) {
+Transition TaskTransition(const std::string& run_id, int64_t task_run_id, model::TaskRunState from,
+                          model::TaskRunState to, std::string reason) {
   return {"task",
           run_id,
           task_run_id,
           0,
-          std::string(engine::Name(from)),
-          std::string(engine::Name(to)),
-          engine::IsTerminal(to),
+          std::string(model::Name(from)),
+          std::string(model::Name(to)),
+          model::IsTerminal(to),
           std::move(reason),
           ""};
 }
 
 Transition AttemptTransition(const std::string& run_id, int64_t task_run_id, int32_t attempt,
-                             engine::AttemptState to, std::string reason) {
+                             model::AttemptState to, std::string reason) {
   return {"attempt",
           run_id,
           task_run_id,
           attempt,
           "RUNNING",
-          std::string(engine::Name(to)),
-          engine::IsTerminal(to),
+          std::string(model::Name(to)),
+          model::IsTerminal(to),
           std::move(reason),
           ""};
 }

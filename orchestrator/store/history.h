@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::store {
 
@@ -23,12 +23,12 @@ struct Transition {
   std::string breaker_key;  // entity "breaker"
 };
 
-Transition RunTransition(const std::string& run_id, engine::FlowRunState from,
-                         engine::FlowRunState to, std::string reason = "");
-Transition TaskTransition(const std::string& run_id, int64_t task_run_id, engine::TaskRunState from,
-                          engine::TaskRunState to, std::string reason = "");
+Transition RunTransition(const std::string& run_id, model::FlowRunState from,
+                         model::FlowRunState to, std::string reason = "");
+Transition TaskTransition(const std::string& run_id, int64_t task_run_id, model::TaskRunState from,
+                          model::TaskRunState to, std::string reason = "");
 Transition AttemptTransition(const std::string& run_id, int64_t task_run_id, int32_t attempt,
-                             engine::AttemptState to, std::string reason = "");
+                             model::AttemptState to, std::string reason = "");
 
 // Inserts all of them in one statement. A second terminal transition of the
 // same thing violates a unique index (ALREADY_EXISTS from PgPool::Transact).

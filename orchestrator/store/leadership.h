@@ -33,7 +33,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "common/backoff.h"
+#include "common/base/backoff.h"
 #include "orchestrator/engine/leader_rules.h"
 
 namespace baton::store {

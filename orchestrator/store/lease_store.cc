@@ -6,7 +6,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
-#include "common/backoff.h"
+#include "common/base/backoff.h"
+#include "common/base/status_macros.h"
+#include "common/base/uuid.h"
 #include "orchestrator/store/attempt_endings.h"
 #include "orchestrator/store/breaker_ops.h"
 #include "orchestrator/store/history.h"
@@ -140,7 +142,7 @@ const std::string kLockExpiredAttempts =
 engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   engine::TaskLeaseView view;
   view.task_run_id = row[0].as<int64_t>();
-  view.state = engine::ParseTaskRunState(row[1].as<std::string>()).value();
+  view.state = model::ParseTaskRunState(row[1].as<std::string>()).value();
   view.attempt = row[2].as<int32_t>();
   view.lease_token = row[3].as<std::string>();
   view.lease_expires_at = TimeFromMicros(row[4]);
@@ -258,10 +260,8 @@ absl::StatusOr<std::vector<HeartbeatOutcome>> LeaseStore::Heartbeat(
   std::vector<int32_t> attempts;
   std::vector<std::string> tokens;
   for (const auto& c : claims) {
-    if (!IsUuid(c.lease_token)) {
-      return absl::InvalidArgumentError(absl::StrCat("task run ", c.task_run_id, ": lease token \"",
-                                                     c.lease_token, "\" is not a UUID"));
-    }
+    BATON_RETURN_IF_ERROR(
+        CheckUuid(absl::StrCat("task run ", c.task_run_id, ": lease token"), c.lease_token));
     ids.push_back(c.task_run_id);
     attempts.push_back(c.attempt);
     tokens.push_back(absl::AsciiStrToLower(c.lease_token));  // as PostgreSQL prints a uuid

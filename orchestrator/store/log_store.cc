@@ -4,7 +4,9 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "common/log_text.h"
+#include "common/base/log_text.h"
+#include "common/base/status_macros.h"
+#include "common/base/uuid.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/run_store.h"
 
@@ -160,9 +162,7 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
 absl::StatusOr<RunLogPage> LogStore::LinesAfter(const std::string& run_id,
                                                 const std::string& task_name, int64_t after_id,
                                                 int limit) {
-  if (!IsUuid(run_id)) {
-    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
-  }
+  BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   return pool_.TransactFor<RunLogPage>([&](pqxx::work& tx) -> absl::StatusOr<RunLogPage> {
     // The state first: lines committed before the run ended are in the next
     // statement's snapshot.
@@ -172,7 +172,7 @@ absl::StatusOr<RunLogPage> LogStore::LinesAfter(const std::string& run_id,
       return absl::NotFoundError(
           absl::StrCat("run ", run_id, " has no task named \"", task_name, "\""));
     }
-    RunLogPage page{engine::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
+    RunLogPage page{model::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
     for (const auto& row : tx.exec_params(kSelectLines, run_id, after_id, task_name, limit)) {
       page.lines.push_back(LineFromRow(row));
     }

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "orchestrator/engine/lease_rules.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::store {
 
@@ -45,7 +45,7 @@ struct RunLogRecord {
 };
 
 struct RunLogPage {
-  engine::FlowRunState run_state;  // read before the lines
+  model::FlowRunState run_state;  // read before the lines
   std::vector<RunLogRecord> lines;
 };
 
@@ -57,7 +57,7 @@ class LogStore {
   // batch's token (the attempt may have ended: its last lines still count);
   // other batches are refused and nothing of theirs is stored. An attempt
   // keeps at most kMaxLogLinesPerAttempt lines and kMaxLogBytesPerAttempt
-  // message bytes (common/log_text.h); the rest is counted as dropped, and the
+  // message bytes (common/base/log_text.h); the rest is counted as dropped, and the
   // first drop leaves one marker line. Lines of one run get ids in commit
   // order, so a reader following ids misses none.
   absl::StatusOr<std::vector<AppendOutcome>> Append(const std::string& worker_id,

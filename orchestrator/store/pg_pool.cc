@@ -9,7 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/time/clock.h"
-#include "common/request_deadline.h"
+#include "common/base/request_deadline.h"
 
 namespace baton::store {
 namespace {

@@ -4,7 +4,7 @@
 // Database faults, and what the pool does about them:
 // - Every transaction is bounded from the client side (SocketWatchdog): by
 //   transaction_timeout, and by the deadline of the request the calling
-//   thread serves (common/request_deadline.h) less request_margin, so the
+//   thread serves (common/base/request_deadline.h) less request_margin, so the
 //   caller hears UNAVAILABLE before its own deadline. A server, proxy or link
 //   that stops answering without closing the connection cannot hold a call.
 // - Work whose caller's deadline passed is neither started nor committed: it

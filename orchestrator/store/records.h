@@ -8,8 +8,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/spec/flow.h"
 #include "nlohmann/json.hpp"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::store {
 
@@ -18,14 +19,15 @@ struct FlowRecord {
   std::string name;
   int32_t version = 0;
   std::string description;
-  nlohmann::json spec;  // canonical JSON (common/flow_spec.h)
+  nlohmann::json spec_json;  // canonical JSON (common/spec/flow.h), as stored
+  FlowSpec spec;             // decoded from spec_json
   std::string digest;
   absl::Time created_at;
 };
 
 struct AttemptRecord {
   int32_t number = 0;
-  engine::AttemptState state = engine::AttemptState::kRunning;
+  model::AttemptState state = model::AttemptState::kRunning;
   std::string worker_id;
   std::string worker_name;
   absl::Time leased_at = absl::InfinitePast();
@@ -48,7 +50,9 @@ struct TaskRunRecord {
   std::string name;
   std::string handler;
   std::string queue;
-  engine::TaskRunState state = engine::TaskRunState::kPending;
+  model::TaskRunState state = model::TaskRunState::kPending;
+  // READY tasks no online worker serves: what is missing (engine::MissingRoute).
+  std::string waiting_for;
   std::vector<std::string> depends_on;
   nlohmann::json result;  // null when none
   std::string error;
@@ -82,7 +86,7 @@ struct RunRecord {
   std::string id;
   std::string flow_name;
   int32_t flow_version = 0;
-  engine::FlowRunState state = engine::FlowRunState::kPending;
+  model::FlowRunState state = model::FlowRunState::kPending;
   nlohmann::json parameters;
   nlohmann::json result;  // null when none
   std::string error;

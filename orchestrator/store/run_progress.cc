@@ -5,14 +5,15 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/engine/run_rules.h"
+#include "orchestrator/engine/settle_rules.h"
 #include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
 
 namespace baton::store {
 namespace {
 
-using engine::FlowRunState;
-using engine::TaskRunState;
+using model::FlowRunState;
+using model::TaskRunState;
 
 constexpr const char* kReleaseDownstream =
     "UPDATE task_runs d SET pending_upstream = d.pending_upstream - 1,"
@@ -44,18 +45,18 @@ constexpr const char* kSkipTaskByName =
     "UPDATE task_runs SET state = 'SKIPPED', ended_at = now(), error = $3"
     " WHERE run_id = $1::uuid AND name = $2 AND state = 'PENDING' RETURNING id";
 
-constexpr const char* kActivateFallback =
+constexpr const char* kActivateTask =
     "UPDATE task_runs SET state = 'READY', ready_at = now(), resolution = $3"
     " WHERE run_id = $1::uuid AND name = $2 AND state = 'PENDING' RETURNING id";
 
 constexpr const char* kSetResolution = "UPDATE task_runs SET resolution = $2 WHERE id = $1";
 
 // The fallback's result stands in for its primary's.
-constexpr const char* kAdoptFallbackResult =
+constexpr const char* kAdoptResult =
     "UPDATE task_runs SET result = $3::jsonb, resolution = $4"
     " WHERE run_id = $1::uuid AND name = $2 RETURNING id";
 
-constexpr const char* kPrimaryId = "SELECT id FROM task_runs WHERE run_id = $1::uuid AND name = $2";
+constexpr const char* kTaskId = "SELECT id FROM task_runs WHERE run_id = $1::uuid AND name = $2";
 
 // Also takes the run's row lock, which serializes the end-of-run decision.
 constexpr const char* kCloseTasks =
@@ -87,47 +88,52 @@ void ReleaseDownstream(pqxx::work& tx, const std::string& run_id, int64_t task_r
   if (any_ready) NotifyTasksReady(tx);
 }
 
-int SkipDescendants(pqxx::work& tx, const std::string& run_id, int64_t task_run_id,
-                    const std::string& reason, std::vector<Transition>& history) {
-  pqxx::result skipped = tx.exec_params(kSkipDescendants, task_run_id, reason);
-  for (const auto& row : skipped) {
-    history.push_back(TaskTransition(run_id, row[0].as<int64_t>(), TaskRunState::kPending,
-                                     TaskRunState::kSkipped, reason));
-  }
-  return static_cast<int>(skipped.size());
+int64_t TaskId(pqxx::work& tx, const TaskRow& finished, const std::string& name) {
+  if (name == finished.name) return finished.id;
+  return tx.exec_params1(kTaskId, finished.run_id, name)[0].as<int64_t>();
 }
 
-int SkipUnusedFallback(pqxx::work& tx, const TaskRow& task, const std::string& reason,
-                       std::vector<Transition>& history) {
-  if (task.fallback_name.empty()) return 0;
-  pqxx::result rows = tx.exec_params(kSkipTaskByName, task.run_id, task.fallback_name, reason);
+// Records each returned row (its id first) as PENDING -> `to` with `reason`;
+// returns how many.
+int Record(const pqxx::result& rows, const std::string& run_id, TaskRunState to,
+           const std::string& reason, std::vector<Transition>& history) {
   for (const auto& row : rows) {
-    history.push_back(TaskTransition(task.run_id, row[0].as<int64_t>(), TaskRunState::kPending,
-                                     TaskRunState::kSkipped, reason));
+    history.push_back(
+        TaskTransition(run_id, row[0].as<int64_t>(), TaskRunState::kPending, to, reason));
   }
   return static_cast<int>(rows.size());
 }
 
-void ActivateFallback(pqxx::work& tx, const TaskRow& task, const std::string& why,
-                      std::vector<Transition>& history) {
-  const std::string stands_in = absl::StrCat("standing in for \"", task.name, "\": ", why);
-  for (const auto& row :
-       tx.exec_params(kActivateFallback, task.run_id, task.fallback_name, stands_in)) {
-    history.push_back(TaskTransition(task.run_id, row[0].as<int64_t>(), TaskRunState::kPending,
-                                     TaskRunState::kReady, stands_in));
+// Executes `d` for `task`; returns how many more tasks it closed (skipped).
+int Execute(pqxx::work& tx, const TaskRow& task, const engine::SettleDecision& d,
+            const nlohmann::json& result, std::vector<Transition>& history) {
+  int closed = 0;
+  if (d.release_downstream_of) {
+    ReleaseDownstream(tx, task.run_id, TaskId(tx, task, *d.release_downstream_of), history);
   }
-  tx.exec_params(kSetResolution, task.id,
-                 absl::StrCat("fallback \"", task.fallback_name, "\" runs instead: ", why));
-  NotifyTasksReady(tx);
-}
-
-// Completed fallback: its result is the primary's, for the primary's downstream.
-void AdoptResult(pqxx::work& tx, const TaskRow& fallback, const nlohmann::json& result,
-                 std::vector<Transition>& history) {
-  pqxx::row primary = tx.exec_params1(
-      kAdoptFallbackResult, fallback.run_id, fallback.fallback_for, result.dump(),
-      absl::StrCat("fallback \"", fallback.name, "\" completed; its result stands in"));
-  ReleaseDownstream(tx, fallback.run_id, primary[0].as<int64_t>(), history);
+  if (d.adopt_result_into) {
+    pqxx::row primary = tx.exec_params1(kAdoptResult, task.run_id, d.adopt_result_into->task,
+                                        result.dump(), d.adopt_result_into->reason);
+    ReleaseDownstream(tx, task.run_id, primary[0].as<int64_t>(), history);
+  }
+  if (d.activate_fallback) {
+    const engine::TaskAction& f = *d.activate_fallback;
+    Record(tx.exec_params(kActivateTask, task.run_id, f.task, f.reason), task.run_id,
+           TaskRunState::kReady, f.reason, history);
+    NotifyTasksReady(tx);
+  }
+  if (!d.resolution.empty()) tx.exec_params(kSetResolution, task.id, d.resolution);
+  if (d.skip_descendants_of) {
+    const engine::TaskAction& s = *d.skip_descendants_of;
+    closed += Record(tx.exec_params(kSkipDescendants, TaskId(tx, task, s.task), s.reason),
+                     task.run_id, TaskRunState::kSkipped, s.reason, history);
+  }
+  if (d.skip_unused_fallback) {
+    const engine::TaskAction& s = *d.skip_unused_fallback;
+    closed += Record(tx.exec_params(kSkipTaskByName, task.run_id, s.task, s.reason), task.run_id,
+                     TaskRunState::kSkipped, s.reason, history);
+  }
+  return closed;
 }
 
 nlohmann::json RunResult(pqxx::work& tx, const std::string& run_id,
@@ -141,25 +147,25 @@ nlohmann::json RunResult(pqxx::work& tx, const std::string& run_id,
 
 void EndRun(pqxx::work& tx, const std::string& run_id, const pqxx::row& run,
             std::vector<Transition>& history) {
-  const FlowRunState current = engine::ParseFlowRunState(run[1].as<std::string>()).value();
+  const FlowRunState current = model::ParseFlowRunState(run[1].as<std::string>()).value();
   std::optional<FlowRunState> forced;
   if (!run[2].as<std::string>().empty())
-    forced = engine::ParseFlowRunState(run[2].as<std::string>());
+    forced = model::ParseFlowRunState(run[2].as<std::string>());
   std::vector<engine::TaskStateView> tasks;
   for (const auto& row : tx.exec_params(kSelectTaskStates, run_id)) {
     tasks.push_back({row[0].as<std::string>(),
-                     engine::ParseTaskRunState(row[1].as<std::string>()).value(),
+                     model::ParseTaskRunState(row[1].as<std::string>()).value(),
                      row[2].as<std::string>(), row[3].as<std::string>(), row[4].as<std::string>()});
   }
   std::optional<engine::RunEnd> end = engine::DecideRunEnd(tasks, forced, run[3].as<std::string>());
-  if (!end || !engine::CanTransition(current, end->state)) return;
+  if (!end || !model::CanTransition(current, end->state)) return;
   nlohmann::json result;
   if (end->state == FlowRunState::kCompleted) {
     result = RunResult(tx, run_id, ParsePgTextArray(run[4]));
   }
-  tx.exec_params(kEndRun, run_id, std::string(engine::Name(end->state)),
+  tx.exec_params(kEndRun, run_id, std::string(model::Name(end->state)),
                  result.is_null() ? std::optional<std::string>() : result.dump(), end->error,
-                 std::string(engine::Name(current)));
+                 std::string(model::Name(current)));
   history.push_back(RunTransition(run_id, current, end->state, end->error));
 }
 
@@ -172,31 +178,11 @@ void CloseTasks(pqxx::work& tx, const std::string& run_id, int closed,
 }
 
 void SettleTask(pqxx::work& tx, const TaskRow& task, TaskRunState reached,
-                const nlohmann::json& result, bool run_fallback, const std::string& why,
+                const nlohmann::json& result, bool fallback_allowed, const std::string& why,
                 std::vector<Transition>& history) {
-  int closed = 1;
-  if (reached == TaskRunState::kCompleted) {
-    if (!task.fallback_for.empty()) {
-      AdoptResult(tx, task, result, history);
-    } else {
-      ReleaseDownstream(tx, task.run_id, task.id, history);
-      closed +=
-          SkipUnusedFallback(tx, task, "not needed: the task it stands in for completed", history);
-    }
-  } else if (run_fallback && !task.fallback_name.empty()) {
-    ActivateFallback(tx, task, why, history);
-  } else {
-    int64_t skip_below = task.id;
-    if (!task.fallback_for.empty()) {
-      skip_below = tx.exec_params1(kPrimaryId, task.run_id, task.fallback_for)[0].as<int64_t>();
-    }
-    const std::string reason =
-        absl::StrCat("upstream task \"", task.fallback_for.empty() ? task.name : task.fallback_for,
-                     "\" ", engine::Name(reached));
-    closed += SkipDescendants(tx, task.run_id, skip_below, reason, history);
-    closed += SkipUnusedFallback(tx, task, absl::StrCat("not needed: ", reason), history);
-  }
-  CloseTasks(tx, task.run_id, closed, history);
+  const engine::SettleDecision d = engine::DecideSettle(
+      {task.name, reached, task.fallback_name, task.fallback_for, fallback_allowed, why});
+  CloseTasks(tx, task.run_id, 1 + Execute(tx, task, d, result, history), history);
 }
 
 }  // namespace baton::store

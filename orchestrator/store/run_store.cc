@@ -1,12 +1,18 @@
 #include "orchestrator/store/run_store.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
+#include "common/base/uuid.h"
+#include "orchestrator/engine/routing_rules.h"
 #include "orchestrator/store/breaker_ops.h"
 #include "orchestrator/store/cancellation.h"
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/run_rows.h"
+#include "orchestrator/store/served_routes.h"
 
 namespace baton::store {
 namespace {
@@ -119,7 +125,7 @@ RunRecord RunFromRow(const pqxx::row& row) {
   run.id = row[0].as<std::string>();
   run.flow_name = row[1].as<std::string>();
   run.flow_version = row[2].as<int32_t>();
-  run.state = engine::ParseFlowRunState(row[3].as<std::string>()).value();
+  run.state = model::ParseFlowRunState(row[3].as<std::string>()).value();
   run.parameters = JsonOrNull(row[4]);
   run.result = JsonOrNull(row[5]);
   run.error = row[6].as<std::string>();
@@ -144,7 +150,7 @@ TaskRunRecord TaskFromRow(const pqxx::row& row) {
   task.name = row[1].as<std::string>();
   task.handler = row[2].as<std::string>();
   task.queue = row[3].as<std::string>();
-  task.state = engine::ParseTaskRunState(row[4].as<std::string>()).value();
+  task.state = model::ParseTaskRunState(row[4].as<std::string>()).value();
   task.depends_on = ParsePgTextArray(row[5]);
   task.result = JsonOrNull(row[6]);
   task.error = row[7].as<std::string>();
@@ -164,7 +170,7 @@ TaskRunRecord TaskFromRow(const pqxx::row& row) {
 AttemptRecord AttemptFromRow(const pqxx::row& row) {
   AttemptRecord a;
   a.number = row[1].as<int32_t>();
-  a.state = engine::ParseAttemptState(row[2].as<std::string>()).value();
+  a.state = model::ParseAttemptState(row[2].as<std::string>()).value();
   a.worker_id = row[3].as<std::string>();
   a.worker_name = row[4].as<std::string>();
   a.leased_at = TimeFromMicros(row[5]);
@@ -260,16 +266,17 @@ void LoadTasks(pqxx::work& tx, RunRecord& run) {
   }
 }
 
-}  // namespace
-
-bool IsUuid(const std::string& id) {
-  if (id.size() != 36) return false;
-  for (size_t i = 0; i < id.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash ? id[i] != '-' : !std::isxdigit(static_cast<unsigned char>(id[i]))) return false;
+// Sets waiting_for on the READY tasks no online worker serves.
+void ExplainWaiting(pqxx::work& tx, absl::Duration worker_liveness, RunRecord& run) {
+  const auto ready = [](const TaskRunRecord& t) { return t.state == model::TaskRunState::kReady; };
+  if (std::none_of(run.tasks.begin(), run.tasks.end(), ready)) return;
+  const engine::ServedRoutes served = ReadServedRoutes(tx, worker_liveness);
+  for (TaskRunRecord& task : run.tasks) {
+    task.waiting_for = engine::MissingRoute(ready(task), task.queue, task.handler, served);
   }
-  return true;
 }
+
+}  // namespace
 
 absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run) {
   return pool_.TransactFor<Started>([&](pqxx::work& tx) -> absl::StatusOr<Started> {
@@ -289,28 +296,23 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
 }
 
 absl::StatusOr<RunRecord> RunStore::GetRun(const std::string& run_id) {
-  if (!IsUuid(run_id)) {
-    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id,
-                                                   "\" is not a UUID; expected e.g. "
-                                                   "0b9c6f1e-2d3a-4c5b-8e7f-112233445566"));
-  }
+  BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   return pool_.TransactFor<RunRecord>([&](pqxx::work& tx) -> absl::StatusOr<RunRecord> {
     pqxx::result rows = tx.exec_params(kSelectRun, run_id);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
     RunRecord run = RunFromRow(rows[0]);
     LoadTasks(tx, run);
+    ExplainWaiting(tx, worker_liveness_, run);
     return run;
   });
 }
 
 absl::StatusOr<RunRecord> RunStore::CancelRun(const std::string& run_id,
                                               const std::string& reason) {
-  if (!IsUuid(run_id)) {
-    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
-  }
+  BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   absl::Status s = pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     std::vector<Transition> history;
-    absl::Status begun = BeginCancel(tx, run_id, engine::FlowRunState::kCancelled,
+    absl::Status begun = BeginCancel(tx, run_id, model::FlowRunState::kCancelled,
                                      reason.empty() ? "cancelled by a user" : reason, history);
     RecordTransitions(tx, history);
     return begun;
@@ -321,11 +323,10 @@ absl::StatusOr<RunRecord> RunStore::CancelRun(const std::string& run_id,
 
 absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filter) {
   using Runs = std::vector<RunRecord>;
-  if (!filter.deployment_id.empty() && !IsUuid(filter.deployment_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("deployment_id \"", filter.deployment_id, "\": expected a UUID"));
+  if (!filter.deployment_id.empty()) {
+    BATON_RETURN_IF_ERROR(CheckUuid("deployment_id", filter.deployment_id));
   }
-  const std::string state = filter.state ? std::string(engine::Name(*filter.state)) : "";
+  const std::string state = filter.state ? std::string(model::Name(*filter.state)) : "";
   const std::string after = PgTimestamp(filter.created_after);
   const std::string before = PgTimestamp(filter.created_before);
   return pool_.TransactFor<Runs>([&](pqxx::work& tx) -> absl::StatusOr<Runs> {
@@ -340,15 +341,13 @@ absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filte
 
 absl::StatusOr<RunStore::TransitionsPage> RunStore::TransitionsAfter(const std::string& run_id,
                                                                      int64_t after_id, int limit) {
-  if (!IsUuid(run_id)) {
-    return absl::InvalidArgumentError(absl::StrCat("run id \"", run_id, "\" is not a UUID"));
-  }
+  BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   return pool_.TransactFor<TransitionsPage>([&](pqxx::work& tx) -> absl::StatusOr<TransitionsPage> {
     // The state first: READ COMMITTED gives each statement a fresh snapshot,
     // so transitions committed with a terminal state are in the next one.
     pqxx::result state = tx.exec_params(kSelectRunState, run_id);
     if (state.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-    TransitionsPage page{engine::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
+    TransitionsPage page{model::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
     for (const auto& row : tx.exec_params(kSelectTransitionsAfter, run_id, after_id, limit)) {
       page.transitions.push_back(TransitionFromRow(row));
     }

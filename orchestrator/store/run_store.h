@@ -15,8 +15,8 @@ namespace baton::store {
 class PgPool;
 
 struct RunFilter {
-  std::string flow_name;                      // empty: any
-  std::optional<engine::FlowRunState> state;  // nullopt: any
+  std::string flow_name;                     // empty: any
+  std::optional<model::FlowRunState> state;  // nullopt: any
   int limit = 50;
   // created_after <= created_at < created_before; the infinities: unbounded.
   absl::Time created_after = absl::InfinitePast();
@@ -27,7 +27,10 @@ struct RunFilter {
 
 class RunStore {
  public:
-  explicit RunStore(PgPool& pool) : pool_(pool) {}
+  // `worker_liveness`: a worker seen within it counts as online when GetRun
+  // says which READY tasks no online worker serves.
+  RunStore(PgPool& pool, absl::Duration worker_liveness)
+      : pool_(pool), worker_liveness_(worker_liveness) {}
 
   struct Started {
     RunRecord run;         // without tasks
@@ -40,7 +43,8 @@ class RunStore {
   // for this flow, returns that run instead (even under concurrent starts).
   absl::StatusOr<Started> StartRun(const engine::RunPlan& run);
 
-  // The run with its task runs (dependency order) and their attempts.
+  // The run with its task runs (dependency order) and their attempts; READY
+  // tasks no online worker serves say what they wait for.
   // NOT_FOUND when no such run; INVALID_ARGUMENT when `run_id` is not a UUID.
   absl::StatusOr<RunRecord> GetRun(const std::string& run_id);
 
@@ -53,7 +57,7 @@ class RunStore {
   absl::StatusOr<std::vector<RunRecord>> ListRuns(const RunFilter& filter);
 
   struct TransitionsPage {
-    engine::FlowRunState run_state;             // read before the transitions
+    model::FlowRunState run_state;              // read before the transitions
     std::vector<TransitionRecord> transitions;  // id > after_id, by id, at most `limit`
   };
 
@@ -66,9 +70,7 @@ class RunStore {
 
  private:
   PgPool& pool_;
+  const absl::Duration worker_liveness_;
 };
-
-// True when `id` is a canonical UUID string.
-bool IsUuid(const std::string& id);
 
 }  // namespace baton::store

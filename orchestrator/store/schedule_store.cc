@@ -1,6 +1,7 @@
 #include "orchestrator/store/schedule_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/base/status_macros.h"
 #include "orchestrator/store/cancellation.h"
 #include "orchestrator/store/deployment_rows.h"
 #include "orchestrator/store/history.h"
@@ -10,7 +11,13 @@
 namespace baton::store {
 namespace {
 
+using engine::DeploymentToPlan;
+using engine::DueRun;
+using engine::FlowVersion;
 using engine::OverlapAction;
+using engine::Promotion;
+using engine::ScheduledRun;
+using engine::ScheduleWrite;
 
 constexpr const char* kActiveDeployments =
     "SELECT id::text FROM deployments WHERE NOT paused ORDER BY name LIMIT 10000";
@@ -78,10 +85,19 @@ constexpr const char* kSkippedFires =
     "SELECT baton_us(scheduled_time), reason FROM skipped_fires WHERE deployment_id = $1::uuid"
     " ORDER BY scheduled_time DESC LIMIT $2";
 
-std::optional<FlowVersion> FlowFor(pqxx::work& tx, const DeploymentSpec& spec) {
+absl::StatusOr<FlowVersion> DecodeFlow(const pqxx::field& version, const pqxx::field& spec,
+                                       const std::string& name) {
+  BATON_ASSIGN_OR_RETURN(FlowSpec decoded,
+                         FlowSpecFromJson(nlohmann::json::parse(spec.as<std::string>()), name));
+  return FlowVersion{version.as<int32_t>(), std::move(decoded)};
+}
+
+// The flow version the deployment's runs get; nullopt when the flow is gone.
+absl::StatusOr<std::optional<FlowVersion>> FlowFor(pqxx::work& tx, const DeploymentSpec& spec) {
   pqxx::result rows = tx.exec_params(kFlowForDeployment, spec.flow, spec.flow_version);
   if (rows.empty()) return std::nullopt;
-  return FlowVersion{rows[0][0].as<int32_t>(), nlohmann::json::parse(rows[0][1].as<std::string>())};
+  BATON_ASSIGN_OR_RETURN(FlowVersion flow, DecodeFlow(rows[0][0], rows[0][1], spec.flow));
+  return flow;
 }
 
 void InsertRuns(pqxx::work& tx, const DeploymentRecord& d, const std::vector<ScheduledRun>& runs) {
@@ -111,16 +127,16 @@ void InsertSkips(pqxx::work& tx, const std::string& deployment_id, const Schedul
   if (!rows.empty()) tx.exec_params(kInsertSkips, deployment_id, rows.dump());
 }
 
-DueRun DueRunFrom(pqxx::work& tx, const pqxx::row& row) {
+absl::StatusOr<DueRun> DueRunFrom(pqxx::work& tx, const pqxx::row& row) {
   DueRun due;
   due.run_id = row[0].as<std::string>();
   due.deployment_id = row[1].as<std::string>();
-  due.flow = {row[2].as<int32_t>(), nlohmann::json::parse(row[3].as<std::string>())};
   due.parameters = nlohmann::json::parse(row[4].as<std::string>());
   due.scheduled_time = TimeFromMicros(row[5]);
   due.now = TimeFromMicros(row[6]);
   due.deployment =
       DeploymentFromRow(tx.exec_params1(kSelectDeploymentById, due.deployment_id)).spec;
+  BATON_ASSIGN_OR_RETURN(due.flow, DecodeFlow(row[2], row[3], due.deployment.flow));
   due.active_runs = static_cast<int>(tx.exec_params(kActiveRuns, due.deployment_id).size());
   due.earlier_waiting =
       tx.exec_params1(kEarlierWaiting, due.deployment_id,
@@ -151,7 +167,7 @@ absl::Status CancelActive(pqxx::work& tx, const DueRun& due) {
   std::vector<Transition> history;
   for (const auto& row : tx.exec_params(kActiveRuns, due.deployment_id)) {
     absl::Status s = BeginCancel(
-        tx, row[0].as<std::string>(), engine::FlowRunState::kCancelled,
+        tx, row[0].as<std::string>(), model::FlowRunState::kCancelled,
         absl::StrCat("overlap policy cancel_previous: scheduled run ", due.run_id, " starts"),
         history);
     if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
@@ -171,20 +187,19 @@ absl::StatusOr<std::vector<std::string>> ScheduleStore::ActiveDeployments() {
   });
 }
 
-absl::Status ScheduleStore::ScheduleDeployment(
-    const std::string& deployment_id,
-    const std::function<absl::StatusOr<ScheduleWrite>(const DeploymentToPlan&)>& plan) {
+absl::Status ScheduleStore::ScheduleDeployment(const std::string& deployment_id,
+                                               absl::Duration horizon) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(kLockDeployment, deployment_id);
     if (rows.empty()) return absl::OkStatus();  // paused, deleted, or another replica has it
-    DeploymentToPlan input{DeploymentFromRow(rows[0]), std::nullopt, TimeFromMicros(rows[0][6])};
-    input.flow = FlowFor(tx, input.deployment.spec);
-    absl::StatusOr<ScheduleWrite> write = plan(input);
-    if (!write.ok()) return write.status();
-    InsertRuns(tx, input.deployment, write->runs);
-    InsertSkips(tx, deployment_id, *write);
+    const DeploymentRecord deployment = DeploymentFromRow(rows[0]);
+    BATON_ASSIGN_OR_RETURN(std::optional<FlowVersion> flow, FlowFor(tx, deployment.spec));
+    const ScheduleWrite write = engine::PlanDeploymentFires(
+        {deployment.spec, deployment.cursor, std::move(flow), TimeFromMicros(rows[0][6])}, horizon);
+    InsertRuns(tx, deployment, write.runs);
+    InsertSkips(tx, deployment_id, write);
     tx.exec_params(kAdvanceCursor, deployment_id,
-                   static_cast<double>(absl::ToUnixMicros(write->cursor)));
+                   static_cast<double>(absl::ToUnixMicros(write.cursor)));
     return absl::OkStatus();
   });
 }
@@ -198,14 +213,12 @@ absl::StatusOr<std::vector<std::string>> ScheduleStore::DueRuns(int limit) {
   });
 }
 
-absl::Status ScheduleStore::PromoteDueRun(
-    const std::string& run_id,
-    const std::function<absl::StatusOr<Promotion>(const DueRun&)>& decide) {
+absl::Status ScheduleStore::PromoteDueRun(const std::string& run_id) {
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
     pqxx::result rows = tx.exec_params(kLockDueRun, run_id);
     if (rows.empty()) return absl::OkStatus();  // started, skipped, or held by another replica
-    const DueRun due = DueRunFrom(tx, rows[0]);
-    absl::StatusOr<Promotion> p = decide(due);
+    BATON_ASSIGN_OR_RETURN(const DueRun due, DueRunFrom(tx, rows[0]));
+    absl::StatusOr<Promotion> p = engine::DecidePromotion(due);
     if (!p.ok()) return p.status();
     switch (p->action) {
       case OverlapAction::kWait:

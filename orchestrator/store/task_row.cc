@@ -24,7 +24,7 @@ TaskRow TaskRowFrom(const pqxx::row& row) {
   t.run_id = row[1].as<std::string>();
   t.name = row[2].as<std::string>();
   t.lease.task_run_id = t.id;
-  t.lease.state = engine::ParseTaskRunState(row[3].as<std::string>()).value();
+  t.lease.state = model::ParseTaskRunState(row[3].as<std::string>()).value();
   t.lease.attempt = row[4].as<int32_t>();
   t.lease.lease_token = row[5].as<std::string>();
   t.lease.lease_expires_at = TimeFromMicros(row[6]);

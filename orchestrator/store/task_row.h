@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "orchestrator/engine/lease_rules.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::store {
 

@@ -14,7 +14,7 @@
 namespace baton::store {
 namespace {
 
-using engine::TaskRunState;
+using model::TaskRunState;
 
 constexpr const char* kWakeRetries =
     "WITH due AS ("
@@ -52,7 +52,7 @@ constexpr const char* kRunsPastDeadline =
 // Ends a READY task without an attempt (`to` is terminal) and settles it.
 void EndReadyTask(pqxx::work& tx, const TaskRow& task, TaskRunState to, const std::string& why,
                   std::vector<Transition>& history) {
-  tx.exec_params(kEndReadyTask, task.id, std::string(engine::Name(to)), why);
+  tx.exec_params(kEndReadyTask, task.id, std::string(model::Name(to)), why);
   history.push_back(TaskTransition(task.run_id, task.id, TaskRunState::kReady, to, why));
   SettleTask(tx, task, to, nullptr, !task.fallback_name.empty(), why, history);
 }
@@ -129,7 +129,7 @@ absl::StatusOr<int> TimerStore::TimeOutRuns(int limit) {
       std::vector<Transition> history;
       const std::string why = absl::StrCat(
           "flow timeout of ", absl::FormatDuration(absl::Microseconds(timeout_us)), " exceeded");
-      absl::Status begun = BeginCancel(tx, run_id, engine::FlowRunState::kTimedOut, why, history);
+      absl::Status begun = BeginCancel(tx, run_id, model::FlowRunState::kTimedOut, why, history);
       RecordTransitions(tx, history);
       return begun;
     });

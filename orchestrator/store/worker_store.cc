@@ -1,8 +1,10 @@
 #include "orchestrator/store/worker_store.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/base/uuid.h"
 #include "orchestrator/store/pg_pool.h"
 #include "orchestrator/store/run_store.h"
+#include "orchestrator/store/served_routes.h"
 
 namespace baton::store {
 namespace {
@@ -99,16 +101,19 @@ absl::StatusOr<std::vector<WorkerRecord>> WorkerStore::ListWorkers(absl::Duratio
   });
 }
 
-absl::StatusOr<std::set<std::pair<std::string, std::string>>> WorkerStore::ServedRoutes(
-    absl::Duration liveness) {
-  using Routes = std::set<std::pair<std::string, std::string>>;
-  return pool_.TransactFor<Routes>([&](pqxx::work& tx) -> absl::StatusOr<Routes> {
-    Routes routes;
-    for (const auto& row : tx.exec_params(kServedRoutes, absl::ToInt64Milliseconds(liveness))) {
-      routes.emplace(row[0].as<std::string>(), row[1].as<std::string>());
-    }
-    return routes;
-  });
+engine::ServedRoutes ReadServedRoutes(pqxx::work& tx, absl::Duration liveness) {
+  engine::ServedRoutes routes;
+  for (const auto& row : tx.exec_params(kServedRoutes, absl::ToInt64Milliseconds(liveness))) {
+    routes.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+  }
+  return routes;
+}
+
+absl::StatusOr<engine::ServedRoutes> WorkerStore::ServedRoutes(absl::Duration liveness) {
+  return pool_.TransactFor<engine::ServedRoutes>(
+      [&](pqxx::work& tx) -> absl::StatusOr<engine::ServedRoutes> {
+        return ReadServedRoutes(tx, liveness);
+      });
 }
 
 }  // namespace baton::store

@@ -1,13 +1,12 @@
 // Worker registrations and liveness. Thread-safe.
 #pragma once
 
-#include <set>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "orchestrator/engine/routing_rules.h"
 #include "orchestrator/store/records.h"
 
 namespace baton::store {
@@ -36,8 +35,7 @@ class WorkerStore {
 
   // (queue, handler) pairs that online workers (seen within `liveness`, not
   // stopped) registered: what can be leased now (engine/routing_rules.h).
-  absl::StatusOr<std::set<std::pair<std::string, std::string>>> ServedRoutes(
-      absl::Duration liveness);
+  absl::StatusOr<engine::ServedRoutes> ServedRoutes(absl::Duration liveness);
 
  private:
   PgPool& pool_;

@@ -2,7 +2,7 @@
 // the message bound, a 100k-task flow, 10k-deep nested JSON in a flow file, in
 // run parameters and in a worker's result, and a worker id opening more polls
 // than it may. Each is refused with the right code and a message naming the
-// bound (common/limits.h), nothing is stored, and the orchestrator's memory
+// bound (common/base/limits.h), nothing is stored, and the orchestrator's memory
 // stays within a fixed budget. The calls go through stubs, not the CLI,
 // because the CLI refuses most of these before sending them.
 #include <grpcpp/grpcpp.h>
@@ -18,7 +18,7 @@
 #include "baton/v1/flow_service.grpc.pb.h"
 #include "baton/v1/run_service.grpc.pb.h"
 #include "baton/v1/worker_service.grpc.pb.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/test_cluster.h"

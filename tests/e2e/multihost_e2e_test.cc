@@ -32,7 +32,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "baton/v1/run_service.pb.h"
-#include "common/subprocess.h"
+#include "common/process/subprocess.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"

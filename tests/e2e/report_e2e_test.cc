@@ -310,7 +310,7 @@ TEST_F(ReportEndToEnd, BadWindowsAndDeploymentIdsAreRejected) {
   CliResult not_uuid = cluster_.Cli({"run", "list", "--deployment", "daily"});
   EXPECT_EQ(not_uuid.exit_code, 1);
   EXPECT_THAT(not_uuid.err, HasSubstr("INVALID_ARGUMENT"));
-  EXPECT_THAT(not_uuid.err, HasSubstr("deployment_id \"daily\": expected a UUID"));
+  EXPECT_THAT(not_uuid.err, HasSubstr("deployment_id \"daily\" is not a UUID"));
 }
 
 TEST_F(ReportEndToEnd, DeploymentFilterListsOnlyThatDeploymentsRunsWithTags) {

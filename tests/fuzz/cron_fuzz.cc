@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "absl/time/civil_time.h"
-#include "common/cron.h"
+#include "common/spec/cron.h"
 
 namespace {
 

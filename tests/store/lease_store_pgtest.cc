@@ -10,6 +10,7 @@
 #include <set>
 #include <thread>
 
+#include "common/base/uuid.h"
 #include "orchestrator/store/lease_store.h"
 #include "tests/store/store_test_base.h"
 
@@ -17,9 +18,9 @@ namespace baton::store {
 namespace {
 
 using engine::AttemptClaim;
-using engine::AttemptState;
-using engine::FlowRunState;
-using engine::TaskRunState;
+using model::AttemptState;
+using model::FlowRunState;
+using model::TaskRunState;
 using json = nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -171,12 +172,12 @@ class LeaseStoreTest : public StoreTest {
   std::string Snapshot(const std::string& run_id) {
     RunRecord run = GetRun(run_id);
     std::string out =
-        absl::StrCat("run ", engine::Name(run.state), " result ", run.result.dump(),
+        absl::StrCat("run ", model::Name(run.state), " result ", run.result.dump(),
                      "; transitions ", Count("SELECT count(*) FROM state_transitions"));
     for (const TaskRunRecord& t : run.tasks) {
-      absl::StrAppend(&out, "; ", t.name, " ", engine::Name(t.state), " #", t.attempt_count);
+      absl::StrAppend(&out, "; ", t.name, " ", model::Name(t.state), " #", t.attempt_count);
       for (const AttemptRecord& a : t.attempts) {
-        absl::StrAppend(&out, " [", a.number, " ", engine::Name(a.state), " ",
+        absl::StrAppend(&out, " [", a.number, " ", model::Name(a.state), " ",
                         absl::FormatTime(a.lease_expires_at), " ", a.error, "]");
       }
     }

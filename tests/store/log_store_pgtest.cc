@@ -3,7 +3,7 @@
 // marker line and counters, and reading a run's lines by task and resume id.
 #include <thread>
 
-#include "common/log_text.h"
+#include "common/base/log_text.h"
 #include "orchestrator/store/log_store.h"
 #include "tests/store/store_test_base.h"
 

@@ -97,7 +97,7 @@ TEST_F(MigrationsTest, StoresWorkOnAMigratedDatabase) {
   auto flow = ApplyFlowYaml("name: f\ntasks:\n  - {name: a, handler: noop}\n");
   EXPECT_EQ(flow.second.version, 1);
   EXPECT_THAT(ApplyMigrations(*pool_).value(), IsEmpty());
-  EXPECT_THAT(flows_->GetFlow("f", 0).value().spec.dump(), HasSubstr("noop"));
+  EXPECT_THAT(flows_->GetFlow("f", 0).value().spec_json.dump(), HasSubstr("noop"));
 }
 
 }  // namespace

@@ -6,14 +6,15 @@
 #include <set>
 #include <thread>
 
+#include "common/base/uuid.h"
 #include "orchestrator/store/run_store.h"
 #include "tests/store/store_test_base.h"
 
 namespace baton::store {
 namespace {
 
-using engine::FlowRunState;
-using engine::TaskRunState;
+using model::FlowRunState;
+using model::TaskRunState;
 using json = nlohmann::json;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;

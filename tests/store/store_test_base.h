@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/run_plan.h"
@@ -43,7 +43,7 @@ class StoreTest : public ::testing::Test {
       ASSERT_TRUE(applied.ok()) << applied.status();
     }
     flows_ = std::make_unique<FlowStore>(*pool_);
-    runs_ = std::make_unique<RunStore>(*pool_);
+    runs_ = std::make_unique<RunStore>(*pool_, absl::Minutes(1));
     leases_ = std::make_unique<LeaseStore>(*pool_);
     workers_ = std::make_unique<WorkerStore>(*pool_);
   }

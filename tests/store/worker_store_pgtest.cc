@@ -3,6 +3,7 @@
 #include <map>
 #include <thread>
 
+#include "common/base/uuid.h"
 #include "orchestrator/store/worker_store.h"
 #include "tests/store/store_test_base.h"
 

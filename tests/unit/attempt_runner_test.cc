@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
-#include "common/limits.h"
+#include "common/base/limits.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 

@@ -1,6 +1,6 @@
 // The orchestrator's bearer-token rules, without gRPC: which token each
 // method needs, the error code of each refusal, and the token comparison.
-#include "orchestrator/auth_rules.h"
+#include "orchestrator/security/auth_rules.h"
 
 #include <string>
 #include <vector>

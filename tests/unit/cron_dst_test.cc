@@ -11,7 +11,7 @@
 
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
-#include "common/cron.h"
+#include "common/spec/cron.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

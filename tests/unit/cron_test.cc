@@ -1,6 +1,6 @@
 // Pure tests of cron parsing and fire times: exact error messages, UTC
 // schedules, and properties of NextFire over random instants and zones.
-#include "common/cron.h"
+#include "common/spec/cron.h"
 
 #include <random>
 #include <string>

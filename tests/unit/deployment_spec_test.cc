@@ -2,14 +2,13 @@
 // (INVALID_ARGUMENT with field path, line/column and what was expected), the
 // canonical JSON round trip, redacted env, and the fire times of merged
 // schedules across daylight-saving changes.
-#include "common/deployment_spec.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/spec/deployment.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -5,12 +5,16 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/attempt_rules.h"
 
 namespace baton::engine {
+
+using model::AttemptState;
+using model::TaskRunState;
+
 namespace {
 
 using json = nlohmann::json;

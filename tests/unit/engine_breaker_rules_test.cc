@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/breaker_rules.h"

@@ -5,6 +5,9 @@
 #include "orchestrator/engine/lease_rules.h"
 
 namespace baton::engine {
+
+using model::TaskRunState;
+
 namespace {
 
 using ::testing::AllOf;

@@ -9,7 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/retry_rules.h"

@@ -8,9 +8,15 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/run_rules.h"
-#include "orchestrator/engine/states.h"
+#include "orchestrator/model/states.h"
 
 namespace baton::engine {
+
+using model::CanTransition;
+using model::FlowRunState;
+using model::IsTerminal;
+using model::TaskRunState;
+
 namespace {
 
 using ::testing::EndsWith;

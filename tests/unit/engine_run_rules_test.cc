@@ -8,6 +8,11 @@
 #include "orchestrator/engine/run_rules.h"
 
 namespace baton::engine {
+
+using model::AttemptState;
+using model::FlowRunState;
+using model::TaskRunState;
+
 namespace {
 
 using json = nlohmann::json;

@@ -7,7 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/flow_spec_test_util.h"

@@ -1,11 +1,10 @@
 // Pure tests of flow parsing, validation, canonical JSON, ordering and
 // parameter resolution. No I/O.
-#include "common/flow_spec.h"
-
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/flow_spec_test_util.h"

@@ -6,7 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "common/flow_spec.h"
+#include "common/spec/flow.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 

@@ -1,15 +1,15 @@
-// The bounds of common/limits.h as each check applies them: nesting found on
+// The bounds of common/base/limits.h as each check applies them: nesting found on
 // the text before parsing, flow-file sizes and task counts, run parameters,
 // worker results, worker requests and waiting polls. Pure; no I/O.
-#include "common/limits.h"
+#include "common/base/limits.h"
 
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/deployment_spec.h"
-#include "common/flow_spec.h"
-#include "common/json_util.h"
+#include "common/base/json_util.h"
+#include "common/spec/deployment.h"
+#include "common/spec/flow.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "orchestrator/engine/run_rules.h"
@@ -152,7 +152,7 @@ TEST(ResultLimitsTest, DeepResultFailsTheAttemptNamingTheBound) {
   outcome.succeeded = true;
   outcome.result_json = Nested(100000);
   engine::AttemptDecision d = engine::DecideAttempt(outcome);
-  EXPECT_EQ(d.task_state, engine::TaskRunState::kFailed);
+  EXPECT_EQ(d.task_state, model::TaskRunState::kFailed);
   EXPECT_THAT(d.error, HasSubstr("result: nested more than 64 levels deep"));
 }
 

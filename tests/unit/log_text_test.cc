@@ -1,7 +1,7 @@
 // The text rules of attempt logs: cleaning, masking, splitting a byte stream
 // into bounded lines, and the worker's per-attempt bound. (Masking itself:
 // secret_mask_test.cc.)
-#include "common/log_text.h"
+#include "common/base/log_text.h"
 
 #include <string>
 

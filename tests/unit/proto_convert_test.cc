@@ -16,33 +16,33 @@ namespace {
 
 using ::testing::ElementsAre;
 
-const std::vector<engine::FlowRunState> kAllFlowRunStates = {
-    engine::FlowRunState::kScheduled, engine::FlowRunState::kPending,
-    engine::FlowRunState::kRunning,   engine::FlowRunState::kCompleted,
-    engine::FlowRunState::kFailed,    engine::FlowRunState::kCancelling,
-    engine::FlowRunState::kCancelled, engine::FlowRunState::kTimedOut,
+const std::vector<model::FlowRunState> kAllFlowRunStates = {
+    model::FlowRunState::kScheduled, model::FlowRunState::kPending,
+    model::FlowRunState::kRunning,   model::FlowRunState::kCompleted,
+    model::FlowRunState::kFailed,    model::FlowRunState::kCancelling,
+    model::FlowRunState::kCancelled, model::FlowRunState::kTimedOut,
 };
 
-const std::vector<engine::TaskRunState> kAllTaskRunStates = {
-    engine::TaskRunState::kPending,   engine::TaskRunState::kReady,
-    engine::TaskRunState::kRunning,   engine::TaskRunState::kAwaitingRetry,
-    engine::TaskRunState::kCompleted, engine::TaskRunState::kFailed,
-    engine::TaskRunState::kCancelled, engine::TaskRunState::kTimedOut,
-    engine::TaskRunState::kSkipped,
+const std::vector<model::TaskRunState> kAllTaskRunStates = {
+    model::TaskRunState::kPending,   model::TaskRunState::kReady,
+    model::TaskRunState::kRunning,   model::TaskRunState::kAwaitingRetry,
+    model::TaskRunState::kCompleted, model::TaskRunState::kFailed,
+    model::TaskRunState::kCancelled, model::TaskRunState::kTimedOut,
+    model::TaskRunState::kSkipped,
 };
 
-const std::vector<engine::AttemptState> kAllAttemptStates = {
-    engine::AttemptState::kRunning,     engine::AttemptState::kSucceeded,
-    engine::AttemptState::kFailed,      engine::AttemptState::kLeaseExpired,
-    engine::AttemptState::kTimedOut,    engine::AttemptState::kCancelled,
-    engine::AttemptState::kUndelivered,
+const std::vector<model::AttemptState> kAllAttemptStates = {
+    model::AttemptState::kRunning,     model::AttemptState::kSucceeded,
+    model::AttemptState::kFailed,      model::AttemptState::kLeaseExpired,
+    model::AttemptState::kTimedOut,    model::AttemptState::kCancelled,
+    model::AttemptState::kUndelivered,
 };
 
 TEST(ProtoConvertTest, FlowRunStatesMapToTheProtoValueOfTheSameName) {
-  for (engine::FlowRunState s : kAllFlowRunStates) {
+  for (model::FlowRunState s : kAllFlowRunStates) {
     const v1::FlowRunState wire = ToProto(s);
-    ASSERT_TRUE(v1::FlowRunState_IsValid(wire)) << engine::Name(s);
-    EXPECT_EQ(v1::FlowRunState_Name(wire), absl::StrCat("FLOW_RUN_STATE_", engine::Name(s)));
+    ASSERT_TRUE(v1::FlowRunState_IsValid(wire)) << model::Name(s);
+    EXPECT_EQ(v1::FlowRunState_Name(wire), absl::StrCat("FLOW_RUN_STATE_", model::Name(s)));
   }
   // Every proto value but UNSPECIFIED has an engine state.
   EXPECT_EQ(v1::FlowRunState_descriptor()->value_count(),
@@ -50,29 +50,29 @@ TEST(ProtoConvertTest, FlowRunStatesMapToTheProtoValueOfTheSameName) {
 }
 
 TEST(ProtoConvertTest, TaskRunStatesMapToTheProtoValueOfTheSameName) {
-  for (engine::TaskRunState s : kAllTaskRunStates) {
+  for (model::TaskRunState s : kAllTaskRunStates) {
     const v1::TaskRunState wire = ToProto(s);
-    ASSERT_TRUE(v1::TaskRunState_IsValid(wire)) << engine::Name(s);
-    EXPECT_EQ(v1::TaskRunState_Name(wire), absl::StrCat("TASK_RUN_STATE_", engine::Name(s)));
+    ASSERT_TRUE(v1::TaskRunState_IsValid(wire)) << model::Name(s);
+    EXPECT_EQ(v1::TaskRunState_Name(wire), absl::StrCat("TASK_RUN_STATE_", model::Name(s)));
   }
   EXPECT_EQ(v1::TaskRunState_descriptor()->value_count(),
             static_cast<int>(kAllTaskRunStates.size()) + 1);
 }
 
 TEST(ProtoConvertTest, AttemptStatesMapToTheProtoValueOfTheSameName) {
-  for (engine::AttemptState s : kAllAttemptStates) {
+  for (model::AttemptState s : kAllAttemptStates) {
     const v1::AttemptState wire = ToProto(s);
-    ASSERT_TRUE(v1::AttemptState_IsValid(wire)) << engine::Name(s);
-    EXPECT_EQ(v1::AttemptState_Name(wire), absl::StrCat("ATTEMPT_STATE_", engine::Name(s)));
+    ASSERT_TRUE(v1::AttemptState_IsValid(wire)) << model::Name(s);
+    EXPECT_EQ(v1::AttemptState_Name(wire), absl::StrCat("ATTEMPT_STATE_", model::Name(s)));
   }
   EXPECT_EQ(v1::AttemptState_descriptor()->value_count(),
             static_cast<int>(kAllAttemptStates.size()) + 1);
 }
 
 TEST(ProtoConvertTest, FlowRunStateFromProtoInvertsToProto) {
-  for (engine::FlowRunState s : kAllFlowRunStates) {
-    std::optional<engine::FlowRunState> back = FromProto(ToProto(s));
-    ASSERT_TRUE(back.has_value()) << engine::Name(s);
+  for (model::FlowRunState s : kAllFlowRunStates) {
+    std::optional<model::FlowRunState> back = FromProto(ToProto(s));
+    ASSERT_TRUE(back.has_value()) << model::Name(s);
     EXPECT_EQ(*back, s);
   }
   EXPECT_FALSE(FromProto(v1::FLOW_RUN_STATE_UNSPECIFIED).has_value());
@@ -95,7 +95,7 @@ TEST(ProtoConvertTest, RunWithTasksAttemptsAndTimes) {
   run.id = "0b9c6f1e-2d3a-4c5b-8e7f-112233445566";
   run.flow_name = "etl";
   run.flow_version = 2;
-  run.state = engine::FlowRunState::kCompleted;
+  run.state = model::FlowRunState::kCompleted;
   run.parameters = {{"n", 1}};
   run.result = {{"rows", 3}};
   run.created_at = t0;
@@ -104,11 +104,11 @@ TEST(ProtoConvertTest, RunWithTasksAttemptsAndTimes) {
   store::TaskRunRecord task;
   task.id = 5;
   task.name = "load";
-  task.state = engine::TaskRunState::kSkipped;
+  task.state = model::TaskRunState::kSkipped;
   task.depends_on = {"extract", "transform"};
   store::AttemptRecord attempt;
   attempt.number = 1;
-  attempt.state = engine::AttemptState::kLeaseExpired;
+  attempt.state = model::AttemptState::kLeaseExpired;
   attempt.leased_at = t0;
   task.attempts.push_back(attempt);
   run.tasks.push_back(task);

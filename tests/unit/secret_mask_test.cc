@@ -1,6 +1,6 @@
 // Masking secret values: in text, in JSON values, and in a stream that
 // arrives in chunks (a secret split across chunks is masked whole).
-#include "common/secret_mask.h"
+#include "common/base/secret_mask.h"
 
 #include <string>
 #include <vector>

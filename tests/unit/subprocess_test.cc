@@ -1,4 +1,4 @@
-#include "common/subprocess.h"
+#include "common/process/subprocess.h"
 
 #include <signal.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-// The UTF-8 checks (common/utf8.h): the offset of the first bad byte, the
+// The UTF-8 checks (common/base/utf8.h): the offset of the first bad byte, the
 // line and column it is at, and quoting bad bytes for a message. The rule is
 // checked against protobuf's own, which is the one that refuses requests.
-#include "common/utf8.h"
+#include "common/base/utf8.h"
 
 #include <google/protobuf/stubs/common.h>
 

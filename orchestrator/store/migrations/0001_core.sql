@@ -1,5 +1,5 @@
 -- Core schema: flows, runs, task runs, attempts, workers, and the history of
--- every state change. State names are those of orchestrator/engine/states.cc.
+-- every state change. State names are those of orchestrator/model/states.cc.
 
 CREATE TABLE flows (
   name        text        NOT NULL,

@@ -1,4 +1,4 @@
-"""Bounds shared with the orchestrator (common/limits.h, common/log_text.h)."""
+"""Bounds shared with the orchestrator (common/base/limits.h, common/base/log_text.h)."""
 
 MAX_RESULT_BYTES = 1 << 20
 MAX_ERROR_MESSAGE_BYTES = 8 * 1024

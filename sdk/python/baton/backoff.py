@@ -1,4 +1,4 @@
-"""Exponential backoff with jitter (the same rule as common/backoff.h). Pure."""
+"""Exponential backoff with jitter (the same rule as common/base/backoff.h). Pure."""
 from __future__ import annotations
 
 import random

@@ -1,5 +1,5 @@
 """Deployments from Python: the form of a deployment YAML file
-(examples/04-scheduling/deployment.yaml, common/deployment_spec.h). Pure.
+(examples/04-scheduling/deployment.yaml, common/spec/deployment.h). Pure.
 
     baton.Deployment("daily-0900", flow=daily_job,
                      schedules=[baton.Cron("0 9 * * *", timezone="Europe/Madrid")],

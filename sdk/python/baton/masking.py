@@ -1,5 +1,5 @@
 """Secret masking and the bounds of an attempt's log (the rules of
-common/secret_mask.h, common/log_text.h and worker/attempt_log.h).
+common/base/secret_mask.h, common/base/log_text.h and worker/attempt_log.h).
 
 The rule everywhere: mask secret values first, then cut to a bound, so no cut
 can keep part of a secret."""

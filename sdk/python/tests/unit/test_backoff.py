@@ -1,4 +1,4 @@
-"""Reconnect and retry delays (the rule of common/backoff.h) and durations."""
+"""Reconnect and retry delays (the rule of common/base/backoff.h) and durations."""
 import datetime
 import unittest
 
