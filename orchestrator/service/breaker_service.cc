@@ -8,19 +8,17 @@ namespace baton::service {
 
 grpc::Status BreakerServiceImpl::ListBreakers(grpc::ServerContext*, const v1::ListBreakersRequest*,
                                               v1::ListBreakersResponse* response) {
-  auto breakers = breakers_.ListBreakers();
-  if (!breakers.ok()) return rpc::ToGrpcStatus(breakers.status());
-  for (const auto& b : *breakers) ToProto(b, response->add_breakers());
+  BATON_RPC_ASSIGN_OR_RETURN(auto breakers, breakers_.ListBreakers());
+  for (const auto& b : breakers) ToProto(b, response->add_breakers());
   return grpc::Status::OK;
 }
 
 grpc::Status BreakerServiceImpl::ResetBreaker(grpc::ServerContext*,
                                               const v1::ResetBreakerRequest* request,
                                               v1::Breaker* response) {
-  if (auto s = CheckName("key", request->key()); !s.ok()) return rpc::ToGrpcStatus(s);
-  auto breaker = breakers_.ResetBreaker(request->key());
-  if (!breaker.ok()) return rpc::ToGrpcStatus(breaker.status());
-  ToProto(*breaker, response);
+  BATON_RPC_RETURN_IF_ERROR(CheckName("key", request->key()));
+  BATON_RPC_ASSIGN_OR_RETURN(auto breaker, breakers_.ResetBreaker(request->key()));
+  ToProto(breaker, response);
   return grpc::Status::OK;
 }
 

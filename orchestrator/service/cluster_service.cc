@@ -8,9 +8,9 @@ namespace baton::service {
 grpc::Status ClusterServiceImpl::ListWorkers(grpc::ServerContext*,
                                              const v1::ListWorkersRequest* request,
                                              v1::ListWorkersResponse* response) {
-  auto workers = workers_.ListWorkers(worker_liveness_, request->include_stopped());
-  if (!workers.ok()) return rpc::ToGrpcStatus(workers.status());
-  for (const auto& w : *workers) ToProto(w, response->add_workers());
+  BATON_RPC_ASSIGN_OR_RETURN(auto workers,
+                             workers_.ListWorkers(worker_liveness_, request->include_stopped()));
+  for (const auto& w : workers) ToProto(w, response->add_workers());
   return grpc::Status::OK;
 }
 

@@ -110,42 +110,32 @@ grpc::Status DeploymentServiceImpl::ApplyDeployment(grpc::ServerContext*,
                                                     const v1::ApplyDeploymentRequest* request,
                                                     v1::ApplyDeploymentResponse* response) {
   const std::string source = request->source_name().empty() ? "<request>" : request->source_name();
-  if (auto s = CheckLength("source_name", source, kMaxSourceNameLength); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  auto spec = ParseDeploymentSpec(request->content(), source);
-  if (!spec.ok()) return ToGrpcStatus(spec.status());
-  if (auto s = CheckAgainstFlow(*spec, source); !s.ok()) return ToGrpcStatus(s);
-  auto applied = deployments_.ApplyDeployment(*spec);
-  if (!applied.ok()) return ToGrpcStatus(applied.status());
-  response->set_created(applied->created);
-  return ToGrpcStatus(Describe(applied->deployment, 3, response->mutable_deployment()));
+  BATON_RPC_RETURN_IF_ERROR(CheckLength("source_name", source, kMaxSourceNameLength));
+  BATON_RPC_ASSIGN_OR_RETURN(auto spec, ParseDeploymentSpec(request->content(), source));
+  BATON_RPC_RETURN_IF_ERROR(CheckAgainstFlow(spec, source));
+  BATON_RPC_ASSIGN_OR_RETURN(auto applied, deployments_.ApplyDeployment(spec));
+  response->set_created(applied.created);
+  return ToGrpcStatus(Describe(applied.deployment, 3, response->mutable_deployment()));
 }
 
 grpc::Status DeploymentServiceImpl::GetDeployment(grpc::ServerContext*,
                                                   const v1::GetDeploymentRequest* request,
                                                   v1::Deployment* response) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
-  if (auto s = CheckRange("next_fires", request->next_fires(), 0, 100); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  auto record = deployments_.GetDeployment(request->name());
-  if (!record.ok()) return ToGrpcStatus(record.status());
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("next_fires", request->next_fires(), 0, 100));
+  BATON_RPC_ASSIGN_OR_RETURN(auto record, deployments_.GetDeployment(request->name()));
   const int n = request->next_fires() == 0 ? 5 : request->next_fires();
-  return ToGrpcStatus(Describe(*record, n, response));
+  return ToGrpcStatus(Describe(record, n, response));
 }
 
 grpc::Status DeploymentServiceImpl::ListDeployments(grpc::ServerContext*,
                                                     const v1::ListDeploymentsRequest* request,
                                                     v1::ListDeploymentsResponse* response) {
-  if (auto s = CheckRange("next_fires", request->next_fires(), 0, 100); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  auto records = deployments_.ListDeployments();
-  if (!records.ok()) return ToGrpcStatus(records.status());
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("next_fires", request->next_fires(), 0, 100));
+  BATON_RPC_ASSIGN_OR_RETURN(auto records, deployments_.ListDeployments());
   const int n = request->next_fires() == 0 ? 3 : request->next_fires();
-  for (const auto& record : *records) {
-    if (auto s = Describe(record, n, response->add_deployments()); !s.ok()) return ToGrpcStatus(s);
+  for (const auto& record : records) {
+    BATON_RPC_RETURN_IF_ERROR(Describe(record, n, response->add_deployments()));
   }
   return grpc::Status::OK;
 }
@@ -153,19 +143,17 @@ grpc::Status DeploymentServiceImpl::ListDeployments(grpc::ServerContext*,
 grpc::Status DeploymentServiceImpl::PauseDeployment(grpc::ServerContext*,
                                                     const v1::PauseDeploymentRequest* request,
                                                     v1::Deployment* response) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
-  auto record = deployments_.SetPaused(request->name(), true);
-  if (!record.ok()) return ToGrpcStatus(record.status());
-  return ToGrpcStatus(Describe(*record, 3, response));
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
+  BATON_RPC_ASSIGN_OR_RETURN(auto record, deployments_.SetPaused(request->name(), true));
+  return ToGrpcStatus(Describe(record, 3, response));
 }
 
 grpc::Status DeploymentServiceImpl::ResumeDeployment(grpc::ServerContext*,
                                                      const v1::ResumeDeploymentRequest* request,
                                                      v1::Deployment* response) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
-  auto record = deployments_.SetPaused(request->name(), false);
-  if (!record.ok()) return ToGrpcStatus(record.status());
-  return ToGrpcStatus(Describe(*record, 3, response));
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
+  BATON_RPC_ASSIGN_OR_RETURN(auto record, deployments_.SetPaused(request->name(), false));
+  return ToGrpcStatus(Describe(record, 3, response));
 }
 
 absl::StatusOr<engine::RunPlan> DeploymentServiceImpl::PlanManualRun(
@@ -184,22 +172,19 @@ absl::StatusOr<engine::RunPlan> DeploymentServiceImpl::PlanManualRun(
 grpc::Status DeploymentServiceImpl::RunDeployment(grpc::ServerContext*,
                                                   const v1::RunDeploymentRequest* request,
                                                   v1::StartRunResponse* response) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
-  auto record = deployments_.GetDeployment(request->name());
-  if (!record.ok()) return ToGrpcStatus(record.status());
-  auto plan = PlanManualRun(*record, *request);
-  if (!plan.ok()) return ToGrpcStatus(plan.status());
-  auto started = runs_.StartRun(*plan);
-  if (!started.ok()) return ToGrpcStatus(started.status());
-  ToProto(started->run, response->mutable_run());
-  response->set_created(started->created);
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
+  BATON_RPC_ASSIGN_OR_RETURN(auto record, deployments_.GetDeployment(request->name()));
+  BATON_RPC_ASSIGN_OR_RETURN(auto plan, PlanManualRun(record, *request));
+  BATON_RPC_ASSIGN_OR_RETURN(auto started, runs_.StartRun(plan));
+  ToProto(started.run, response->mutable_run());
+  response->set_created(started.created);
   return grpc::Status::OK;
 }
 
 grpc::Status DeploymentServiceImpl::DeleteDeployment(grpc::ServerContext*,
                                                      const v1::DeleteDeploymentRequest* request,
                                                      v1::DeleteDeploymentResponse*) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
   return ToGrpcStatus(deployments_.DeleteDeployment(request->name()));
 }
 

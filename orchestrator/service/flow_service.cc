@@ -8,41 +8,34 @@
 
 namespace baton::service {
 
-using rpc::ToGrpcStatus;
-
 grpc::Status FlowServiceImpl::ApplyFlow(grpc::ServerContext*, const v1::ApplyFlowRequest* request,
                                         v1::ApplyFlowResponse* response) {
   const std::string source = request->source_name().empty() ? "<request>" : request->source_name();
-  if (auto s = CheckLength("source_name", source, kMaxSourceNameLength); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  absl::StatusOr<FlowSpec> spec = ParseFlowSpec(request->content(), source);
-  if (!spec.ok()) return ToGrpcStatus(spec.status());
-  auto applied = flows_.ApplyFlow(spec->name, spec->description, FlowSpecToJson(*spec));
-  if (!applied.ok()) return ToGrpcStatus(applied.status());
-  ToProto(applied->flow, response->mutable_flow());
-  response->set_created(applied->created);
+  BATON_RPC_RETURN_IF_ERROR(CheckLength("source_name", source, kMaxSourceNameLength));
+  BATON_RPC_ASSIGN_OR_RETURN(FlowSpec spec, ParseFlowSpec(request->content(), source));
+  BATON_RPC_ASSIGN_OR_RETURN(auto applied,
+                             flows_.ApplyFlow(spec.name, spec.description, FlowSpecToJson(spec)));
+  ToProto(applied.flow, response->mutable_flow());
+  response->set_created(applied.created);
   return grpc::Status::OK;
 }
 
 grpc::Status FlowServiceImpl::GetFlow(grpc::ServerContext*, const v1::GetFlowRequest* request,
                                       v1::Flow* response) {
-  if (auto s = CheckName("name", request->name()); !s.ok()) return ToGrpcStatus(s);
-  if (auto s = CheckRange("version", request->version(), 0, INT32_MAX); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  absl::StatusOr<store::FlowRecord> flow = flows_.GetFlow(request->name(), request->version());
-  if (!flow.ok()) return ToGrpcStatus(flow.status());
-  ToProto(*flow, response);
+  BATON_RPC_RETURN_IF_ERROR(CheckName("name", request->name()));
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("version", request->version(), 0, INT32_MAX));
+  BATON_RPC_ASSIGN_OR_RETURN(store::FlowRecord flow,
+                             flows_.GetFlow(request->name(), request->version()));
+  ToProto(flow, response);
   return grpc::Status::OK;
 }
 
 grpc::Status FlowServiceImpl::ListFlows(grpc::ServerContext*, const v1::ListFlowsRequest* request,
                                         v1::ListFlowsResponse* response) {
-  if (auto s = CheckRange("limit", request->limit(), 0, 1000); !s.ok()) return ToGrpcStatus(s);
-  auto flows = flows_.ListFlows(request->limit() == 0 ? 100 : request->limit());
-  if (!flows.ok()) return ToGrpcStatus(flows.status());
-  for (const auto& flow : *flows) ToProto(flow, response->add_flows());
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("limit", request->limit(), 0, 1000));
+  BATON_RPC_ASSIGN_OR_RETURN(auto flows,
+                             flows_.ListFlows(request->limit() == 0 ? 100 : request->limit()));
+  for (const auto& flow : flows) ToProto(flow, response->add_flows());
   return grpc::Status::OK;
 }
 

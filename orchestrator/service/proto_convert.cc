@@ -263,6 +263,19 @@ engine::AttemptClaim FromProto(const v1::AttemptRef& ref) {
   return {ref.task_run_id(), ref.attempt(), ref.lease_token()};
 }
 
+engine::ReportedOutcome OutcomeFromProto(const v1::CompleteAttemptRequest& request) {
+  engine::ReportedOutcome outcome;
+  if (request.outcome_case() == v1::CompleteAttemptRequest::kResultJson) {
+    outcome.succeeded = true;
+    outcome.result_json = request.result_json();
+  } else {
+    outcome.error = request.error().message();
+    outcome.non_retryable = request.error().non_retryable();
+    outcome.error_type = request.error().type();
+  }
+  return outcome;
+}
+
 void ToProto(const store::TransitionRecord& in, v1::Transition* out) { TransitionToProto(in, out); }
 
 }  // namespace baton::service

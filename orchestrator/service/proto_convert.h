@@ -34,5 +34,7 @@ google::protobuf::Duration ToProtoDuration(absl::Duration d);
 google::protobuf::Timestamp ToProtoTime(absl::Time t);  // finite times only
 
 engine::AttemptClaim FromProto(const v1::AttemptRef& ref);
+// The outcome a checked report (CheckCompletion) carries.
+engine::ReportedOutcome OutcomeFromProto(const v1::CompleteAttemptRequest& request);
 
 }  // namespace baton::service

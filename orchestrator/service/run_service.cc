@@ -84,54 +84,48 @@ absl::StatusOr<engine::RunPlan> RunServiceImpl::Plan(const v1::StartRunRequest& 
 
 grpc::Status RunServiceImpl::StartRun(grpc::ServerContext*, const v1::StartRunRequest* request,
                                       v1::StartRunResponse* response) {
-  absl::StatusOr<engine::RunPlan> plan = Plan(*request);
-  if (!plan.ok()) return ToGrpcStatus(plan.status());
-  absl::StatusOr<store::RunStore::Started> started = runs_.StartRun(*plan);
-  if (!started.ok()) return ToGrpcStatus(started.status());
-  if (started->created) {
+  BATON_RPC_ASSIGN_OR_RETURN(engine::RunPlan plan, Plan(*request));
+  BATON_RPC_ASSIGN_OR_RETURN(store::RunStore::Started started, runs_.StartRun(plan));
+  if (started.created) {
     ScopedLogContext context(
-        {{"run", started->run.id}, {"correlation_id", started->run.correlation_id}});
-    spdlog::info("run of flow {} v{} started", started->run.flow_name, started->run.flow_version);
+        {{"run", started.run.id}, {"correlation_id", started.run.correlation_id}});
+    spdlog::info("run of flow {} v{} started", started.run.flow_name, started.run.flow_version);
   }
-  ToProto(started->run, response->mutable_run());
-  response->set_created(started->created);
+  ToProto(started.run, response->mutable_run());
+  response->set_created(started.created);
   return grpc::Status::OK;
 }
 
 grpc::Status RunServiceImpl::GetRun(grpc::ServerContext*, const v1::GetRunRequest* request,
                                     v1::Run* response) {
-  absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
-  if (!run.ok()) return ToGrpcStatus(run.status());
-  ToProto(*run, response);
+  BATON_RPC_ASSIGN_OR_RETURN(store::RunRecord run, runs_.GetRun(request->run_id()));
+  ToProto(run, response);
   return grpc::Status::OK;
 }
 
 grpc::Status RunServiceImpl::ListRuns(grpc::ServerContext*, const v1::ListRunsRequest* request,
                                       v1::ListRunsResponse* response) {
   if (!request->flow_name().empty()) {
-    if (auto s = CheckName("flow_name", request->flow_name()); !s.ok()) return ToGrpcStatus(s);
+    BATON_RPC_RETURN_IF_ERROR(CheckName("flow_name", request->flow_name()));
   }
-  if (auto s = CheckRange("limit", request->limit(), 0, 1000); !s.ok()) return ToGrpcStatus(s);
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("limit", request->limit(), 0, 1000));
   store::RunFilter filter;
   filter.flow_name = request->flow_name();
   filter.state = FromProto(request->state());
   filter.limit = request->limit() == 0 ? 50 : request->limit();
   filter.deployment_id = request->deployment_id();
-  if (auto s = SetWindow(*request, &filter); !s.ok()) return ToGrpcStatus(s);
-  auto runs = runs_.ListRuns(filter);
-  if (!runs.ok()) return ToGrpcStatus(runs.status());
-  for (const auto& run : *runs) ToProto(run, response->add_runs());
+  BATON_RPC_RETURN_IF_ERROR(SetWindow(*request, &filter));
+  BATON_RPC_ASSIGN_OR_RETURN(auto runs, runs_.ListRuns(filter));
+  for (const auto& run : runs) ToProto(run, response->add_runs());
   return grpc::Status::OK;
 }
 
 grpc::Status RunServiceImpl::CancelRun(grpc::ServerContext*, const v1::CancelRunRequest* request,
                                        v1::Run* response) {
-  if (auto s = CheckText("reason", request->reason(), kMaxReasonLength); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
-  absl::StatusOr<store::RunRecord> run = runs_.CancelRun(request->run_id(), request->reason());
-  if (!run.ok()) return ToGrpcStatus(run.status());
-  ToProto(*run, response);
+  BATON_RPC_RETURN_IF_ERROR(CheckText("reason", request->reason(), kMaxReasonLength));
+  BATON_RPC_ASSIGN_OR_RETURN(store::RunRecord run,
+                             runs_.CancelRun(request->run_id(), request->reason()));
+  ToProto(run, response);
   return grpc::Status::OK;
 }
 
@@ -181,10 +175,9 @@ grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
     return step;
   });
   if (!followed.ok()) return followed;
-  absl::StatusOr<store::RunRecord> run = runs_.GetRun(request->run_id());
-  if (!run.ok()) return ToGrpcStatus(run.status());
+  BATON_RPC_ASSIGN_OR_RETURN(store::RunRecord run, runs_.GetRun(request->run_id()));
   v1::RunEvent last;
-  ToProto(*run, last.mutable_run());
+  ToProto(run, last.mutable_run());
   last.set_transition_id(last_id);
   writer->Write(last);
   return grpc::Status::OK;
@@ -193,11 +186,9 @@ grpc::Status RunServiceImpl::WatchRun(grpc::ServerContext* context,
 grpc::Status RunServiceImpl::StreamRunLogs(grpc::ServerContext* context,
                                            const v1::StreamRunLogsRequest* request,
                                            grpc::ServerWriter<v1::RunLogEntry>* writer) {
-  if (auto s = CheckRange("after_id", request->after_id(), int64_t{0}, INT64_MAX); !s.ok()) {
-    return ToGrpcStatus(s);
-  }
+  BATON_RPC_RETURN_IF_ERROR(CheckRange("after_id", request->after_id(), int64_t{0}, INT64_MAX));
   if (!request->task_name().empty()) {
-    if (auto s = CheckName("task_name", request->task_name()); !s.ok()) return ToGrpcStatus(s);
+    BATON_RPC_RETURN_IF_ERROR(CheckName("task_name", request->task_name()));
   }
   int64_t last_id = request->after_id();
   return Follow(context, request->run_id(), request->follow(), [&] {

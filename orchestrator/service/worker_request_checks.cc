@@ -67,6 +67,17 @@ absl::Status CheckHeartbeat(const v1::HeartbeatRequest& request) {
   return absl::OkStatus();
 }
 
+absl::Status CheckAppendLogs(const v1::AppendLogsRequest& request) {
+  if (request.attempts_size() > kMaxHeartbeatBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attempts: expected at most ", kMaxHeartbeatBatch, " batches per call"));
+  }
+  if (request.worker_id().empty()) {
+    return absl::InvalidArgumentError("worker_id: expected the id RegisterWorker gave");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckCompletion(const v1::CompleteAttemptRequest& request) {
   BATON_RETURN_IF_ERROR(CheckLength("worker_id", request.worker_id(), kMaxIdLength));
   BATON_RETURN_IF_ERROR(CheckAttemptRef("attempt", request.attempt()));

@@ -14,5 +14,8 @@ absl::Status CheckHeartbeat(const v1::HeartbeatRequest& request);
 // The report itself; whether its result is acceptable JSON is the engine's
 // call (a bad result fails the attempt, see engine::DecideAttempt).
 absl::Status CheckCompletion(const v1::CompleteAttemptRequest& request);
+// The shipment's shape: how many batches, and whose. Each batch's lines are
+// checked as they are read (FromProto in proto_convert.h).
+absl::Status CheckAppendLogs(const v1::AppendLogsRequest& request);
 
 }  // namespace baton::service

@@ -45,7 +45,7 @@ void FillDirective(const v1::AttemptRef& ref, const store::HeartbeatOutcome& out
 grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,
                                                const v1::RegisterWorkerRequest* request,
                                                v1::RegisterWorkerResponse* response) {
-  if (auto s = CheckRegistration(*request); !s.ok()) return ToGrpcStatus(s);
+  BATON_RPC_RETURN_IF_ERROR(CheckRegistration(*request));
   store::WorkerRecord worker;
   worker.name = request->name();
   worker.queues.assign(request->queues().begin(), request->queues().end());
@@ -54,9 +54,8 @@ grpc::Status WorkerServiceImpl::RegisterWorker(grpc::ServerContext*,
   worker.handlers.assign(request->handlers().begin(), request->handlers().end());
   worker.slots = request->slots();
   worker.version = request->version();
-  absl::StatusOr<store::WorkerRecord> stored = workers_.RegisterWorker(worker);
-  if (!stored.ok()) return ToGrpcStatus(stored.status());
-  response->set_worker_id(stored->id);
+  BATON_RPC_ASSIGN_OR_RETURN(store::WorkerRecord stored, workers_.RegisterWorker(worker));
+  response->set_worker_id(stored.id);
   *response->mutable_heartbeat_interval() = ToProtoDuration(options_.heartbeat_interval);
   *response->mutable_lease_duration() = ToProtoDuration(options_.lease_duration);
   return grpc::Status::OK;
@@ -93,21 +92,19 @@ absl::StatusOr<std::vector<store::LeaseRecord>> WorkerServiceImpl::LeaseForLiveP
 grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
                                            const v1::PollLeasesRequest* request,
                                            v1::PollLeasesResponse* response) {
-  if (auto s = CheckPoll(*request); !s.ok()) return ToGrpcStatus(s);
+  BATON_RPC_RETURN_IF_ERROR(CheckPoll(*request));
   // Held until this poll answers; refused before the database is touched.
-  auto admitted = polls_.Admit(request->worker_id());
-  if (!admitted.ok()) return ToGrpcStatus(admitted.status());
-  absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
-  if (!worker.ok()) return ToGrpcStatus(worker.status());
+  BATON_RPC_ASSIGN_OR_RETURN(auto admitted, polls_.Admit(request->worker_id()));
+  BATON_RPC_ASSIGN_OR_RETURN(store::WorkerRecord worker,
+                             workers_.TouchWorker(request->worker_id()));
   const int max = std::min(request->max_leases(), options_.max_leases_per_poll);
   const absl::Time deadline = PollDeadline(*context, *request);
   while (true) {
     const uint64_t seen = ready_.generation();
-    auto leases = LeaseForLivePoll(*context, *worker, max);
-    if (!leases.ok()) return ToGrpcStatus(leases.status());
-    for (const auto& lease : *leases) ToProto(lease, response->add_leases());
+    BATON_RPC_ASSIGN_OR_RETURN(auto leases, LeaseForLivePoll(*context, worker, max));
+    for (const auto& lease : leases) ToProto(lease, response->add_leases());
     const absl::Time now = absl::Now();
-    if (!leases->empty() || now >= deadline || context->IsCancelled() || ready_.shut_down()) {
+    if (!leases.empty() || now >= deadline || context->IsCancelled() || ready_.shut_down()) {
       return grpc::Status::OK;
     }
     ready_.WaitFor(seen, std::min(deadline - now, options_.poll_recheck));
@@ -116,15 +113,15 @@ grpc::Status WorkerServiceImpl::PollLeases(grpc::ServerContext* context,
 
 grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest* request,
                                           v1::HeartbeatResponse* response) {
-  if (auto s = CheckHeartbeat(*request); !s.ok()) return ToGrpcStatus(s);
-  absl::StatusOr<store::WorkerRecord> worker = workers_.TouchWorker(request->worker_id());
-  if (!worker.ok()) return ToGrpcStatus(worker.status());
+  BATON_RPC_RETURN_IF_ERROR(CheckHeartbeat(*request));
+  BATON_RPC_ASSIGN_OR_RETURN(store::WorkerRecord worker,
+                             workers_.TouchWorker(request->worker_id()));
   std::vector<engine::AttemptClaim> claims;
   for (const auto& ref : request->attempts()) claims.push_back(FromProto(ref));
-  auto outcomes = leases_.Heartbeat(worker->id, claims, options_.lease_duration);
-  if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
+  BATON_RPC_ASSIGN_OR_RETURN(auto outcomes,
+                             leases_.Heartbeat(worker.id, claims, options_.lease_duration));
   for (int i = 0; i < request->attempts_size(); ++i) {
-    FillDirective(request->attempts(i), (*outcomes)[i], response->add_directives());
+    FillDirective(request->attempts(i), outcomes[i], response->add_directives());
   }
   return grpc::Status::OK;
 }
@@ -132,48 +129,26 @@ grpc::Status WorkerServiceImpl::Heartbeat(grpc::ServerContext*, const v1::Heartb
 grpc::Status WorkerServiceImpl::CompleteAttempt(grpc::ServerContext*,
                                                 const v1::CompleteAttemptRequest* request,
                                                 v1::CompleteAttemptResponse*) {
-  if (auto s = CheckCompletion(*request); !s.ok()) return ToGrpcStatus(s);
-  engine::ReportedOutcome outcome;
-  switch (request->outcome_case()) {
-    case v1::CompleteAttemptRequest::kResultJson:
-      outcome.succeeded = true;
-      outcome.result_json = request->result_json();
-      break;
-    case v1::CompleteAttemptRequest::kError:
-      outcome.error = request->error().message();
-      outcome.non_retryable = request->error().non_retryable();
-      outcome.error_type = request->error().type();
-      break;
-    default:
-      return ToGrpcStatus(
-          absl::InvalidArgumentError("outcome: expected result_json or error to be set"));
-  }
-  return ToGrpcStatus(leases_.CompleteAttempt(FromProto(request->attempt()), outcome));
+  BATON_RPC_RETURN_IF_ERROR(CheckCompletion(*request));
+  return ToGrpcStatus(
+      leases_.CompleteAttempt(FromProto(request->attempt()), OutcomeFromProto(*request)));
 }
 
 grpc::Status WorkerServiceImpl::AppendLogs(grpc::ServerContext*,
                                            const v1::AppendLogsRequest* request,
                                            v1::AppendLogsResponse* response) {
-  if (request->attempts_size() > kMaxHeartbeatBatch) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("attempts: expected at most ", kMaxHeartbeatBatch, " batches per call")));
-  }
+  BATON_RPC_RETURN_IF_ERROR(CheckAppendLogs(*request));
   const absl::Time now = absl::Now();
   std::vector<store::LogBatch> batches;
   for (int i = 0; i < request->attempts_size(); ++i) {
-    auto batch = FromProto(request->attempts(i), absl::StrCat("attempts[", i, "]"), now);
-    if (!batch.ok()) return ToGrpcStatus(batch.status());
-    batches.push_back(*std::move(batch));
-  }
-  if (request->worker_id().empty()) {
-    return ToGrpcStatus(
-        absl::InvalidArgumentError("worker_id: expected the id RegisterWorker gave"));
+    BATON_RPC_ASSIGN_OR_RETURN(
+        auto batch, FromProto(request->attempts(i), absl::StrCat("attempts[", i, "]"), now));
+    batches.push_back(std::move(batch));
   }
   // No TouchWorker: heartbeats keep the worker alive, and each batch is fenced
   // by worker and token in the store, so a shipment costs one transaction.
-  auto outcomes = logs_.Append(request->worker_id(), batches);
-  if (!outcomes.ok()) return ToGrpcStatus(outcomes.status());
-  for (const store::AppendOutcome& o : *outcomes) {
+  BATON_RPC_ASSIGN_OR_RETURN(auto outcomes, logs_.Append(request->worker_id(), batches));
+  for (const store::AppendOutcome& o : outcomes) {
     v1::AppendLogsResult* r = response->add_results();
     r->set_stored(o.stored);
     r->set_dropped(o.dropped);
