@@ -218,6 +218,29 @@ TEST_F(ScheduleStoreTest, CatchUpAllRunsTheMostRecentMissedFiresWithinItsWindow)
             "missed while no orchestrator was running; older than catch_up within 35m");
 }
 
+TEST_F(ScheduleStoreTest, ACaughtUpRunStartingPastLateAfterIsMarkedLate) {
+  DeploymentRecord d = EveryTenMinutes("late_after: 5m\ncatch_up: {policy: latest}\n");
+  deployment_ = d;
+  SetCursor(d.id, latest_fire_ - absl::Minutes(15));
+  Schedule(d.id, absl::ZeroDuration());
+  std::vector<StoredRun> runs = Runs(d.id);
+  ASSERT_THAT(TimesOf(runs), ElementsAre(latest_fire_ - absl::Minutes(10), latest_fire_));
+  Promote(runs[0].id);
+  Promote(runs[1].id);  // overlap allow: both start
+
+  RunRecord late = GetRun(runs[0].id);
+  ExpectStartedWithReadyRoot(runs[0].id);
+  EXPECT_TRUE(late.late);
+  TransitionRecord started;
+  for (const TransitionRecord& t : late.history) {
+    if (t.entity == "run" && t.to_state == "PENDING") started = t;
+  }
+  EXPECT_EQ(started.from_state, "SCHEDULED");
+  EXPECT_THAT(started.reason, HasSubstr("started late: 10m"));
+  EXPECT_THAT(started.reason, HasSubstr("after its scheduled time (late after 5m)"));
+  EXPECT_FALSE(GetRun(runs[1].id).late);  // less than a second after its time
+}
+
 TEST_F(ScheduleStoreTest, TwoReplicasSchedulingAtOnceMakeOneRunPerFire) {
   DeploymentRecord d =
       ApplyDeploymentYaml("name: every-second\nflow: nightly\nschedules:\n  - interval: 1s\n");

@@ -126,6 +126,23 @@ TEST_F(TimerStoreTest, ATaskLeasedInTimeIsNotEndedByScheduleToStart) {
   EXPECT_EQ(GetRun(leased_run).state, FlowRunState::kCompleted);
 }
 
+TEST_F(TimerStoreTest, ScheduleToStartCountsFromWhenATaskIsReadyAgain) {
+  const std::string run_id = StartRun(
+      "name: again\ntasks:\n  - {name: a, handler: noop, schedule_to_start_timeout: 400ms,"
+      " retry: {retries: 1, delay: 0s}}\n");
+  const LeaseRecord first = Lease(1).at(0);  // started in time
+  absl::SleepFor(absl::Milliseconds(500));   // longer than the timeout, while running
+  EXPECT_EQ(Changed(timers_->ExpireScheduleToStart(10)), 0) << "a running task timed out";
+  Fail(first);  // retried at once: READY again from now
+  ASSERT_EQ(Task(run_id, "a").state, TaskRunState::kReady);
+  EXPECT_EQ(Changed(timers_->ExpireScheduleToStart(10)), 0)
+      << "the timeout counted from the first time the task was ready";
+  ASSERT_EQ(SweepUntil([&] { return timers_->ExpireScheduleToStart(10); }, 1), 1);
+  TaskRunRecord a = Task(run_id, "a");
+  EXPECT_EQ(a.state, TaskRunState::kTimedOut);
+  EXPECT_EQ(a.attempt_count, 1);
+}
+
 // --- Flow timeouts ---
 
 TEST_F(TimerStoreTest, ARunPastItsFlowTimeoutIsStoppedAndEndsTimedOut) {
