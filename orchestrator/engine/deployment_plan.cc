@@ -46,7 +46,10 @@ ScheduleWrite PlanDeploymentFires(const DeploymentToPlan& in, absl::Duration hor
   FirePlan plan = PlanFires(next, in.cursor, in.now, horizon, spec.late_after, spec.catch_up);
   ScheduleWrite write{{}, plan.skipped, plan.skipped_unlisted, plan.cursor};
   if (!in.flow) {
-    SkipAll(write, plan.create, absl::StrCat("flow \"", spec.flow, "\" does not exist"));
+    SkipAll(write, plan.create,
+            spec.flow_version == 0
+                ? absl::StrCat("flow \"", spec.flow, "\" does not exist")
+                : absl::StrCat("flow \"", spec.flow, "\" has no version ", spec.flow_version));
     return write;
   }
   absl::StatusOr<nlohmann::json> params = ResolveParameters(in.flow->spec, spec.parameters);

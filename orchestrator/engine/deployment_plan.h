@@ -58,8 +58,8 @@ struct ScheduleWrite {
 
 // The fires after the cursor up to `now + horizon` (PlanFires with the
 // deployment's catch-up policy) as scheduled runs to create and fires to
-// skip. Every fire is skipped, saying why, when the flow is gone or the
-// deployment's parameters no longer fit it.
+// skip. Every fire is skipped, saying why, when the flow (or its pinned
+// version) is gone or the deployment's parameters no longer fit it.
 ScheduleWrite PlanDeploymentFires(const DeploymentToPlan& in, absl::Duration horizon);
 
 // A scheduled run whose time has come, with what the overlap decision needs.

@@ -304,7 +304,7 @@ TEST_F(ScheduleStoreTest, FiresOfADeploymentWhoseFlowIsGoneAreSkippedWithTheReas
   EXPECT_THAT(Runs(pinned.id), IsEmpty());
   skipped = Skipped(pinned.id);
   ASSERT_THAT(skipped, SizeIs(2));
-  EXPECT_EQ(skipped[0].reason, "flow \"nightly\" does not exist");
+  EXPECT_EQ(skipped[0].reason, "flow \"nightly\" has no version 9");
 }
 
 TEST_F(ScheduleStoreTest, FiresWhoseParametersNoLongerFitTheFlowAreSkipped) {
