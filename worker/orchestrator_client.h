@@ -14,6 +14,14 @@
 
 namespace baton::worker {
 
+// Whether a call that failed with `error` is worth trying again: the
+// orchestrator could not be reached or did not answer in time, was busy, or
+// failed in a way that may pass.
+inline bool IsTransient(const absl::Status& error) {
+  return absl::IsUnavailable(error) || absl::IsDeadlineExceeded(error) || absl::IsAborted(error) ||
+         absl::IsResourceExhausted(error) || absl::IsInternal(error) || absl::IsUnknown(error);
+}
+
 class OrchestratorClient {
  public:
   // Builds the channel (rpc::OpenChannel); when that fails, status() says why
