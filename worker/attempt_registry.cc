@@ -3,6 +3,13 @@
 #include <utility>
 
 namespace baton::worker {
+namespace {
+
+std::pair<int64_t, int32_t> KeyOf(const v1::AttemptRef& ref) {
+  return {ref.task_run_id(), ref.attempt()};
+}
+
+}  // namespace
 
 void HeldAttempt::Stop(StopReason why, const std::string& reason) {
   if (stop == StopReason::kNone) stop = why;
@@ -67,7 +74,7 @@ int AttemptRegistry::FreeSlots() const {
 void AttemptRegistry::Admit(std::vector<Admission> admitted) {
   absl::MutexLock lock(&mu_);
   for (auto& [lease, attempt] : admitted) {
-    held_[lease.attempt().task_run_id()] = std::move(attempt);
+    held_[KeyOf(lease.attempt())] = std::move(attempt);
     queued_.push_back(std::move(lease));
   }
 }
@@ -81,31 +88,31 @@ std::optional<v1::Lease> AttemptRegistry::NextLease() {
   return lease;
 }
 
-std::shared_ptr<TaskContext> AttemptRegistry::ContextOf(int64_t task_run_id) const {
+std::shared_ptr<TaskContext> AttemptRegistry::ContextOf(const v1::AttemptRef& ref) const {
   absl::MutexLock lock(&mu_);
-  return held_.at(task_run_id).ctx;
+  return held_.at(KeyOf(ref)).ctx;
 }
 
-StopReason AttemptRegistry::StopReasonOf(int64_t task_run_id) const {
+StopReason AttemptRegistry::StopReasonOf(const v1::AttemptRef& ref) const {
   absl::MutexLock lock(&mu_);
-  return held_.at(task_run_id).stop;
+  return held_.at(KeyOf(ref)).stop;
 }
 
-void AttemptRegistry::Release(int64_t task_run_id) {
+void AttemptRegistry::Release(const v1::AttemptRef& ref) {
   absl::MutexLock lock(&mu_);
-  held_.erase(task_run_id);
+  held_.erase(KeyOf(ref));
 }
 
 void AttemptRegistry::ForEach(absl::FunctionRef<void(HeldAttempt&)> visit) {
   absl::MutexLock lock(&mu_);
-  for (auto& [task_run_id, attempt] : held_) visit(attempt);
+  for (auto& [key, attempt] : held_) visit(attempt);
 }
 
 bool AttemptRegistry::Visit(const v1::AttemptRef& ref,
                             absl::FunctionRef<void(HeldAttempt&)> visit) {
   absl::MutexLock lock(&mu_);
-  auto it = held_.find(ref.task_run_id());
-  if (it == held_.end() || it->second.ref.attempt() != ref.attempt()) return false;
+  auto it = held_.find(KeyOf(ref));
+  if (it == held_.end()) return false;
   visit(it->second);
   return true;
 }

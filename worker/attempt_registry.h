@@ -21,6 +21,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -84,17 +85,20 @@ class AttemptRegistry {
     v1::Lease lease;
     HeldAttempt attempt;
   };
-  // Holds each attempt (by task run id) and queues its lease for a slot.
+  // Holds each attempt (by task run id and attempt number) and queues its
+  // lease for a slot.
   void Admit(std::vector<Admission> admitted) ABSL_LOCKS_EXCLUDED(mu_);
   // For a slot: blocks until a lease is queued, and takes it. Nullopt when
   // the slot's work is over: nothing is queued and the worker's work has
   // ended (AwaitWorkEnded), or the drain is over.
   std::optional<v1::Lease> NextLease() ABSL_LOCKS_EXCLUDED(mu_);
-  // Of the attempt held for `task_run_id`, which must be held.
-  std::shared_ptr<TaskContext> ContextOf(int64_t task_run_id) const ABSL_LOCKS_EXCLUDED(mu_);
-  StopReason StopReasonOf(int64_t task_run_id) const ABSL_LOCKS_EXCLUDED(mu_);
-  // The attempt held for `task_run_id` has been reported: its slot is free.
-  void Release(int64_t task_run_id) ABSL_LOCKS_EXCLUDED(mu_);
+  // Of the attempt `ref` names, which must be held. A task run may have two
+  // attempts held at once on one worker: a lease this worker still runs may
+  // have expired and the task been leased again, to this worker.
+  std::shared_ptr<TaskContext> ContextOf(const v1::AttemptRef& ref) const ABSL_LOCKS_EXCLUDED(mu_);
+  StopReason StopReasonOf(const v1::AttemptRef& ref) const ABSL_LOCKS_EXCLUDED(mu_);
+  // The attempt `ref` names has been reported: its slot is free.
+  void Release(const v1::AttemptRef& ref) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Calls `visit` on each attempt held, under the registry's lock: `visit`
   // must be quick and must not call back into the registry.
@@ -117,7 +121,8 @@ class AttemptRegistry {
   bool polling_done_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::deque<v1::Lease> queued_ ABSL_GUARDED_BY(mu_);
-  std::map<int64_t, HeldAttempt> held_ ABSL_GUARDED_BY(mu_);  // by task run id
+  // By (task run id, attempt number).
+  std::map<std::pair<int64_t, int32_t>, HeldAttempt> held_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace baton::worker

@@ -56,8 +56,7 @@ void SlotRunner::Run() {
 }
 
 void SlotRunner::Execute(const v1::Lease& lease) {
-  const int64_t id = lease.attempt().task_run_id();
-  std::shared_ptr<TaskContext> ctx = registry_.ContextOf(id);
+  std::shared_ptr<TaskContext> ctx = registry_.ContextOf(lease.attempt());
   const std::string worker_id = registration_.worker_id();
   // Every line logged on this thread while the handler runs carries these.
   ScopedLogContext context({{"run", lease.run_id()},
@@ -72,7 +71,7 @@ void SlotRunner::Execute(const v1::Lease& lease) {
                absl::FormatDuration(absl::Now() - start));
   shipper_.Ship({{lease.attempt(), ctx}});  // the last lines land before the outcome
   Report(completion);
-  registry_.Release(id);
+  registry_.Release(lease.attempt());
 }
 
 v1::CompleteAttemptRequest SlotRunner::RunHandler(const v1::Lease& lease, TaskContext& ctx,
@@ -81,7 +80,7 @@ v1::CompleteAttemptRequest SlotRunner::RunHandler(const v1::Lease& lease, TaskCo
   v1::CompleteAttemptRequest completion =
       RunAttempt(it == handlers_.end() ? nullptr : &it->second, ctx, lease, worker_id);
   if (completion.has_error()) {
-    const std::string type = ErrorTypeFor(registry_.StopReasonOf(lease.attempt().task_run_id()));
+    const std::string type = ErrorTypeFor(registry_.StopReasonOf(lease.attempt()));
     if (!type.empty()) completion.mutable_error()->set_type(type);
   }
   return completion;
