@@ -2,45 +2,23 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/breaker.h"
 
 namespace baton::store {
 
-const char* const kBreakerColumns =
-    "key, state, failures, baton_us(window_start), baton_us(open_until),"
-    " coalesce(probe_task_run_id, 0)";
-
 namespace {
 
-constexpr const char* kUpsertRunBreakers =
-    "INSERT INTO circuit_breakers (key, spec)"
-    " SELECT DISTINCT ON (breaker_key) breaker_key, breaker FROM task_runs"
-    " WHERE run_id = $1::uuid AND breaker IS NOT NULL"
-    " ON CONFLICT (key) DO UPDATE SET spec = EXCLUDED.spec";
-
-const std::string kLockBreaker =
-    absl::StrCat("SELECT ", kBreakerColumns, " FROM circuit_breakers WHERE key = $1 FOR UPDATE");
-
-const std::string kLockProbeSlots =
-    absl::StrCat("SELECT ", kBreakerColumns,
-                 " FROM circuit_breakers"
-                 " WHERE (state = 'OPEN' AND open_until <= now())"
-                 "    OR (state = 'HALF_OPEN' AND probe_task_run_id IS NULL)"
-                 " FOR UPDATE SKIP LOCKED");
-
-constexpr const char* kSaveBreaker =
-    "UPDATE circuit_breakers SET state = $2, failures = $3, window_start = to_timestamp($4 / 1e6),"
-    " open_until = to_timestamp($5 / 1e6), probe_task_run_id = nullif($6, 0), updated_at = now()"
-    " WHERE key = $1";
+namespace sql = queries::breaker;
 
 }  // namespace
 
 engine::Breaker BreakerFromRow(const pqxx::row& row) {
   engine::Breaker b;
-  b.state = engine::ParseBreakerState(row[1].as<std::string>()).value();
-  b.failures = row[2].as<int>();
-  b.window_start = TimeFromMicros(row[3]);
-  b.open_until = TimeFromMicros(row[4]);
-  b.probe_task_run_id = row[5].as<int64_t>();
+  b.state = engine::ParseBreakerState(row["state"].as<std::string>()).value();
+  b.failures = row["failures"].as<int>();
+  b.window_start = TimeFromMicros(row["window_start_us"]);
+  b.open_until = TimeFromMicros(row["open_until_us"]);
+  b.probe_task_run_id = row["probe_task_run_id"].as<int64_t>();
   return b;
 }
 
@@ -52,7 +30,7 @@ std::optional<int64_t> Micros(absl::Time t) {
 }
 
 void Save(pqxx::work& tx, const std::string& key, const engine::Breaker& b) {
-  tx.exec_params(kSaveBreaker, key, std::string(engine::Name(b.state)), b.failures,
+  tx.exec_params(sql::kSaveBreaker, key, std::string(engine::Name(b.state)), b.failures,
                  Micros(b.window_start), Micros(b.open_until), b.probe_task_run_id);
 }
 
@@ -73,13 +51,13 @@ Transition BreakerTransition(const std::string& run_id, int64_t task_run_id, con
 }
 
 void UpsertRunBreakers(pqxx::work& tx, const std::string& run_id) {
-  tx.exec_params(kUpsertRunBreakers, run_id);
+  tx.exec_params(sql::kUpsertRunBreakers, run_id);
 }
 
 void RecordBreakerOutcome(pqxx::work& tx, const TaskRow& task, bool success,
                           std::vector<Transition>& history) {
   const CircuitBreakerSpec& spec = *task.breaker;
-  pqxx::result rows = tx.exec_params(kLockBreaker, spec.key);
+  pqxx::result rows = tx.exec_params(sql::kLockBreaker, spec.key);
   if (rows.empty()) return;  // reset and deleted meanwhile: nothing to count
   const engine::Breaker before = BreakerFromRow(rows[0]);
   const engine::BreakerChange change =
@@ -94,8 +72,8 @@ void RecordBreakerOutcome(pqxx::work& tx, const TaskRow& task, bool success,
 
 std::vector<ProbeSlot> LockProbeSlots(pqxx::work& tx) {
   std::vector<ProbeSlot> slots;
-  for (const auto& row : tx.exec(kLockProbeSlots)) {
-    slots.push_back({row[0].as<std::string>(), BreakerFromRow(row)});
+  for (const auto& row : tx.exec(sql::kLockProbeSlots)) {
+    slots.push_back({row["key"].as<std::string>(), BreakerFromRow(row)});
   }
   return slots;
 }

@@ -11,8 +11,7 @@
 
 namespace baton::store {
 
-// Columns (in this order) that BreakerFromRow reads, starting at column 0.
-extern const char* const kBreakerColumns;
+// Reads the columns of queries/breaker/lock_breaker.sql, by name.
 engine::Breaker BreakerFromRow(const pqxx::row& row);
 
 // Creates the breaker rows a new run's tasks name (or refreshes their settings).

@@ -1,10 +1,13 @@
 #include "orchestrator/store/cancellation.h"
 
 #include "absl/strings/str_cat.h"
+#include "orchestrator/store/queries/cancel.h"
 #include "orchestrator/store/run_progress.h"
 
 namespace baton::store {
 namespace {
+
+namespace sql = queries::cancel;
 
 using model::FlowRunState;
 using model::TaskRunState;
@@ -13,18 +16,7 @@ using model::TaskRunState;
 constexpr const char* kAskRunningToStop =
     "UPDATE task_runs SET cancel_requested = true WHERE run_id = $1::uuid AND state = 'RUNNING'";
 
-constexpr const char* kCancelOpenTasks =
-    "WITH open AS ("
-    "  SELECT id, state FROM task_runs WHERE run_id = $1::uuid"
-    "    AND state IN ('PENDING', 'READY', 'AWAITING_RETRY') FOR UPDATE"
-    ") UPDATE task_runs t SET state = 'CANCELLED', ended_at = now(), error = $2"
-    " FROM open WHERE t.id = open.id RETURNING t.id, open.state";
-
 constexpr const char* kLockRun = "SELECT state FROM flow_runs WHERE id = $1::uuid FOR UPDATE";
-
-constexpr const char* kMarkCancelling =
-    "UPDATE flow_runs SET state = 'CANCELLING', end_state = $2, cancel_reason = $3"
-    " WHERE id = $1::uuid";
 
 }  // namespace
 
@@ -33,22 +25,23 @@ absl::Status BeginCancel(pqxx::work& tx, const std::string& run_id, FlowRunState
   tx.exec_params(kAskRunningToStop, run_id);
   pqxx::result run = tx.exec_params(kLockRun, run_id);
   if (run.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-  const FlowRunState state = model::ParseFlowRunState(run[0][0].as<std::string>()).value();
+  const FlowRunState state = model::ParseFlowRunState(run[0]["state"].as<std::string>()).value();
   if (model::IsTerminal(state)) {
     return absl::FailedPreconditionError(absl::StrCat("run ", run_id, " already ended ",
                                                       model::Name(state),
                                                       "; only an active run can be cancelled"));
   }
   if (state == FlowRunState::kCancelling) return absl::OkStatus();
-  tx.exec_params(kMarkCancelling, run_id, std::string(model::Name(end_state)), reason);
+  tx.exec_params(sql::kMarkCancelling, run_id, std::string(model::Name(end_state)), reason);
   history.push_back(RunTransition(run_id, state, FlowRunState::kCancelling, reason));
   const std::string task_error = absl::StrCat(
       "run ", model::Name(end_state) == "TIMED_OUT" ? "timed out" : "cancelled", ": ", reason);
-  pqxx::result cancelled = tx.exec_params(kCancelOpenTasks, run_id, task_error);
+  pqxx::result cancelled = tx.exec_params(sql::kCancelOpenTasks, run_id, task_error);
   for (const auto& row : cancelled) {
-    history.push_back(TaskTransition(run_id, row[0].as<int64_t>(),
-                                     model::ParseTaskRunState(row[1].as<std::string>()).value(),
-                                     TaskRunState::kCancelled, reason));
+    history.push_back(
+        TaskTransition(run_id, row["id"].as<int64_t>(),
+                       model::ParseTaskRunState(row["from_state"].as<std::string>()).value(),
+                       TaskRunState::kCancelled, reason));
   }
   CloseTasks(tx, run_id, static_cast<int>(cancelled.size()), history);
   return absl::OkStatus();

@@ -1,4 +1,4 @@
-// Reading deployment rows (alias `d`), shared by the deployment and schedule
+// Reading deployment rows, shared by the deployment and schedule
 // stores. Store-internal.
 #pragma once
 
@@ -8,7 +8,7 @@
 
 namespace baton::store {
 
-extern const char* const kDeploymentColumns;  // 6 columns, from column 0
+// Reads the columns of queries/deployment/select_deployment.sql, by name.
 DeploymentRecord DeploymentFromRow(const pqxx::row& row);
 
 }  // namespace baton::store

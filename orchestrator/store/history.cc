@@ -1,19 +1,12 @@
 #include "orchestrator/store/history.h"
 
 #include "nlohmann/json.hpp"
+#include "orchestrator/store/queries/history.h"
 
 namespace baton::store {
 namespace {
 
-constexpr const char* kInsertTransitions =
-    "INSERT INTO state_transitions"
-    " (entity, run_id, task_run_id, attempt, from_state, to_state, terminal, reason,"
-    "  breaker_key)"
-    " SELECT entity, run_id, task_run_id, attempt, nullif(from_state, ''), to_state,"
-    "        terminal, reason, nullif(breaker_key, '')"
-    " FROM jsonb_to_recordset($1::jsonb) AS t(entity text, run_id uuid, task_run_id bigint,"
-    "      attempt integer, from_state text, to_state text, terminal boolean, reason text,"
-    "      breaker_key text)";
+namespace sql = queries::history;
 
 }  // namespace
 
@@ -70,7 +63,7 @@ void RecordTransitions(pqxx::work& tx, const std::vector<Transition>& transition
                     {"reason", t.reason},
                     {"breaker_key", t.breaker_key}});
   }
-  tx.exec_params(kInsertTransitions, rows.dump());
+  tx.exec_params(sql::kInsertTransitions, rows.dump());
 }
 
 }  // namespace baton::store

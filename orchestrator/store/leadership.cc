@@ -3,29 +3,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/leadership.h"
 #include "spdlog/spdlog.h"
 
 namespace baton::store {
 namespace {
 
-// Renews this replica's lease, or takes one that ran out with the next term.
-// No row: another replica holds a lease that has not run out.
-constexpr const char* kRenewOrTake =
-    "INSERT INTO leader_leases AS l (loop, holder, term, expires_at)"
-    " VALUES ($1, $2, 1, now() + $3 * interval '1 millisecond')"
-    " ON CONFLICT (loop) DO UPDATE SET"
-    "   term = CASE WHEN l.holder = $2 AND l.expires_at > now() THEN l.term ELSE l.term + 1 END,"
-    "   acquired_at = CASE WHEN l.holder = $2 AND l.expires_at > now() THEN l.acquired_at"
-    "     ELSE now() END,"
-    "   holder = $2, expires_at = now() + $3 * interval '1 millisecond'"
-    " WHERE l.holder = $2 OR l.expires_at <= now()"
-    " RETURNING term, baton_us(pg_postmaster_start_time())";
-
-// The fence: this replica's term, not run out; the share lock makes a
-// takeover wait for the transaction.
-constexpr const char* kHoldsTerm =
-    "SELECT 1 FROM leader_leases WHERE loop = $1 AND holder = $2 AND term = $3"
-    " AND expires_at > now() FOR SHARE";
+namespace sql = queries::leadership;
 
 // Lets the lease run out now, so that another replica need not wait for it.
 constexpr const char* kGiveUp =
@@ -59,8 +43,8 @@ absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions o
   const std::string refusal =
       absl::StrCat("replica ", o.replica, " does not hold the ", o.loop, " leadership; not acting");
   pool.fence = [self, refusal](pqxx::work& tx) {
-    const pqxx::result held =
-        tx.exec_params(kHoldsTerm, self->options_.loop, self->options_.replica, self->term_.load());
+    const pqxx::result held = tx.exec_params(sql::kHoldsTerm, self->options_.loop,
+                                             self->options_.replica, self->term_.load());
     return held.empty() ? absl::FailedPreconditionError(refusal) : absl::OkStatus();
   };
   auto opened = PgPool::Open(pool);
@@ -72,10 +56,11 @@ absl::StatusOr<std::unique_ptr<Leadership>> Leadership::Open(LeadershipOptions o
 absl::StatusOr<std::optional<engine::LeadTick>> Leadership::Renew() {
   std::optional<engine::LeadTick> tick;
   absl::Status status = pool_->TransactUnfenced([&](pqxx::work& tx) {
-    const pqxx::result rows = tx.exec_params(kRenewOrTake, options_.loop, options_.replica,
+    const pqxx::result rows = tx.exec_params(sql::kRenewOrTake, options_.loop, options_.replica,
                                              absl::ToInt64Milliseconds(options_.term_length));
     if (!rows.empty()) {
-      tick = engine::LeadTick{rows[0][0].as<int64_t>(), TimeFromMicros(rows[0][1]), absl::Now()};
+      tick = engine::LeadTick{rows[0]["term"].as<int64_t>(),
+                              TimeFromMicros(rows[0]["server_started_us"]), absl::Now()};
     }
     return absl::OkStatus();
   });

@@ -13,167 +13,60 @@
 #include "orchestrator/store/breaker_ops.h"
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/lease.h"
 #include "orchestrator/store/run_store.h"
 #include "orchestrator/store/task_row.h"
 
 namespace baton::store {
 namespace {
 
-// One statement: pick, lease, open attempts, record history, start runs.
-// `%PICK%` selects the rows to lease (locked, SKIP LOCKED). A lease is granted
-// unacknowledged and lasts the delivery timeout ($4 ms); the acknowledging
-// heartbeat starts its heartbeat lease and execution deadline. A fallback
-// task's input is its primary's.
-constexpr const char* kLeaseTemplate =
-    "WITH picked AS (%PICK%"
-    "), leased AS ("
-    "  UPDATE task_runs t SET state = 'RUNNING', attempt = t.attempt + 1,"
-    "    lease_token = gen_random_uuid(), worker_id = $3::uuid, lease_acknowledged = false,"
-    "    lease_expires_at = now() + $4 * interval '1 millisecond', execution_deadline = NULL,"
-    "    started_at = coalesce(t.started_at, now())"
-    "  FROM picked WHERE t.id = picked.id"
-    "  RETURNING t.id, t.run_id, t.name, t.handler, t.config, t.attempt, t.lease_token,"
-    "    t.lease_expires_at, t.execution_deadline, t.execution_timeout_ms,"
-    "    t.heartbeat_timeout_ms, t.fallback_for"
-    "), opened AS ("
-    "  INSERT INTO attempts (task_run_id, number, state, worker_id, lease_token, lease_expires_at,"
-    "    execution_deadline)"
-    "  SELECT id, attempt, 'RUNNING', $3::uuid, lease_token, lease_expires_at, execution_deadline"
-    "  FROM leased"
-    "), started AS ("
-    "  UPDATE flow_runs r SET state = 'RUNNING', started_at = now()"
-    "  WHERE r.id IN (SELECT run_id FROM leased) AND r.state = 'PENDING' RETURNING r.id"
-    "), history AS ("
-    "  INSERT INTO state_transitions (entity, run_id, task_run_id, attempt, from_state,"
-    "    to_state, terminal)"
-    "  SELECT 'task', run_id, id, 0, 'READY', 'RUNNING', false FROM leased"
-    "  UNION ALL SELECT 'attempt', run_id, id, attempt, NULL, 'RUNNING', false FROM leased"
-    "  UNION ALL SELECT 'run', id, 0, 0, 'PENDING', 'RUNNING', false FROM started"
-    ")"
-    " SELECT l.id, l.attempt, l.lease_token::text, l.run_id::text, r.flow_name, r.flow_version,"
-    "   l.name, l.handler, r.parameters::text, l.config::text, baton_us(l.lease_expires_at),"
-    "   (SELECT coalesce(jsonb_object_agg(u.name, u.result), '{}'::jsonb)::text"
-    "      FROM task_edges e JOIN task_runs u ON u.id = e.upstream_id"
-    "      WHERE e.downstream_id = coalesce((SELECT p.id FROM task_runs p"
-    "        WHERE p.run_id = l.run_id AND p.name = l.fallback_for), l.id)),"
-    "   l.execution_timeout_ms, l.heartbeat_timeout_ms, coalesce(r.env::text, '{}'),"
-    "   r.correlation_id, baton_us(coalesce(r.scheduled_time, r.created_at))"
-    " FROM leased l JOIN flow_runs r ON r.id = l.run_id ORDER BY l.id";
+namespace sql = queries::lease;
 
-// Routing: the tasks a worker may take are those of its queues whose handler
-// it registered (workers.handlers, $3 the worker).
-constexpr const char* kServedBy =
-    "  state = 'READY' AND queue = ANY ($1::text[])"
-    "    AND handler IN (SELECT unnest(w.handlers) FROM workers w WHERE w.id = $3::uuid)";
+// The leasing statement around `pick`, whose routing condition is served_by.sql.
+std::string LeaseStatement(const char* pick) {
+  return absl::StrReplaceAll(
+      sql::kLeasePicked,
+      {{"%PICK%", absl::StrReplaceAll(pick, {{"%SERVED_BY%", sql::kServedBy}})}});
+}
 
-// Ready tasks the worker serves, oldest first, except those behind a circuit
-// breaker that is not closed (they wait for a probe, or are short-circuited
-// to their fallback by the timers).
-const std::string kPickReady =
-    absl::StrCat("  SELECT id FROM task_runs WHERE", kServedBy,
-                 "    AND (breaker_key IS NULL OR breaker_key IN"
-                 "      (SELECT key FROM circuit_breakers WHERE state = 'CLOSED'))"
-                 "  ORDER BY ready_at, id LIMIT $2 FOR UPDATE SKIP LOCKED");
-
-// One ready task the worker serves behind breaker $5, to be its half-open probe.
-const std::string kPickProbe =
-    absl::StrCat("  SELECT id FROM task_runs WHERE", kServedBy,
-                 " AND breaker_key = $5 AND $2 > 0"
-                 "  ORDER BY ready_at, id LIMIT 1 FOR UPDATE SKIP LOCKED");
-
-const std::string kLeaseTasks = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickReady}});
-const std::string kLeaseProbe = absl::StrReplaceAll(kLeaseTemplate, {{"%PICK%", kPickProbe}});
-
-// Extends the current attempts' leases; a lease whose time passed is held
-// until the timers end it (the outage rule, engine/lease_rules.h). The first
-// heartbeat of an attempt acknowledges its delivery: from then on its
-// lease is the heartbeat timeout, and its execution deadline starts.
-constexpr const char* kHeartbeat =
-    "WITH claims AS ("
-    "  SELECT * FROM unnest($1::bigint[], $2::integer[], $3::uuid[]) AS c (id, attempt, token)"
-    "), extended AS ("
-    "  UPDATE task_runs t"
-    "  SET lease_expires_at = greatest(CASE WHEN t.lease_acknowledged THEN t.lease_expires_at END,"
-    "    now() + CASE WHEN t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $4 END"
-    "    * interval '1 millisecond'),"
-    "    execution_deadline = CASE WHEN t.lease_acknowledged THEN t.execution_deadline"
-    "      WHEN t.execution_timeout_ms > 0"
-    "      THEN now() + t.execution_timeout_ms * interval '1 millisecond' END,"
-    "    lease_acknowledged = true"
-    "  FROM claims c WHERE t.id = c.id AND t.attempt = c.attempt AND t.lease_token = c.token"
-    "    AND t.state = 'RUNNING'"
-    "  RETURNING t.id, t.attempt, t.lease_token, t.lease_expires_at, t.cancel_requested,"
-    "    t.execution_deadline"
-    "), touched AS ("
-    "  UPDATE attempts a SET last_heartbeat_at = now(), lease_expires_at = e.lease_expires_at,"
-    "    acknowledged_at = coalesce(a.acknowledged_at, now()),"
-    "    execution_deadline = e.execution_deadline"
-    "  FROM extended e WHERE a.task_run_id = e.id AND a.number = e.attempt"
-    ")"
-    " SELECT id, attempt, lease_token::text, baton_us(lease_expires_at), cancel_requested"
-    " FROM extended";
-
-// Every running, acknowledged attempt's lease lasts at least one more lease
-// from now: its task's heartbeat timeout, or $1 ms. An unacknowledged lease
-// is not granted anything: it never ran, and is delivered again.
-constexpr const char* kGrantLeases =
-    "WITH granted AS ("
-    "  UPDATE task_runs t SET lease_expires_at = now() + CASE WHEN t.heartbeat_timeout_ms > 0"
-    "    THEN t.heartbeat_timeout_ms ELSE $1 END * interval '1 millisecond'"
-    "  WHERE t.state = 'RUNNING' AND t.lease_acknowledged AND t.lease_expires_at < now() + CASE "
-    "WHEN"
-    "    t.heartbeat_timeout_ms > 0 THEN t.heartbeat_timeout_ms ELSE $1 END"
-    "    * interval '1 millisecond'"
-    "  RETURNING t.id, t.attempt, t.lease_expires_at"
-    ") UPDATE attempts a SET lease_expires_at = g.lease_expires_at"
-    " FROM granted g WHERE a.task_run_id = g.id AND a.number = g.attempt RETURNING a.task_run_id";
-
-constexpr const char* kLeaseViews =
-    "SELECT id, state, attempt, coalesce(lease_token::text, ''), baton_us(lease_expires_at)"
-    " FROM task_runs WHERE id = ANY ($1::bigint[])";
-
-const std::string kLockExpiredAttempts =
-    absl::StrCat("SELECT ", kTaskRowColumns,
-                 " FROM task_runs t WHERE t.state = 'RUNNING' AND"
-                 " (t.lease_expires_at <= now() OR"
-                 "  t.execution_deadline + $2 * interval '1 millisecond' <= now())"
-                 " ORDER BY t.id LIMIT $1 FOR UPDATE SKIP LOCKED");
+const std::string kLeaseTasks = LeaseStatement(sql::kPickReady);
+const std::string kLeaseProbe = LeaseStatement(sql::kPickProbe);
 
 engine::TaskLeaseView ViewFromRow(const pqxx::row& row) {
   engine::TaskLeaseView view;
-  view.task_run_id = row[0].as<int64_t>();
-  view.state = model::ParseTaskRunState(row[1].as<std::string>()).value();
-  view.attempt = row[2].as<int32_t>();
-  view.lease_token = row[3].as<std::string>();
-  view.lease_expires_at = TimeFromMicros(row[4]);
+  view.task_run_id = row["id"].as<int64_t>();
+  view.state = model::ParseTaskRunState(row["state"].as<std::string>()).value();
+  view.attempt = row["attempt"].as<int32_t>();
+  view.lease_token = row["lease_token"].as<std::string>();
+  view.lease_expires_at = TimeFromMicros(row["lease_expires_at_us"]);
   return view;
 }
 
 LeaseRecord LeaseFromRow(const pqxx::row& row) {
   LeaseRecord lease;
-  lease.task_run_id = row[0].as<int64_t>();
-  lease.attempt = row[1].as<int32_t>();
-  lease.lease_token = row[2].as<std::string>();
-  lease.run_id = row[3].as<std::string>();
-  lease.flow_name = row[4].as<std::string>();
-  lease.flow_version = row[5].as<int32_t>();
-  lease.task_name = row[6].as<std::string>();
-  lease.handler = row[7].as<std::string>();
-  const nlohmann::json params = nlohmann::json::parse(row[8].as<std::string>());
-  lease.config = nlohmann::json::parse(row[9].as<std::string>());
-  lease.lease_expires_at = TimeFromMicros(row[10]);
-  const nlohmann::json upstream = nlohmann::json::parse(row[11].as<std::string>());
+  lease.task_run_id = row["id"].as<int64_t>();
+  lease.attempt = row["attempt"].as<int32_t>();
+  lease.lease_token = row["lease_token"].as<std::string>();
+  lease.run_id = row["run_id"].as<std::string>();
+  lease.flow_name = row["flow_name"].as<std::string>();
+  lease.flow_version = row["flow_version"].as<int32_t>();
+  lease.task_name = row["name"].as<std::string>();
+  lease.handler = row["handler"].as<std::string>();
+  const nlohmann::json params = nlohmann::json::parse(row["parameters"].as<std::string>());
+  lease.config = nlohmann::json::parse(row["config"].as<std::string>());
+  lease.lease_expires_at = TimeFromMicros(row["lease_expires_at_us"]);
+  const nlohmann::json upstream = nlohmann::json::parse(row["upstream_results"].as<std::string>());
   lease.input =
       engine::BuildTaskInput(params, upstream.get<std::map<std::string, nlohmann::json>>());
-  lease.execution_timeout = absl::Milliseconds(row[12].as<int64_t>());
-  lease.heartbeat_timeout = absl::Milliseconds(row[13].as<int64_t>());
-  const nlohmann::json env = nlohmann::json::parse(row[14].as<std::string>());
+  lease.execution_timeout = absl::Milliseconds(row["execution_timeout_ms"].as<int64_t>());
+  lease.heartbeat_timeout = absl::Milliseconds(row["heartbeat_timeout_ms"].as<int64_t>());
+  const nlohmann::json env = nlohmann::json::parse(row["env"].as<std::string>());
   for (const auto& [name, var] : env.items()) {
     lease.env[name] = var.value("value", "");
     if (var.value("secret", false)) lease.secret_env.push_back(name);
   }
-  lease.correlation_id = row[15].as<std::string>();
-  lease.scheduled_time = TimeFromMicros(row[16]);
+  lease.correlation_id = row["correlation_id"].as<std::string>();
+  lease.scheduled_time = TimeFromMicros(row["scheduled_time_us"]);
   return lease;
 }
 
@@ -190,7 +83,7 @@ void LeaseProbes(pqxx::work& tx, const std::string& worker_id, const std::string
     pqxx::result rows = tx.exec_params(kLeaseProbe, queues, free, worker_id, lease_ms, slot.key);
     if (rows.empty()) continue;
     std::vector<Transition> history;
-    StartProbe(tx, slot, rows[0][0].as<int64_t>(), rows[0][3].as<std::string>(), history);
+    StartProbe(tx, slot, rows[0]["id"].as<int64_t>(), rows[0]["run_id"].as<std::string>(), history);
     RecordTransitions(tx, history);
     AppendLeases(rows, out);
   }
@@ -205,8 +98,8 @@ void ExplainRefusals(pqxx::work& tx, const std::vector<engine::AttemptClaim>& cl
   }
   if (ids.empty()) return;
   std::map<int64_t, engine::TaskLeaseView> views;
-  for (const auto& row : tx.exec_params(kLeaseViews, PgIntArray(ids))) {
-    views[row[0].as<int64_t>()] = ViewFromRow(row);
+  for (const auto& row : tx.exec_params(sql::kLeaseViews, PgIntArray(ids))) {
+    views[row["id"].as<int64_t>()] = ViewFromRow(row);
   }
   for (size_t i = 0; i < claims.size(); ++i) {
     if (out[i].status.ok()) continue;
@@ -272,10 +165,12 @@ absl::StatusOr<std::vector<HeartbeatOutcome>> LeaseStore::Heartbeat(
     // Keyed by the whole claim: one heartbeat may name several attempts (or
     // tokens) of one task run, and only the current one was extended.
     std::map<std::tuple<int64_t, int32_t, std::string>, HeartbeatOutcome> extended;
-    for (const auto& row : tx.exec_params(kHeartbeat, PgIntArray(ids), PgIntArray(attempts),
+    for (const auto& row : tx.exec_params(sql::kHeartbeat, PgIntArray(ids), PgIntArray(attempts),
                                           PgTextArray(tokens), absl::ToInt64Milliseconds(lease))) {
-      extended[{row[0].as<int64_t>(), row[1].as<int32_t>(), row[2].as<std::string>()}] = {
-          absl::OkStatus(), row[4].as<bool>(), TimeFromMicros(row[3])};
+      extended[{row["id"].as<int64_t>(), row["attempt"].as<int32_t>(),
+                row["lease_token"].as<std::string>()}] = {
+          absl::OkStatus(), row["cancel_requested"].as<bool>(),
+          TimeFromMicros(row["lease_expires_at_us"])};
     }
     for (size_t i = 0; i < claims.size(); ++i) {
       auto it = extended.find({claims[i].task_run_id, claims[i].attempt, tokens[i]});
@@ -312,7 +207,7 @@ absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
   const int64_t grace_ms = absl::ToInt64Milliseconds(execution_grace_);
   return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
     int ended = 0;
-    for (const auto& row : tx.exec_params(kLockExpiredAttempts, limit, grace_ms)) {
+    for (const auto& row : tx.exec_params(sql::kLockExpiredAttempts, limit, grace_ms)) {
       const TaskRow task = TaskRowFrom(row);
       auto expiry = engine::DueExpiry(
           {task.lease.lease_expires_at, task.execution_deadline, task.acknowledged},
@@ -330,7 +225,7 @@ absl::StatusOr<int> LeaseStore::ExpireLeases(int limit) {
 absl::StatusOr<int> LeaseStore::GrantLeases(absl::Duration lease) {
   const int64_t lease_ms = absl::ToInt64Milliseconds(lease);
   return pool_.TransactFor<int>([&](pqxx::work& tx) -> absl::StatusOr<int> {
-    return static_cast<int>(tx.exec_params(kGrantLeases, lease_ms).size());
+    return static_cast<int>(tx.exec_params(sql::kGrantLeases, lease_ms).size());
   });
 }
 

@@ -8,45 +8,21 @@
 #include "common/base/status_macros.h"
 #include "common/base/uuid.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/log.h"
 #include "orchestrator/store/run_store.h"
 
 namespace baton::store {
 namespace {
 
-// Fenced by worker and token, not by state: an ended attempt's lines count.
-constexpr const char* kSelectAttempt =
-    "SELECT t.run_id::text, a.log_lines, a.log_bytes, a.log_dropped"
-    " FROM attempts a JOIN task_runs t ON t.id = a.task_run_id"
-    " WHERE a.task_run_id = $1 AND a.number = $2 AND a.lease_token::text = $3"
-    "   AND a.worker_id::text = $4";
+namespace sql = queries::log;
 
 // Serializes a run's appends so that its line ids follow commit order. The
 // first key is Baton's namespace for these locks.
 constexpr const char* kLockRunLog = "SELECT pg_advisory_xact_lock(1651, hashtext($1))";
 
-constexpr const char* kInsertLines =
-    "INSERT INTO attempt_logs (run_id, task_run_id, attempt, logged_at, stream, level, message)"
-    " SELECT $1::uuid, $2, $3, to_timestamp(x.us / 1000000.0), x.stream, x.level, x.message"
-    " FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[])"
-    "   WITH ORDINALITY AS x(us, stream, level, message, n)"
-    " ORDER BY x.n";
-
-constexpr const char* kCountLines =
-    "UPDATE attempts SET log_lines = log_lines + $3, log_bytes = log_bytes + $4,"
-    " log_dropped = log_dropped + $5 WHERE task_run_id = $1 AND number = $2"
-    "   AND lease_token::text = $6 AND worker_id::text = $7";
-
 constexpr const char* kSelectRunState = "SELECT state FROM flow_runs WHERE id = $1::uuid";
 
 constexpr const char* kTaskExists = "SELECT 1 FROM task_runs WHERE run_id = $1::uuid AND name = $2";
-
-constexpr const char* kSelectLines =
-    "SELECT l.id, t.name, l.task_run_id, l.attempt, coalesce(a.worker_id::text, ''),"
-    " baton_us(l.logged_at), l.stream, l.level, l.message"
-    " FROM attempt_logs l JOIN task_runs t ON t.id = l.task_run_id"
-    " JOIN attempts a ON a.task_run_id = l.task_run_id AND a.number = l.attempt"
-    " WHERE l.run_id = $1::uuid AND l.id > $2 AND ($3 = '' OR t.name = $3)"
-    " ORDER BY l.id LIMIT $4";
 
 std::string DroppedMarker() {
   return absl::StrCat("[baton] lines were dropped from this attempt's log (it keeps at most ",
@@ -92,28 +68,28 @@ AppendOutcome AppendBatch(pqxx::work& tx, const std::string& worker_id, const Lo
     messages.push_back(DroppedMarker());
   }
   if (!messages.empty()) {
-    tx.exec_params(kInsertLines, f.run_id, batch.claim.task_run_id, batch.claim.attempt,
+    tx.exec_params(sql::kInsertLines, f.run_id, batch.claim.task_run_id, batch.claim.attempt,
                    PgIntArray(us), PgTextArray(streams), PgTextArray(levels),
                    PgTextArray(messages));
   }
   if (out.stored > 0 || dropped > 0) {
-    tx.exec_params(kCountLines, batch.claim.task_run_id, batch.claim.attempt, out.stored, bytes,
-                   dropped, batch.claim.lease_token, worker_id);
+    tx.exec_params(sql::kCountLines, batch.claim.task_run_id, batch.claim.attempt, out.stored,
+                   bytes, dropped, batch.claim.lease_token, worker_id);
   }
   return out;
 }
 
 RunLogRecord LineFromRow(const pqxx::row& row) {
   RunLogRecord r;
-  r.id = row[0].as<int64_t>();
-  r.task_name = row[1].as<std::string>();
-  r.task_run_id = row[2].as<int64_t>();
-  r.attempt = row[3].as<int32_t>();
-  r.worker_id = row[4].as<std::string>();
-  r.line.time = TimeFromMicros(row[5]);
-  r.line.stream = row[6].as<std::string>();
-  r.line.level = row[7].as<std::string>();
-  r.line.message = row[8].as<std::string>();
+  r.id = row["id"].as<int64_t>();
+  r.task_name = row["task_name"].as<std::string>();
+  r.task_run_id = row["task_run_id"].as<int64_t>();
+  r.attempt = row["attempt"].as<int32_t>();
+  r.worker_id = row["worker_id"].as<std::string>();
+  r.line.time = TimeFromMicros(row["logged_at_us"]);
+  r.line.stream = row["stream"].as<std::string>();
+  r.line.level = row["level"].as<std::string>();
+  r.line.message = row["message"].as<std::string>();
   return r;
 }
 
@@ -127,15 +103,15 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
         std::vector<Fenced> fenced;
         for (size_t i = 0; i < batches.size(); ++i) {
           const engine::AttemptClaim& c = batches[i].claim;
-          pqxx::result row =
-              tx.exec_params(kSelectAttempt, c.task_run_id, c.attempt, c.lease_token, worker_id);
-          if (row.empty()) {
+          pqxx::result attempt = tx.exec_params(sql::kSelectAttempt, c.task_run_id, c.attempt,
+                                                c.lease_token, worker_id);
+          if (attempt.empty()) {
             out[i].refused = absl::FailedPreconditionError(
                 absl::StrCat("attempt ", c.attempt, " of task run ", c.task_run_id,
                              " was not leased to this worker with this token"));
             continue;
           }
-          fenced.push_back({i, row[0][0].as<std::string>()});
+          fenced.push_back({i, attempt[0]["run_id"].as<std::string>()});
         }
         // Lock each run once, in one order for every transaction (no deadlock).
         std::vector<std::string> runs;
@@ -147,12 +123,12 @@ absl::StatusOr<std::vector<AppendOutcome>> LogStore::Append(const std::string& w
           // The counters as of now (under the run's lock): earlier batches of
           // this request may have moved them.
           const LogBatch& batch = batches[f.index];
-          pqxx::result row =
-              tx.exec_params(kSelectAttempt, batch.claim.task_run_id, batch.claim.attempt,
+          pqxx::result attempt =
+              tx.exec_params(sql::kSelectAttempt, batch.claim.task_run_id, batch.claim.attempt,
                              batch.claim.lease_token, worker_id);
-          f.lines = row[0][1].as<int>();
-          f.bytes = row[0][2].as<int64_t>();
-          f.dropped = row[0][3].as<int>();
+          f.lines = attempt[0]["log_lines"].as<int>();
+          f.bytes = attempt[0]["log_bytes"].as<int64_t>();
+          f.dropped = attempt[0]["log_dropped"].as<int>();
           out[f.index] = AppendBatch(tx, worker_id, batch, f);
         }
         return out;
@@ -172,8 +148,8 @@ absl::StatusOr<RunLogPage> LogStore::LinesAfter(const std::string& run_id,
       return absl::NotFoundError(
           absl::StrCat("run ", run_id, " has no task named \"", task_name, "\""));
     }
-    RunLogPage page{model::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
-    for (const auto& row : tx.exec_params(kSelectLines, run_id, after_id, task_name, limit)) {
+    RunLogPage page{model::ParseFlowRunState(state[0]["state"].as<std::string>()).value(), {}};
+    for (const auto& row : tx.exec_params(sql::kSelectLines, run_id, after_id, task_name, limit)) {
       page.lines.push_back(LineFromRow(row));
     }
     return page;

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/migration.h"
 #include "spdlog/spdlog.h"
 
 namespace baton::store {
@@ -13,19 +14,15 @@ namespace {
 constexpr int64_t kMigrationLockKey = 0x6261746f6e;  // "baton"
 
 constexpr const char* kLockMigrations = "SELECT pg_advisory_xact_lock($1)";
-constexpr const char* kCreateMigrationsTable =
-    "CREATE TABLE IF NOT EXISTS baton_schema_migrations ("
-    " version integer PRIMARY KEY, name text NOT NULL,"
-    " applied_at timestamptz NOT NULL DEFAULT now())";
 constexpr const char* kSelectApplied = "SELECT version FROM baton_schema_migrations";
 constexpr const char* kRecordApplied =
     "INSERT INTO baton_schema_migrations (version, name) VALUES ($1, $2)";
 
 absl::StatusOr<std::set<int>> LockAndReadApplied(pqxx::work& tx) {
   tx.exec_params(kLockMigrations, kMigrationLockKey);
-  tx.exec(kCreateMigrationsTable);
+  tx.exec(queries::migration::kCreateMigrationsTable);
   std::set<int> applied;
-  for (const auto& row : tx.exec(kSelectApplied)) applied.insert(row[0].as<int>());
+  for (const auto& row : tx.exec(kSelectApplied)) applied.insert(row["version"].as<int>());
   return applied;
 }
 

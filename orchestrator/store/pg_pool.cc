@@ -16,7 +16,8 @@ namespace {
 
 // Reads, in a transaction, whether it could write.
 constexpr char kPingQuery[] =
-    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean";
+    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only')::boolean"
+    " AS read_only";
 
 std::string Millis(absl::Duration d) { return std::to_string(absl::ToInt64Milliseconds(d)); }
 std::string WholeSeconds(absl::Duration d) {
@@ -284,7 +285,7 @@ PgPool::Attempt PgPool::RunOnce(pqxx::connection& conn,
 absl::Status PgPool::Ping(absl::Duration timeout) {
   ScopedRequestDeadline deadline(absl::Now() + timeout + options_.request_margin);
   return Transact([](pqxx::work& tx) {
-    if (tx.exec1(kPingQuery)[0].as<bool>()) {
+    if (tx.exec1(kPingQuery)["read_only"].as<bool>()) {
       return absl::UnavailableError("database is read-only (in recovery or read-only sessions)");
     }
     return absl::OkStatus();

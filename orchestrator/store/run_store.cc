@@ -11,108 +11,14 @@
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/notify.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/run.h"
 #include "orchestrator/store/run_rows.h"
 #include "orchestrator/store/served_routes.h"
 
 namespace baton::store {
 namespace {
 
-constexpr const char* kRunColumns =
-    "r.id::text, r.flow_name, r.flow_version, r.state, r.parameters::text, r.result::text,"
-    " coalesce(r.error, ''), coalesce(r.idempotency_key, ''), baton_us(r.created_at),"
-    " baton_us(r.started_at), baton_us(r.ended_at), coalesce(r.cancel_reason, ''),"
-    " baton_us(r.deadline), coalesce(r.deployment_id::text, ''), baton_us(r.scheduled_time),"
-    " r.late, r.tags, coalesce(r.env::text, '{}'), r.correlation_id";
-
-const std::string kInsertRun = absl::StrCat(
-    "INSERT INTO flow_runs AS r (flow_name, flow_version, state, parameters, result_tasks,"
-    " idempotency_key, open_tasks, deadline, deployment_id, env, tags, work_queue,"
-    " correlation_id)"
-    " VALUES ($1, $2, 'PENDING', $3::jsonb, $4::text[], nullif($5, ''), $6,"
-    "   CASE WHEN $7 > 0 THEN now() + $7 * interval '1 millisecond' END,"
-    "   nullif($8, '')::uuid, $9::jsonb, $10::text[], nullif($11, ''),"
-    "   coalesce(nullif($12, ''), gen_random_uuid()::text))"
-    " ON CONFLICT (flow_name, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING"
-    " RETURNING ",
-    kRunColumns);
-
-const std::string kSelectRunByKey = absl::StrCat(
-    "SELECT ", kRunColumns, " FROM flow_runs r WHERE r.flow_name = $1 AND r.idempotency_key = $2");
-
-const std::string kSelectRun =
-    absl::StrCat("SELECT ", kRunColumns, " FROM flow_runs r WHERE r.id = $1::uuid");
-
-// The window bounds are timestamptz text ('-infinity' and 'infinity' when
-// open), so the created_at indexes bound the scan on both sides.
-const std::string kListRuns =
-    absl::StrCat("SELECT ", kRunColumns,
-                 " FROM flow_runs r"
-                 " WHERE ($1 = '' OR r.flow_name = $1) AND ($2 = '' OR r.state = $2)"
-                 "   AND r.created_at >= $4::timestamptz AND r.created_at < $5::timestamptz"
-                 "   AND ($6 = '' OR r.deployment_id = nullif($6, '')::uuid)"
-                 " ORDER BY r.created_at DESC, r.id LIMIT $3");
-
-// Roots are READY at once, except fallback tasks, which wait for their primary.
-constexpr const char* kInsertTaskRuns =
-    "INSERT INTO task_runs (run_id, name, position, handler, queue, config, depends_on, state,"
-    " pending_upstream, ready_at, retry_policy, execution_timeout_ms, heartbeat_timeout_ms,"
-    " schedule_to_start_timeout_ms, breaker, fallback_name, fallback_for)"
-    " SELECT $1::uuid, t.name, t.position, t.handler, t.queue, t.config,"
-    "        ARRAY(SELECT jsonb_array_elements_text(t.depends_on)),"
-    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 AND t.fallback_for IS NULL"
-    "             THEN 'READY' ELSE 'PENDING' END,"
-    "        jsonb_array_length(t.depends_on),"
-    "        CASE WHEN jsonb_array_length(t.depends_on) = 0 AND t.fallback_for IS NULL"
-    "             THEN now() END,"
-    "        t.retry_policy, t.execution_timeout_ms, t.heartbeat_timeout_ms,"
-    "        t.schedule_to_start_timeout_ms, t.breaker, t.fallback_name, t.fallback_for"
-    " FROM jsonb_to_recordset($2::jsonb) AS t(name text, position integer, handler text,"
-    "      queue text, config jsonb, depends_on jsonb, retry_policy jsonb,"
-    "      execution_timeout_ms bigint, heartbeat_timeout_ms bigint,"
-    "      schedule_to_start_timeout_ms bigint, breaker jsonb, fallback_name text,"
-    "      fallback_for text)";
-
-constexpr const char* kInsertEdges =
-    "INSERT INTO task_edges (upstream_id, downstream_id)"
-    " SELECT u.id, d.id FROM task_runs d"
-    " CROSS JOIN LATERAL unnest(d.depends_on) AS dep(name)"
-    " JOIN task_runs u ON u.run_id = d.run_id AND u.name = dep.name"
-    " WHERE d.run_id = $1::uuid";
-
-constexpr const char* kInsertTaskHistory =
-    "INSERT INTO state_transitions (entity, run_id, task_run_id, to_state, terminal)"
-    " SELECT 'task', run_id, id, state, false FROM task_runs WHERE run_id = $1::uuid"
-    " RETURNING (to_state = 'READY')";
-
-constexpr const char* kSelectTaskRuns =
-    "SELECT id, name, handler, queue, state, depends_on, result::text, coalesce(error, ''),"
-    " attempt, baton_us(ready_at), baton_us(started_at), baton_us(ended_at),"
-    " coalesce(resolution, ''), coalesce(fallback_name, ''), coalesce(fallback_for, ''),"
-    " coalesce(breaker_key, ''), baton_us(not_before), cancel_requested"
-    " FROM task_runs WHERE run_id = $1::uuid ORDER BY position";
-
-constexpr const char* kSelectAttempts =
-    "SELECT a.task_run_id, a.number, a.state, coalesce(a.worker_id::text, ''),"
-    " coalesce(w.name, ''), baton_us(a.leased_at), baton_us(a.last_heartbeat_at),"
-    " baton_us(a.lease_expires_at), baton_us(a.ended_at), coalesce(a.error, ''),"
-    " coalesce(a.error_type, ''), coalesce(a.decision, ''), a.retry_delay_ms,"
-    " a.retry_base_delay_ms, a.jitter_sample, baton_us(a.execution_deadline),"
-    " a.log_lines, a.log_dropped"
-    " FROM attempts a JOIN task_runs t ON t.id = a.task_run_id"
-    " LEFT JOIN workers w ON w.id = a.worker_id"
-    " WHERE t.run_id = $1::uuid ORDER BY a.task_run_id, a.number";
-
-constexpr const char* kSelectTransitions =
-    "SELECT s.entity, s.task_run_id, coalesce(t.name, ''), s.attempt,"
-    " coalesce(s.breaker_key, ''), coalesce(s.from_state, ''), s.to_state, s.reason,"
-    " baton_us(s.at), s.id"
-    " FROM state_transitions s LEFT JOIN task_runs t ON t.id = s.task_run_id";
-
-const std::string kSelectHistory =
-    absl::StrCat(kSelectTransitions, " WHERE s.run_id = $1::uuid ORDER BY s.id LIMIT 10000");
-
-const std::string kSelectTransitionsAfter = absl::StrCat(
-    kSelectTransitions, " WHERE s.run_id = $1::uuid AND s.id > $2 ORDER BY s.id LIMIT $3");
+namespace sql = queries::run;
 
 constexpr const char* kSelectRunState = "SELECT state FROM flow_runs WHERE id = $1::uuid";
 
@@ -122,85 +28,89 @@ nlohmann::json JsonOrNull(const pqxx::field& field) {
 
 RunRecord RunFromRow(const pqxx::row& row) {
   RunRecord run;
-  run.id = row[0].as<std::string>();
-  run.flow_name = row[1].as<std::string>();
-  run.flow_version = row[2].as<int32_t>();
-  run.state = model::ParseFlowRunState(row[3].as<std::string>()).value();
-  run.parameters = JsonOrNull(row[4]);
-  run.result = JsonOrNull(row[5]);
-  run.error = row[6].as<std::string>();
-  run.idempotency_key = row[7].as<std::string>();
-  run.created_at = TimeFromMicros(row[8]);
-  run.started_at = TimeFromMicros(row[9]);
-  run.ended_at = TimeFromMicros(row[10]);
-  run.cancel_reason = row[11].as<std::string>();
-  run.deadline = TimeFromMicros(row[12]);
-  run.deployment_id = row[13].as<std::string>();
-  run.scheduled_time = TimeFromMicros(row[14]);
-  run.late = row[15].as<bool>();
-  run.tags = ParsePgTextArray(row[16]);
-  run.env = nlohmann::json::parse(row[17].as<std::string>());
-  run.correlation_id = row[18].as<std::string>();
+  run.id = row["id"].as<std::string>();
+  run.flow_name = row["flow_name"].as<std::string>();
+  run.flow_version = row["flow_version"].as<int32_t>();
+  run.state = model::ParseFlowRunState(row["state"].as<std::string>()).value();
+  run.parameters = JsonOrNull(row["parameters"]);
+  run.result = JsonOrNull(row["result"]);
+  run.error = row["error"].as<std::string>();
+  run.idempotency_key = row["idempotency_key"].as<std::string>();
+  run.created_at = TimeFromMicros(row["created_at_us"]);
+  run.started_at = TimeFromMicros(row["started_at_us"]);
+  run.ended_at = TimeFromMicros(row["ended_at_us"]);
+  run.cancel_reason = row["cancel_reason"].as<std::string>();
+  run.deadline = TimeFromMicros(row["deadline_us"]);
+  run.deployment_id = row["deployment_id"].as<std::string>();
+  run.scheduled_time = TimeFromMicros(row["scheduled_time_us"]);
+  run.late = row["late"].as<bool>();
+  run.tags = ParsePgTextArray(row["tags"]);
+  run.env = nlohmann::json::parse(row["env"].as<std::string>());
+  run.correlation_id = row["correlation_id"].as<std::string>();
   return run;
 }
 
 TaskRunRecord TaskFromRow(const pqxx::row& row) {
   TaskRunRecord task;
-  task.id = row[0].as<int64_t>();
-  task.name = row[1].as<std::string>();
-  task.handler = row[2].as<std::string>();
-  task.queue = row[3].as<std::string>();
-  task.state = model::ParseTaskRunState(row[4].as<std::string>()).value();
-  task.depends_on = ParsePgTextArray(row[5]);
-  task.result = JsonOrNull(row[6]);
-  task.error = row[7].as<std::string>();
-  task.attempt_count = row[8].as<int32_t>();
-  task.ready_at = TimeFromMicros(row[9]);
-  task.started_at = TimeFromMicros(row[10]);
-  task.ended_at = TimeFromMicros(row[11]);
-  task.resolution = row[12].as<std::string>();
-  task.fallback = row[13].as<std::string>();
-  task.fallback_for = row[14].as<std::string>();
-  task.breaker_key = row[15].as<std::string>();
-  task.not_before = TimeFromMicros(row[16]);
-  task.cancel_requested = row[17].as<bool>();
+  task.id = row["id"].as<int64_t>();
+  task.name = row["name"].as<std::string>();
+  task.handler = row["handler"].as<std::string>();
+  task.queue = row["queue"].as<std::string>();
+  task.state = model::ParseTaskRunState(row["state"].as<std::string>()).value();
+  task.depends_on = ParsePgTextArray(row["depends_on"]);
+  task.result = JsonOrNull(row["result"]);
+  task.error = row["error"].as<std::string>();
+  task.attempt_count = row["attempt"].as<int32_t>();
+  task.ready_at = TimeFromMicros(row["ready_at_us"]);
+  task.started_at = TimeFromMicros(row["started_at_us"]);
+  task.ended_at = TimeFromMicros(row["ended_at_us"]);
+  task.resolution = row["resolution"].as<std::string>();
+  task.fallback = row["fallback_name"].as<std::string>();
+  task.fallback_for = row["fallback_for"].as<std::string>();
+  task.breaker_key = row["breaker_key"].as<std::string>();
+  task.not_before = TimeFromMicros(row["not_before_us"]);
+  task.cancel_requested = row["cancel_requested"].as<bool>();
   return task;
 }
 
 AttemptRecord AttemptFromRow(const pqxx::row& row) {
   AttemptRecord a;
-  a.number = row[1].as<int32_t>();
-  a.state = model::ParseAttemptState(row[2].as<std::string>()).value();
-  a.worker_id = row[3].as<std::string>();
-  a.worker_name = row[4].as<std::string>();
-  a.leased_at = TimeFromMicros(row[5]);
-  a.last_heartbeat_at = TimeFromMicros(row[6]);
-  a.lease_expires_at = TimeFromMicros(row[7]);
-  a.ended_at = TimeFromMicros(row[8]);
-  a.error = row[9].as<std::string>();
-  a.error_type = row[10].as<std::string>();
-  a.decision = row[11].as<std::string>();
-  if (!row[12].is_null()) a.retry_delay = absl::Milliseconds(row[12].as<int64_t>());
-  if (!row[13].is_null()) a.retry_base_delay = absl::Milliseconds(row[13].as<int64_t>());
-  if (!row[14].is_null()) a.jitter_sample = row[14].as<double>();
-  a.execution_deadline = TimeFromMicros(row[15]);
-  a.log_lines = row[16].as<int32_t>();
-  a.log_lines_dropped = row[17].as<int32_t>();
+  a.number = row["number"].as<int32_t>();
+  a.state = model::ParseAttemptState(row["state"].as<std::string>()).value();
+  a.worker_id = row["worker_id"].as<std::string>();
+  a.worker_name = row["worker_name"].as<std::string>();
+  a.leased_at = TimeFromMicros(row["leased_at_us"]);
+  a.last_heartbeat_at = TimeFromMicros(row["last_heartbeat_at_us"]);
+  a.lease_expires_at = TimeFromMicros(row["lease_expires_at_us"]);
+  a.ended_at = TimeFromMicros(row["ended_at_us"]);
+  a.error = row["error"].as<std::string>();
+  a.error_type = row["error_type"].as<std::string>();
+  a.decision = row["decision"].as<std::string>();
+  if (const pqxx::field f = row["retry_delay_ms"]; !f.is_null()) {
+    a.retry_delay = absl::Milliseconds(f.as<int64_t>());
+  }
+  if (const pqxx::field f = row["retry_base_delay_ms"]; !f.is_null()) {
+    a.retry_base_delay = absl::Milliseconds(f.as<int64_t>());
+  }
+  if (const pqxx::field f = row["jitter_sample"]; !f.is_null()) a.jitter_sample = f.as<double>();
+  a.execution_deadline = TimeFromMicros(row["execution_deadline_us"]);
+  a.log_lines = row["log_lines"].as<int32_t>();
+  a.log_lines_dropped = row["log_dropped"].as<int32_t>();
   return a;
 }
 
 TransitionRecord TransitionFromRow(const pqxx::row& row) {
   TransitionRecord t;
-  t.entity = row[0].as<std::string>();
-  t.task_run_id = row[1].as<int64_t>();
-  t.task_name = row[2].as<std::string>();
-  t.attempt = row[3].as<int32_t>();
-  t.breaker_key = row[4].as<std::string>();
-  t.from_state = row[5].as<std::string>();
-  t.to_state = row[6].as<std::string>();
-  t.reason = row[7].as<std::string>();
-  t.at = TimeFromMicros(row[8]);
-  t.id = row[9].as<int64_t>();
+  t.entity = row["entity"].as<std::string>();
+  t.task_run_id = row["task_run_id"].as<int64_t>();
+  t.task_name = row["task_name"].as<std::string>();
+  t.attempt = row["attempt"].as<int32_t>();
+  t.breaker_key = row["breaker_key"].as<std::string>();
+  t.from_state = row["from_state"].as<std::string>();
+  t.to_state = row["to_state"].as<std::string>();
+  t.reason = row["reason"].as<std::string>();
+  t.at = TimeFromMicros(row["at_us"]);
+  t.id = row["id"].as<int64_t>();
   return t;
 }
 
@@ -241,11 +151,12 @@ std::string PgTimestamp(absl::Time t) {
 
 void InsertTaskRuns(pqxx::work& tx, const std::string& run_id, const engine::RunPlan& run,
                     const std::string& from_state, const std::string& reason) {
-  tx.exec_params(kInsertTaskRuns, run_id, TasksAsJson(run.tasks).dump());
-  tx.exec_params(kInsertEdges, run_id);
+  tx.exec_params(sql::kInsertTaskRuns, run_id, TasksAsJson(run.tasks).dump());
+  tx.exec_params(sql::kInsertEdges, run_id);
   UpsertRunBreakers(tx, run_id);
   bool any_ready = false;
-  for (const auto& row : tx.exec_params(kInsertTaskHistory, run_id)) any_ready |= row[0].as<bool>();
+  for (const auto& row : tx.exec_params(sql::kInsertTaskHistory, run_id))
+    any_ready |= row["ready"].as<bool>();
   RecordTransitions(tx, {{"run", run_id, 0, 0, from_state, "PENDING", false, reason, ""}});
   if (any_ready) NotifyTasksReady(tx);
 }
@@ -254,14 +165,14 @@ namespace {
 
 void LoadTasks(pqxx::work& tx, RunRecord& run) {
   std::map<int64_t, size_t> index;
-  for (const auto& row : tx.exec_params(kSelectTaskRuns, run.id)) {
-    index[row[0].as<int64_t>()] = run.tasks.size();
+  for (const auto& row : tx.exec_params(sql::kSelectTaskRuns, run.id)) {
+    index[row["id"].as<int64_t>()] = run.tasks.size();
     run.tasks.push_back(TaskFromRow(row));
   }
-  for (const auto& row : tx.exec_params(kSelectAttempts, run.id)) {
-    run.tasks[index.at(row[0].as<int64_t>())].attempts.push_back(AttemptFromRow(row));
+  for (const auto& row : tx.exec_params(sql::kSelectAttempts, run.id)) {
+    run.tasks[index.at(row["task_run_id"].as<int64_t>())].attempts.push_back(AttemptFromRow(row));
   }
-  for (const auto& row : tx.exec_params(kSelectHistory, run.id)) {
+  for (const auto& row : tx.exec_params(sql::kSelectHistory, run.id)) {
     run.history.push_back(TransitionFromRow(row));
   }
 }
@@ -281,13 +192,14 @@ void ExplainWaiting(pqxx::work& tx, absl::Duration worker_liveness, RunRecord& r
 absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run) {
   return pool_.TransactFor<Started>([&](pqxx::work& tx) -> absl::StatusOr<Started> {
     pqxx::result inserted = tx.exec_params(
-        kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
+        sql::kInsertRun, run.flow_name, run.flow_version, run.parameters.dump(),
         PgTextArray(run.result_tasks), run.idempotency_key, static_cast<int>(run.tasks.size()),
         absl::ToInt64Milliseconds(run.timeout), run.deployment_id, run.env.dump(),
         PgTextArray(run.tags), run.work_queue, run.correlation_id);
     if (inserted.empty()) {  // the idempotency key is taken: that run is the answer
       return Started{
-          RunFromRow(tx.exec_params1(kSelectRunByKey, run.flow_name, run.idempotency_key)), false};
+          RunFromRow(tx.exec_params1(sql::kSelectRunByKey, run.flow_name, run.idempotency_key)),
+          false};
     }
     Started started{RunFromRow(inserted[0]), true};
     InsertTaskRuns(tx, started.run.id, run, "", "started");
@@ -298,7 +210,7 @@ absl::StatusOr<RunStore::Started> RunStore::StartRun(const engine::RunPlan& run)
 absl::StatusOr<RunRecord> RunStore::GetRun(const std::string& run_id) {
   BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   return pool_.TransactFor<RunRecord>([&](pqxx::work& tx) -> absl::StatusOr<RunRecord> {
-    pqxx::result rows = tx.exec_params(kSelectRun, run_id);
+    pqxx::result rows = tx.exec_params(sql::kSelectRun, run_id);
     if (rows.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
     RunRecord run = RunFromRow(rows[0]);
     LoadTasks(tx, run);
@@ -331,8 +243,8 @@ absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const RunFilter& filte
   const std::string before = PgTimestamp(filter.created_before);
   return pool_.TransactFor<Runs>([&](pqxx::work& tx) -> absl::StatusOr<Runs> {
     Runs runs;
-    for (const auto& row : tx.exec_params(kListRuns, filter.flow_name, state, filter.limit, after,
-                                          before, filter.deployment_id)) {
+    for (const auto& row : tx.exec_params(sql::kListRuns, filter.flow_name, state, filter.limit,
+                                          after, before, filter.deployment_id)) {
       runs.push_back(RunFromRow(row));
     }
     return runs;
@@ -347,8 +259,8 @@ absl::StatusOr<RunStore::TransitionsPage> RunStore::TransitionsAfter(const std::
     // so transitions committed with a terminal state are in the next one.
     pqxx::result state = tx.exec_params(kSelectRunState, run_id);
     if (state.empty()) return absl::NotFoundError(absl::StrCat("run ", run_id, " does not exist"));
-    TransitionsPage page{model::ParseFlowRunState(state[0][0].as<std::string>()).value(), {}};
-    for (const auto& row : tx.exec_params(kSelectTransitionsAfter, run_id, after_id, limit)) {
+    TransitionsPage page{model::ParseFlowRunState(state[0]["state"].as<std::string>()).value(), {}};
+    for (const auto& row : tx.exec_params(sql::kSelectTransitionsAfter, run_id, after_id, limit)) {
       page.transitions.push_back(TransitionFromRow(row));
     }
     return page;

@@ -2,10 +2,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/base/status_macros.h"
+#include "common/base/uuid.h"
 #include "orchestrator/store/cancellation.h"
 #include "orchestrator/store/deployment_rows.h"
 #include "orchestrator/store/history.h"
 #include "orchestrator/store/pg_pool.h"
+#include "orchestrator/store/queries/schedule.h"
 #include "orchestrator/store/run_rows.h"
 
 namespace baton::store {
@@ -19,71 +21,10 @@ using engine::Promotion;
 using engine::ScheduledRun;
 using engine::ScheduleWrite;
 
+namespace sql = queries::schedule;
+
 constexpr const char* kActiveDeployments =
-    "SELECT id::text FROM deployments WHERE NOT paused ORDER BY name LIMIT 10000";
-
-const std::string kLockDeployment =
-    absl::StrCat("SELECT ", kDeploymentColumns,
-                 ", baton_us(now()) FROM deployments d"
-                 " WHERE d.id = $1::uuid AND NOT d.paused FOR UPDATE SKIP LOCKED");
-
-constexpr const char* kFlowForDeployment =
-    "SELECT version, spec::text FROM flows WHERE name = $1 AND ($2 = 0 OR version = $2)"
-    " ORDER BY version DESC LIMIT 1";
-
-constexpr const char* kInsertScheduledRun =
-    "INSERT INTO flow_runs (flow_name, flow_version, state, parameters, result_tasks, open_tasks,"
-    " deployment_id, scheduled_time, env, tags, work_queue)"
-    " VALUES ($1, $2, 'SCHEDULED', $3::jsonb, '{}', 0, $4::uuid, to_timestamp($5::double precision"
-    " / 1e6), $6::jsonb, $7::text[], nullif($8, ''))"
-    " ON CONFLICT (deployment_id, scheduled_time)"
-    "   WHERE deployment_id IS NOT NULL AND scheduled_time IS NOT NULL DO NOTHING"
-    " RETURNING id::text";
-
-constexpr const char* kInsertSkips =
-    "INSERT INTO skipped_fires (deployment_id, scheduled_time, reason)"
-    " SELECT $1::uuid, to_timestamp(s.at_us::double precision / 1e6), s.reason"
-    " FROM jsonb_to_recordset($2::jsonb) AS s(at_us bigint, reason text)"
-    " ON CONFLICT DO NOTHING";
-
-constexpr const char* kAdvanceCursor =
-    "UPDATE deployments SET cursor = greatest(cursor, to_timestamp($2::double precision / 1e6))"
-    " WHERE id = $1::uuid";
-
-constexpr const char* kDueRuns =
-    "SELECT id::text FROM flow_runs WHERE state = 'SCHEDULED' AND scheduled_time <= now()"
-    " ORDER BY scheduled_time, id LIMIT $1";
-
-constexpr const char* kLockDueRun =
-    ("SELECT r.id::text, r.deployment_id::text, r.flow_version, f.spec::text, r.parameters::text,"
-     " baton_us(r.scheduled_time), baton_us(now())"
-     " FROM flow_runs r JOIN deployments d ON d.id = r.deployment_id"
-     " JOIN flows f ON f.name = r.flow_name AND f.version = r.flow_version"
-     " WHERE r.id = $1::uuid AND r.state = 'SCHEDULED' FOR UPDATE OF r SKIP LOCKED");
-
-const std::string kSelectDeploymentById =
-    absl::StrCat("SELECT ", kDeploymentColumns, " FROM deployments d WHERE d.id = $1::uuid");
-
-constexpr const char* kActiveRuns =
-    "SELECT id::text FROM flow_runs WHERE deployment_id = $1::uuid"
-    " AND state IN ('PENDING', 'RUNNING', 'CANCELLING')";
-
-constexpr const char* kEarlierWaiting =
-    "SELECT EXISTS (SELECT 1 FROM flow_runs WHERE deployment_id = $1::uuid"
-    " AND state = 'SCHEDULED' AND scheduled_time < to_timestamp($2::double precision / 1e6))";
-
-constexpr const char* kStartScheduled =
-    "UPDATE flow_runs SET state = 'PENDING', result_tasks = $2::text[], open_tasks = $3,"
-    " late = $4, deadline = CASE WHEN $5 > 0 THEN now() + $5 * interval '1 millisecond' END"
-    " WHERE id = $1::uuid AND state = 'SCHEDULED'";
-
-constexpr const char* kSkipScheduled =
-    "UPDATE flow_runs SET state = 'CANCELLED', error = $2, ended_at = now()"
-    " WHERE id = $1::uuid AND state = 'SCHEDULED'";
-
-constexpr const char* kSkippedFires =
-    "SELECT baton_us(scheduled_time), reason FROM skipped_fires WHERE deployment_id = $1::uuid"
-    " ORDER BY scheduled_time DESC LIMIT $2";
+    "SELECT id::text AS id FROM deployments WHERE NOT paused ORDER BY name LIMIT 10000";
 
 absl::StatusOr<FlowVersion> DecodeFlow(const pqxx::field& version, const pqxx::field& spec,
                                        const std::string& name) {
@@ -94,9 +35,10 @@ absl::StatusOr<FlowVersion> DecodeFlow(const pqxx::field& version, const pqxx::f
 
 // The flow version the deployment's runs get; nullopt when the flow is gone.
 absl::StatusOr<std::optional<FlowVersion>> FlowFor(pqxx::work& tx, const DeploymentSpec& spec) {
-  pqxx::result rows = tx.exec_params(kFlowForDeployment, spec.flow, spec.flow_version);
+  pqxx::result rows = tx.exec_params(sql::kFlowForDeployment, spec.flow, spec.flow_version);
   if (rows.empty()) return std::nullopt;
-  BATON_ASSIGN_OR_RETURN(FlowVersion flow, DecodeFlow(rows[0][0], rows[0][1], spec.flow));
+  BATON_ASSIGN_OR_RETURN(FlowVersion flow,
+                         DecodeFlow(rows[0]["version"], rows[0]["spec"], spec.flow));
   return flow;
 }
 
@@ -105,12 +47,12 @@ void InsertRuns(pqxx::work& tx, const DeploymentRecord& d, const std::vector<Sch
   const std::string env = DeploymentSpecToJson(spec)["env"].dump();
   for (const ScheduledRun& run : runs) {
     pqxx::result inserted =
-        tx.exec_params(kInsertScheduledRun, spec.flow, run.flow_version, run.parameters.dump(),
+        tx.exec_params(sql::kInsertScheduledRun, spec.flow, run.flow_version, run.parameters.dump(),
                        d.id, static_cast<double>(absl::ToUnixMicros(run.scheduled_time)), env,
                        PgTextArray(spec.tags), spec.work_queue);
     if (inserted.empty()) continue;  // another replica (or an earlier step) made it
-    RecordTransitions(tx, {{"run", inserted[0][0].as<std::string>(), 0, 0, "", "SCHEDULED", false,
-                            "created by the scheduler", ""}});
+    RecordTransitions(tx, {{"run", inserted[0]["id"].as<std::string>(), 0, 0, "", "SCHEDULED",
+                            false, "created by the scheduler", ""}});
   }
 }
 
@@ -124,30 +66,32 @@ void InsertSkips(pqxx::work& tx, const std::string& deployment_id, const Schedul
                     {"reason", absl::StrCat("and ", write.skipped_unlisted,
                                             " more missed fires up to here, skipped")}});
   }
-  if (!rows.empty()) tx.exec_params(kInsertSkips, deployment_id, rows.dump());
+  if (!rows.empty()) tx.exec_params(sql::kInsertSkips, deployment_id, rows.dump());
 }
 
 absl::StatusOr<DueRun> DueRunFrom(pqxx::work& tx, const pqxx::row& row) {
   DueRun due;
-  due.run_id = row[0].as<std::string>();
-  due.deployment_id = row[1].as<std::string>();
-  due.parameters = nlohmann::json::parse(row[4].as<std::string>());
-  due.scheduled_time = TimeFromMicros(row[5]);
-  due.now = TimeFromMicros(row[6]);
+  due.run_id = row["id"].as<std::string>();
+  due.deployment_id = row["deployment_id"].as<std::string>();
+  due.parameters = nlohmann::json::parse(row["parameters"].as<std::string>());
+  due.scheduled_time = TimeFromMicros(row["scheduled_time_us"]);
+  due.now = TimeFromMicros(row["now_us"]);
   due.deployment =
-      DeploymentFromRow(tx.exec_params1(kSelectDeploymentById, due.deployment_id)).spec;
-  BATON_ASSIGN_OR_RETURN(due.flow, DecodeFlow(row[2], row[3], due.deployment.flow));
-  due.active_runs = static_cast<int>(tx.exec_params(kActiveRuns, due.deployment_id).size());
+      DeploymentFromRow(tx.exec_params1(sql::kSelectDeploymentById, due.deployment_id)).spec;
+  BATON_ASSIGN_OR_RETURN(due.flow,
+                         DecodeFlow(row["flow_version"], row["spec"], due.deployment.flow));
+  due.active_runs = static_cast<int>(tx.exec_params(sql::kActiveRuns, due.deployment_id).size());
   due.earlier_waiting =
-      tx.exec_params1(kEarlierWaiting, due.deployment_id,
-                      static_cast<double>(absl::ToUnixMicros(due.scheduled_time)))[0]
+      tx.exec_params1(
+            sql::kEarlierWaiting, due.deployment_id,
+            static_cast<double>(absl::ToUnixMicros(due.scheduled_time)))["earlier_waiting"]
           .as<bool>();
   return due;
 }
 
 void Start(pqxx::work& tx, const DueRun& due, const Promotion& p) {
   const engine::RunPlan& plan = *p.plan;
-  tx.exec_params(kStartScheduled, due.run_id, PgTextArray(plan.result_tasks),
+  tx.exec_params(sql::kStartScheduled, due.run_id, PgTextArray(plan.result_tasks),
                  static_cast<int>(plan.tasks.size()), p.late,
                  absl::ToInt64Milliseconds(plan.timeout));
   const std::string reason =
@@ -156,18 +100,18 @@ void Start(pqxx::work& tx, const DueRun& due, const Promotion& p) {
 }
 
 void Skip(pqxx::work& tx, const DueRun& due, const std::string& reason) {
-  tx.exec_params(kSkipScheduled, due.run_id, reason);
+  tx.exec_params(sql::kSkipScheduled, due.run_id, reason);
   RecordTransitions(tx, {{"run", due.run_id, 0, 0, "SCHEDULED", "CANCELLED", true, reason, ""}});
   nlohmann::json rows = nlohmann::json::array(
       {{{"at_us", absl::ToUnixMicros(due.scheduled_time)}, {"reason", reason}}});
-  tx.exec_params(kInsertSkips, due.deployment_id, rows.dump());
+  tx.exec_params(sql::kInsertSkips, due.deployment_id, rows.dump());
 }
 
 absl::Status CancelActive(pqxx::work& tx, const DueRun& due) {
   std::vector<Transition> history;
-  for (const auto& row : tx.exec_params(kActiveRuns, due.deployment_id)) {
+  for (const auto& row : tx.exec_params(sql::kActiveRuns, due.deployment_id)) {
     absl::Status s = BeginCancel(
-        tx, row[0].as<std::string>(), model::FlowRunState::kCancelled,
+        tx, row["id"].as<std::string>(), model::FlowRunState::kCancelled,
         absl::StrCat("overlap policy cancel_previous: scheduled run ", due.run_id, " starts"),
         history);
     if (!s.ok() && !absl::IsFailedPrecondition(s)) return s;
@@ -182,23 +126,25 @@ absl::StatusOr<std::vector<std::string>> ScheduleStore::ActiveDeployments() {
   using Ids = std::vector<std::string>;
   return pool_.TransactFor<Ids>([&](pqxx::work& tx) -> absl::StatusOr<Ids> {
     Ids ids;
-    for (const auto& row : tx.exec(kActiveDeployments)) ids.push_back(row[0].as<std::string>());
+    for (const auto& row : tx.exec(kActiveDeployments)) ids.push_back(row["id"].as<std::string>());
     return ids;
   });
 }
 
 absl::Status ScheduleStore::ScheduleDeployment(const std::string& deployment_id,
                                                absl::Duration horizon) {
+  BATON_RETURN_IF_ERROR(CheckUuid("deployment id", deployment_id));
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result rows = tx.exec_params(kLockDeployment, deployment_id);
+    pqxx::result rows = tx.exec_params(sql::kLockDeployment, deployment_id);
     if (rows.empty()) return absl::OkStatus();  // paused, deleted, or another replica has it
     const DeploymentRecord deployment = DeploymentFromRow(rows[0]);
     BATON_ASSIGN_OR_RETURN(std::optional<FlowVersion> flow, FlowFor(tx, deployment.spec));
     const ScheduleWrite write = engine::PlanDeploymentFires(
-        {deployment.spec, deployment.cursor, std::move(flow), TimeFromMicros(rows[0][6])}, horizon);
+        {deployment.spec, deployment.cursor, std::move(flow), TimeFromMicros(rows[0]["now_us"])},
+        horizon);
     InsertRuns(tx, deployment, write.runs);
     InsertSkips(tx, deployment_id, write);
-    tx.exec_params(kAdvanceCursor, deployment_id,
+    tx.exec_params(sql::kAdvanceCursor, deployment_id,
                    static_cast<double>(absl::ToUnixMicros(write.cursor)));
     return absl::OkStatus();
   });
@@ -208,14 +154,16 @@ absl::StatusOr<std::vector<std::string>> ScheduleStore::DueRuns(int limit) {
   using Ids = std::vector<std::string>;
   return pool_.TransactFor<Ids>([&](pqxx::work& tx) -> absl::StatusOr<Ids> {
     Ids ids;
-    for (const auto& row : tx.exec_params(kDueRuns, limit)) ids.push_back(row[0].as<std::string>());
+    for (const auto& row : tx.exec_params(sql::kDueRuns, limit))
+      ids.push_back(row["id"].as<std::string>());
     return ids;
   });
 }
 
 absl::Status ScheduleStore::PromoteDueRun(const std::string& run_id) {
+  BATON_RETURN_IF_ERROR(CheckUuid("run id", run_id));
   return pool_.Transact([&](pqxx::work& tx) -> absl::Status {
-    pqxx::result rows = tx.exec_params(kLockDueRun, run_id);
+    pqxx::result rows = tx.exec_params(sql::kLockDueRun, run_id);
     if (rows.empty()) return absl::OkStatus();  // started, skipped, or held by another replica
     BATON_ASSIGN_OR_RETURN(const DueRun due, DueRunFrom(tx, rows[0]));
     absl::StatusOr<Promotion> p = engine::DecidePromotion(due);
@@ -239,11 +187,12 @@ absl::Status ScheduleStore::PromoteDueRun(const std::string& run_id) {
 
 absl::StatusOr<std::vector<engine::SkippedFire>> ScheduleStore::SkippedFires(
     const std::string& deployment_id, int limit) {
+  BATON_RETURN_IF_ERROR(CheckUuid("deployment id", deployment_id));
   using Skips = std::vector<engine::SkippedFire>;
   return pool_.TransactFor<Skips>([&](pqxx::work& tx) -> absl::StatusOr<Skips> {
     Skips out;
-    for (const auto& row : tx.exec_params(kSkippedFires, deployment_id, limit)) {
-      out.push_back({TimeFromMicros(row[0]), row[1].as<std::string>()});
+    for (const auto& row : tx.exec_params(sql::kSkippedFires, deployment_id, limit)) {
+      out.push_back({TimeFromMicros(row["scheduled_time_us"]), row["reason"].as<std::string>()});
     }
     return out;
   });

@@ -31,15 +31,12 @@ struct TaskRow {
   absl::Time now;            // the database's clock when the row was read
 };
 
-// Columns to select (in this order) for TaskRowFrom; a query's own columns
-// follow at index kTaskRowColumnCount.
-extern const char* const kTaskRowColumns;
-inline constexpr int kTaskRowColumnCount = 16;
-
 // Attempts spent: the current attempt number less those never delivered.
 // What the retry policy counts.
 inline int SpentAttempts(const TaskRow& task) { return task.lease.attempt - task.undelivered; }
 
+// Reads the columns of queries/task/lock_task_row.sql, by name (a query that
+// reads task rows selects the same columns; its own follow under their names).
 TaskRow TaskRowFrom(const pqxx::row& row);
 
 // Locks and reads one task run; nullopt when it does not exist.

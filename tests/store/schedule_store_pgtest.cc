@@ -431,5 +431,19 @@ TEST_F(ScheduleStoreTest, ADeploymentLockedByAnotherReplicaIsSkippedNotWaitedFor
   EXPECT_THAT(Runs(d.id), SizeIs(5));
 }
 
+TEST_F(ScheduleStoreTest, IdsThatAreNotUuidsAreRefusedBeforeTheDatabase) {
+  const std::string message =
+      "\"nope\" is not a UUID; expected e.g. 0b9c6f1e-2d3a-4c5b-8e7f-112233445566";
+  absl::Status s = schedules_->ScheduleDeployment("nope", absl::Minutes(1));
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "deployment id " + message);
+  s = schedules_->PromoteDueRun("nope");
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.message(), "run id " + message);
+  auto skips = schedules_->SkippedFires("nope", 10);
+  EXPECT_EQ(skips.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(skips.status().message(), "deployment id " + message);
+}
+
 }  // namespace
 }  // namespace baton::store

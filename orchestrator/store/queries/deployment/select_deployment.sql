@@ -1,0 +1,4 @@
+-- Deployment $1 (by name), as DeploymentFromRow reads it.
+SELECT d.id::text AS id, d.spec::text AS spec, d.paused, baton_us(d.cursor) AS cursor_us,
+  baton_us(d.created_at) AS created_at_us, baton_us(d.updated_at) AS updated_at_us
+FROM deployments d WHERE d.name = $1

@@ -1,0 +1,3 @@
+-- Version $2 of flow $1, as FlowFromRow reads it.
+SELECT name, version, description, spec::text AS spec, digest, baton_us(created_at) AS created_at_us
+FROM flows WHERE name = $1 AND version = $2
