@@ -12,7 +12,7 @@
 
 #include "common/base/uuid.h"
 #include "orchestrator/store/lease_store.h"
-#include "tests/store/store_test_base.h"
+#include "tests/store/leasing_test_base.h"
 
 namespace baton::store {
 namespace {
@@ -63,69 +63,15 @@ std::string WideFlow(int n) {
   return yaml;
 }
 
-AttemptClaim ClaimOf(const LeaseRecord& lease) {
-  AttemptClaim claim;
-  claim.task_run_id = lease.task_run_id;
-  claim.attempt = lease.attempt;
-  claim.lease_token = lease.lease_token;
-  return claim;
-}
-
-// Field by field, so that new fields of ReportedOutcome keep their defaults.
-engine::ReportedOutcome SucceededWithText(const std::string& result_json) {
-  engine::ReportedOutcome outcome;
-  outcome.succeeded = true;
-  outcome.result_json = result_json;
-  return outcome;
-}
-
-engine::ReportedOutcome Succeeded(const json& result) { return SucceededWithText(result.dump()); }
-
-engine::ReportedOutcome Failed(const std::string& error) {
-  engine::ReportedOutcome outcome;
-  outcome.succeeded = false;
-  outcome.error = error;
-  return outcome;
-}
-
 // Sleeps until the local clock is past `t` (the database runs on this host).
 void SleepUntilPast(absl::Time t) {
   const absl::Duration left = t - absl::Now() + absl::Milliseconds(5);
   if (left > absl::ZeroDuration()) absl::SleepFor(left);
 }
 
-class LeaseStoreTest : public StoreTest {
+class LeaseStoreTest : public LeasingStoreTest {
  protected:
-  void SetUp() override {
-    StoreTest::SetUp();
-    worker_ = RegisterWorker({"default", "io"});
-  }
-
-  // Leases as a worker takes leases: granted, then acknowledged by a first
-  // heartbeat that starts a lease of `lease` (for tasks without a heartbeat
-  // timeout of their own).
-  std::vector<LeaseRecord> Lease(int max = 10, absl::Duration lease = absl::Seconds(30),
-                                 std::vector<std::string> queues = {"default"}) {
-    std::vector<LeaseRecord> leases = Grant(max, queues);
-    std::vector<AttemptClaim> claims;
-    for (const LeaseRecord& l : leases) claims.push_back(ClaimOf(l));
-    if (claims.empty()) return leases;
-    auto acked = leases_->Heartbeat(worker_, claims, lease);
-    EXPECT_TRUE(acked.ok()) << acked.status();
-    for (size_t i = 0; acked.ok() && i < leases.size(); ++i) {
-      EXPECT_TRUE((*acked)[i].status.ok()) << (*acked)[i].status;
-      leases[i].lease_expires_at = (*acked)[i].lease_expires_at;
-    }
-    return leases;
-  }
-
-  // Leases without acknowledging them; they last `delivery`.
-  std::vector<LeaseRecord> Grant(int max = 10, std::vector<std::string> queues = {"default"},
-                                 absl::Duration delivery = absl::Seconds(30)) {
-    auto leases = leases_->LeaseTasks(worker_, queues, max, delivery);
-    EXPECT_TRUE(leases.ok()) << leases.status();
-    return leases.ok() ? *std::move(leases) : std::vector<LeaseRecord>{};
-  }
+  LeaseStoreTest() { worker_queues_ = {"default", "io"}; }
 
   // Leases and expects exactly the task named `name`.
   LeaseRecord LeaseOne(const std::string& name, absl::Duration lease = absl::Seconds(30)) {
@@ -156,16 +102,7 @@ class LeaseStoreTest : public StoreTest {
 
   // Runs the reaper until it has expired `want` leases; bounded.
   int ExpireUntil(int want) {
-    int expired = 0;
-    const absl::Time deadline = absl::Now() + absl::Seconds(5);
-    while (expired < want && absl::Now() < deadline) {
-      auto n = leases_->ExpireLeases(100);
-      EXPECT_TRUE(n.ok()) << n.status();
-      if (!n.ok()) break;
-      expired += *n;
-      if (expired < want) absl::SleepFor(absl::Milliseconds(10));
-    }
-    return expired;
+    return SweepUntil([this] { return leases_->ExpireLeases(100); }, want);
   }
 
   // Everything a refused call must leave unchanged, as text.
@@ -189,8 +126,6 @@ class LeaseStoreTest : public StoreTest {
         absl::StrCat("SELECT count(*) FROM state_transitions WHERE terminal AND entity = '", entity,
                      "' AND task_run_id = ", task_run_id, " AND attempt = ", attempt));
   }
-
-  std::string worker_;
 };
 
 // --- Leasing ---

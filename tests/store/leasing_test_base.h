@@ -1,5 +1,5 @@
-// Fixture of store tests that play a worker (the timer and breaker store
-// tests): a registered worker, leasing with or without acknowledging,
+// Fixture of store tests that play a worker (the lease, timer and breaker
+// store tests): a registered worker, leasing with or without acknowledging,
 // reporting outcomes, and a bounded wait for a sweep to change something.
 #pragma once
 
@@ -22,17 +22,22 @@ inline engine::AttemptClaim ClaimOf(const LeaseRecord& lease) {
   return claim;
 }
 
-inline engine::ReportedOutcome FailedOutcome(const std::string& error) {
+// Field by field, so that new fields of ReportedOutcome keep their defaults.
+inline engine::ReportedOutcome SucceededWithText(const std::string& result_json) {
   engine::ReportedOutcome outcome;
-  outcome.succeeded = false;
-  outcome.error = error;
+  outcome.succeeded = true;
+  outcome.result_json = result_json;
   return outcome;
 }
 
-inline engine::ReportedOutcome SucceededOutcome(const nlohmann::json& result) {
+inline engine::ReportedOutcome Succeeded(const nlohmann::json& result) {
+  return SucceededWithText(result.dump());
+}
+
+inline engine::ReportedOutcome Failed(const std::string& error) {
   engine::ReportedOutcome outcome;
-  outcome.succeeded = true;
-  outcome.result_json = result.dump();
+  outcome.succeeded = false;
+  outcome.error = error;
   return outcome;
 }
 
@@ -40,19 +45,15 @@ class LeasingStoreTest : public StoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();
-    worker_ = RegisterWorker();
+    worker_ = RegisterWorker(worker_queues_);
   }
 
-  // Grants leases without acknowledging them; they last `delivery`.
-  std::vector<LeaseRecord> Grant(int max, absl::Duration delivery = absl::Seconds(30)) {
-    auto leases = leases_->LeaseTasks(worker_, {"default"}, max, delivery);
-    EXPECT_TRUE(leases.ok()) << leases.status();
-    return leases.ok() ? *std::move(leases) : std::vector<LeaseRecord>{};
-  }
-
-  // Grants and acknowledges (first heartbeat) with a lease of `lease`.
-  std::vector<LeaseRecord> Lease(int max, absl::Duration lease = absl::Seconds(30)) {
-    std::vector<LeaseRecord> leases = Grant(max);
+  // Leases as a worker takes leases: granted, then acknowledged by a first
+  // heartbeat that starts a lease of `lease` (for tasks without a heartbeat
+  // timeout of their own).
+  std::vector<LeaseRecord> Lease(int max = 10, absl::Duration lease = absl::Seconds(30),
+                                 std::vector<std::string> queues = {"default"}) {
+    std::vector<LeaseRecord> leases = Grant(max, queues);
     std::vector<engine::AttemptClaim> claims;
     for (const LeaseRecord& l : leases) claims.push_back(ClaimOf(l));
     if (claims.empty()) return leases;
@@ -65,13 +66,21 @@ class LeasingStoreTest : public StoreTest {
     return leases;
   }
 
+  // Leases without acknowledging them; they last `delivery`.
+  std::vector<LeaseRecord> Grant(int max = 10, std::vector<std::string> queues = {"default"},
+                                 absl::Duration delivery = absl::Seconds(30)) {
+    auto leases = leases_->LeaseTasks(worker_, queues, max, delivery);
+    EXPECT_TRUE(leases.ok()) << leases.status();
+    return leases.ok() ? *std::move(leases) : std::vector<LeaseRecord>{};
+  }
+
   void Fail(const LeaseRecord& lease, const std::string& error = "boom") {
-    absl::Status s = leases_->CompleteAttempt(ClaimOf(lease), FailedOutcome(error));
+    absl::Status s = leases_->CompleteAttempt(ClaimOf(lease), Failed(error));
     EXPECT_TRUE(s.ok()) << s;
   }
 
   void Succeed(const LeaseRecord& lease, const nlohmann::json& result = "ok") {
-    absl::Status s = leases_->CompleteAttempt(ClaimOf(lease), SucceededOutcome(result));
+    absl::Status s = leases_->CompleteAttempt(ClaimOf(lease), Succeeded(result));
     EXPECT_TRUE(s.ok()) << s;
   }
 
@@ -91,6 +100,7 @@ class LeasingStoreTest : public StoreTest {
     return total;
   }
 
+  std::vector<std::string> worker_queues_ = {"default"};  // set before SetUp
   std::string worker_;
 };
 

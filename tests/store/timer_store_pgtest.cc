@@ -172,7 +172,7 @@ TEST_F(TimerStoreTest, ARunPastItsFlowTimeoutIsStoppedAndEndsTimedOut) {
   ASSERT_TRUE(hb.ok()) << hb.status();
   EXPECT_TRUE((*hb)[0].cancel_requested);
   // The attempt's report ends the stop.
-  absl::Status s = leases_->CompleteAttempt(ClaimOf(busy), FailedOutcome("cancelled"));
+  absl::Status s = leases_->CompleteAttempt(ClaimOf(busy), Failed("cancelled"));
   EXPECT_TRUE(s.ok()) << s;
   EXPECT_EQ(GetRun(busy_run).state, FlowRunState::kTimedOut);
 }
@@ -224,7 +224,7 @@ TEST_F(TimerStoreTest, AnAttemptPastItsExecutionTimeoutEndsTimedOutAfterTheGrace
   EXPECT_EQ(a.state, TaskRunState::kTimedOut);
   EXPECT_EQ(GetRun(run_id).state, FlowRunState::kFailed);
   // The late report is refused.
-  absl::Status late = leases.CompleteAttempt(ClaimOf(l), SucceededOutcome("late"));
+  absl::Status late = leases.CompleteAttempt(ClaimOf(l), Succeeded("late"));
   EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition) << late;
 }
 
