@@ -180,8 +180,8 @@ void FaultInjector::KillWorker(FaultRecord& r) {
     children = testing::Descendants(cluster_.Pid(r.target));
     return !children.empty();
   });
-  r.from = absl::Now();
   cluster_.Kill(r.target);
+  r.from = absl::Now();
   absl::SleepFor(kOrphanGrace);
   int outlived = 0;
   for (const testing::ProcessRef& child : children) {
@@ -201,8 +201,8 @@ void FaultInjector::KillWorker(FaultRecord& r) {
 }
 
 void FaultInjector::StopProcess(FaultRecord& r) {
-  r.from = absl::Now();
   cluster_.Pause(r.target);
+  r.from = absl::Now();
   r.seen = HoldAndSample(r.fault.hold);
   if (r.fault.kind == FaultKind::kReplicaStop) CheckLeadLost(r, r.target);
   cluster_.Resume(r.target);
@@ -210,8 +210,8 @@ void FaultInjector::StopProcess(FaultRecord& r) {
 }
 
 void FaultInjector::CutWorker(FaultRecord& r) {
-  r.from = absl::Now();
   Check(cluster_.CutLink(r.target), "cut link of " + r.target);
+  r.from = absl::Now();
   absl::SleepFor(r.fault.hold);
   Check(cluster_.RestoreLink(r.target), "restore link of " + r.target);
   r.until = absl::Now();
@@ -219,8 +219,8 @@ void FaultInjector::CutWorker(FaultRecord& r) {
 }
 
 void FaultInjector::KillReplica(FaultRecord& r) {
-  r.from = absl::Now();
   cluster_.Kill(r.target);
+  r.from = absl::Now();
   const std::string sample = HoldAndSample(r.fault.hold);
   absl::Status started = cluster_.StartProcess(r.target);
   if (!started.ok()) AddFinding(kNoReplicaCheck, started.ToString());

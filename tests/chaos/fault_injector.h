@@ -51,7 +51,9 @@ struct FaultRecord {
   absl::Duration began;  // since the soak began
   absl::Duration lasted;
   // While the target was gone, frozen, cut off or blackholed (a kill: until
-  // it was restarted). Equal when the fault is a single act.
+  // it was restarted), from when the fault had taken effect: a lease the
+  // worker acknowledged while its link was still being cut was delivered.
+  // Equal when the fault is a single act.
   absl::Time from;
   absl::Time until;
   std::string seen;  // what was observed while it held
